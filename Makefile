@@ -1,0 +1,57 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is set up by them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?= -n 2
+
+.PHONY: install run test lint format check-migrations worker beat clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/dist/app.css: node_modules/.installed static/src/app.scss static/src/copy-vendor.sh $(wildcard static/src/js/*.js)
+	npm run --silent build
+
+install: $(VENV)/.installed static/dist/app.css
+
+# Serve the app on http://127.0.0.1:$(PORT) with demo data. SQLite unless DATABASE_URL is set;
+# tasks run in-process unless REDIS_URL is set.
+run: install
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite. With DATABASE_URL and REDIS_URL it runs on PostgreSQL and Redis (as CI does).
+test: install
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings > /dev/null
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: install
+	$(BIN)/celery -A safeguarding worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A safeguarding beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) node_modules static/dist staticfiles

@@ -1,0 +1,100 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from guardian.admin import GuardedModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Agency,
+    ClosureDay,
+    DesignatedSafeguardingLead,
+    Membership,
+    Partnership,
+    PublishedArrangement,
+    Region,
+    RoleAssignment,
+    User,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["agency"]
+
+
+class ClosureDayInline(admin.TabularInline):
+    model = ClosureDay
+    extra = 0
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    autocomplete_fields = ["partnership"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
+    list_display = ["name", "region", "rapid_review_clock_start"]
+    list_filter = ["region", "rapid_review_clock_start"]
+    search_fields = ["name"]
+    inlines = [MembershipInline, ClosureDayInline]
+
+
+@admin.register(Agency)
+class AgencyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "sector", "urn", "ods_code", "active_from", "active_until"]
+    list_filter = ["sector", "memberships__partnership"]
+    search_fields = ["name", "urn", "ods_code", "gss_code"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # agencies are deactivated, never deleted
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["agency", "partnership", "role", "joined_on", "left_on"]
+    list_filter = ["role", "partnership"]
+    search_fields = ["agency__name", "partnership__name"]
+    autocomplete_fields = ["agency", "partnership"]
+
+
+@admin.register(PublishedArrangement)
+class PublishedArrangementAdmin(SimpleHistoryAdmin):
+    list_display = ["partnership", "version", "title", "published_on", "next_review_on"]
+    list_filter = ["partnership"]
+    search_fields = ["title", "partnership__name"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "get_full_name", "email", "agency", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "agency__sector", "role_assignments__role"]
+    search_fields = ["username", "first_name", "last_name", "email", "agency__name"]
+    autocomplete_fields = ["agency"]
+    inlines = [RoleAssignmentInline]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        ("Work", {"fields": ["agency", "job_title", "phone"]}),
+    ]
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "role", "partnership", "started_on", "ended_on"]
+    list_filter = ["role", "partnership"]
+    search_fields = ["user__username", "user__last_name", "partnership__name"]
+    autocomplete_fields = ["user", "partnership"]
+
+
+@admin.register(DesignatedSafeguardingLead)
+class DesignatedSafeguardingLeadAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "agency", "email", "is_deputy", "trained_on"]
+    list_filter = ["is_deputy", "agency__sector"]
+    search_fields = ["name", "email", "agency__name"]
+    autocomplete_fields = ["agency", "user"]

@@ -1,0 +1,66 @@
+from rest_framework import serializers
+
+from ..choices import MembershipRole
+from ..models import Agency, Membership, Partnership
+
+
+class AgencySummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name"]
+
+
+class PartnershipMemberSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="agency_id")
+    name = serializers.CharField(source="agency.name")
+    sector = serializers.CharField(source="agency.sector")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "name", "sector", "role"]
+
+
+class PartnershipSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.name")
+    local_authorities = serializers.SerializerMethodField()
+    is_constituted = serializers.BooleanField()
+    members = PartnershipMemberSerializer(source="memberships", many=True)
+
+    class Meta:
+        model = Partnership
+        fields = ["id", "name", "region", "local_authorities", "is_constituted", "members"]
+
+    def get_local_authorities(self, partnership) -> list[dict]:
+        return [
+            {"id": m.agency_id, "name": m.agency.name}
+            for m in partnership.memberships.all()
+            if m.role == MembershipRole.LOCAL_AUTHORITY_PARTNER
+        ]
+
+
+class AgencyMembershipSerializer(serializers.ModelSerializer):
+    partnership_name = serializers.CharField(source="partnership.name")
+
+    class Meta:
+        model = Membership
+        fields = ["partnership", "partnership_name", "role"]
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    memberships = AgencyMembershipSerializer(many=True)
+    is_active = serializers.BooleanField()
+
+    class Meta:
+        model = Agency
+        fields = [
+            "id",
+            "name",
+            "sector",
+            "urn",
+            "ods_code",
+            "gss_code",
+            "is_active",
+            "active_from",
+            "active_until",
+            "memberships",
+        ]

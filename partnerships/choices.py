@@ -1,0 +1,64 @@
+from django.db import models
+
+
+class Sector(models.TextChoices):
+    LOCAL_AUTHORITY = "local_authority", "Local authority children's services"
+    ICB = "icb", "Integrated care board (ICB)"
+    NHS_TRUST = "nhs_trust", "NHS trust"
+    GP_PRACTICE = "gp_practice", "GP practice"
+    POLICE = "police", "Police"
+    SCHOOL = "school", "School"
+    COLLEGE = "college", "College"
+    EARLY_YEARS = "early_years", "Early years setting"
+    PROBATION = "probation", "Probation"
+    YOUTH_JUSTICE = "youth_justice", "Youth justice"
+    HOUSING = "housing", "Housing"
+    VOLUNTARY = "voluntary", "Voluntary, community or faith sector"
+    OTHER = "other", "Other"
+
+
+EDUCATION_SECTORS = (Sector.SCHOOL, Sector.COLLEGE, Sector.EARLY_YEARS)
+
+
+class MembershipRole(models.TextChoices):
+    LOCAL_AUTHORITY_PARTNER = "local_authority_partner", "Safeguarding partner: local authority"
+    HEALTH_PARTNER = "health_partner", "Safeguarding partner: health"
+    POLICE_PARTNER = "police_partner", "Safeguarding partner: police"
+    RELEVANT_AGENCY = "relevant_agency", "Relevant agency"
+
+
+SAFEGUARDING_PARTNER_ROLES = (
+    MembershipRole.LOCAL_AUTHORITY_PARTNER,
+    MembershipRole.HEALTH_PARTNER,
+    MembershipRole.POLICE_PARTNER,
+)
+
+# Which sector may hold each safeguarding partner seat.
+PARTNER_SECTORS = {
+    MembershipRole.LOCAL_AUTHORITY_PARTNER: Sector.LOCAL_AUTHORITY,
+    MembershipRole.HEALTH_PARTNER: Sector.ICB,
+    MembershipRole.POLICE_PARTNER: Sector.POLICE,
+}
+
+
+class Role(models.TextChoices):
+    BUSINESS_TEAM = "business_team", "Business team"
+    AGENCY_SAFEGUARDING_LEAD = "agency_safeguarding_lead", "Agency safeguarding lead"
+    LEAD_SAFEGUARDING_PARTNER = "lead_safeguarding_partner", "Lead safeguarding partner"
+    DELEGATED_SAFEGUARDING_PARTNER = (
+        "delegated_safeguarding_partner",
+        "Delegated safeguarding partner",
+    )
+    FRONT_DOOR_WORKER = "front_door_worker", "Front door worker"
+    PRACTITIONER = "practitioner", "Practitioner"
+    INDEPENDENT_SCRUTINEER = "independent_scrutineer", "Independent scrutineer"
+    SYSTEM_ADMIN = "system_admin", "System admin"
+
+
+# Roles that speak for one of the three safeguarding partners of a partnership.
+PARTNER_ROLES = (Role.LEAD_SAFEGUARDING_PARTNER, Role.DELEGATED_SAFEGUARDING_PARTNER)
+
+
+class RapidReviewClockStart(models.TextChoices):
+    BECAME_AWARE = "became_aware", "When the safeguarding partners became aware"
+    NOTIFIED = "notified", "When the notification was sent to the national Panel"

@@ -1,0 +1,53 @@
+import django_filters
+from django.db.models import Q
+
+from safeguarding import permissions
+
+from .choices import EDUCATION_SECTORS, Sector
+from .models import Agency, DesignatedSafeguardingLead, Partnership
+
+
+class PartnershipChoiceMixin:
+    """Offers only the partnerships the person can see."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["partnership"].queryset = permissions.restrict(
+            Partnership.objects.all(), self.request.user
+        )
+
+
+class AgencyFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains", label="Name contains")
+    sector = django_filters.ChoiceFilter(choices=Sector.choices)
+    partnership = django_filters.ModelChoiceFilter(
+        field_name="memberships__partnership", queryset=Partnership.objects.none()
+    )
+    active = django_filters.BooleanFilter(method="filter_active", label="Active only")
+
+    class Meta:
+        model = Agency
+        fields = []
+
+    def filter_active(self, queryset, name, value):
+        if value is None:
+            return queryset
+        active = Agency.objects.active().values("pk")
+        return queryset.filter(pk__in=active) if value else queryset.exclude(pk__in=active)
+
+
+class DesignatedSafeguardingLeadFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="Name or setting")
+    partnership = django_filters.ModelChoiceFilter(
+        field_name="agency__memberships__partnership", queryset=Partnership.objects.none()
+    )
+    sector = django_filters.ChoiceFilter(
+        field_name="agency__sector", choices=[(s.value, s.label) for s in EDUCATION_SECTORS]
+    )
+
+    class Meta:
+        model = DesignatedSafeguardingLead
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(agency__name__icontains=value))

@@ -1,0 +1,380 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    EDUCATION_SECTORS,
+    PARTNER_SECTORS,
+    SAFEGUARDING_PARTNER_ROLES,
+    MembershipRole,
+    RapidReviewClockStart,
+    Role,
+    Sector,
+)
+
+
+class Region(models.Model):
+    """A region of England; partnerships in one region share procedures and benchmark."""
+
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AgencyQuerySet(models.QuerySet):
+    def active(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(
+            Q(active_until__isnull=True) | Q(active_until__gte=on), active_from__lte=on
+        )
+
+
+class Agency(models.Model):
+    """A body that safeguards children: a council, an ICB, a police force, a school, a charity.
+
+    Agencies are deactivated, never deleted: their history stays attached to the records they
+    made.
+    """
+
+    name = models.CharField(max_length=200)
+    sector = models.CharField(max_length=32, choices=Sector.choices)
+    urn = models.CharField(
+        "Unique reference number (URN)",
+        max_length=20,
+        blank=True,
+        help_text="For schools, colleges and early years settings.",
+    )
+    ods_code = models.CharField(
+        "NHS ODS code", max_length=20, blank=True, help_text="For NHS and GP organisations."
+    )
+    gss_code = models.CharField(
+        "Local authority code",
+        max_length=9,
+        blank=True,
+        help_text="The ONS code of a council, for example E06000001.",
+    )
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    active_from = models.DateField(default=timezone.localdate)
+    active_until = models.DateField(
+        null=True, blank=True, help_text="Set to deactivate the agency; it is never deleted."
+    )
+
+    objects = AgencyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        indexes = [models.Index(fields=["sector", "name"])]
+        constraints = [
+            models.UniqueConstraint(fields=["urn"], condition=~Q(urn=""), name="agency_unique_urn"),
+            models.UniqueConstraint(
+                fields=["ods_code"], condition=~Q(ods_code=""), name="agency_unique_ods_code"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("partnerships:agency-detail", args=[self.pk])
+
+    def clean(self):
+        if self.active_until and self.active_until < self.active_from:
+            raise ValidationError({"active_until": "An agency cannot close before it opened."})
+
+    @property
+    def is_active(self) -> bool:
+        today = timezone.localdate()
+        return self.active_from <= today and (
+            self.active_until is None or self.active_until >= today
+        )
+
+    @property
+    def is_local_authority(self) -> bool:
+        return self.sector == Sector.LOCAL_AUTHORITY
+
+    @property
+    def is_education(self) -> bool:
+        return self.sector in EDUCATION_SECTORS
+
+
+class Partnership(models.Model):
+    """A safeguarding children partnership: the local arrangements led by three partners."""
+
+    name = models.CharField(max_length=200, unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="partnerships")
+    rapid_review_clock_start = models.CharField(
+        max_length=20,
+        choices=RapidReviewClockStart.choices,
+        default=RapidReviewClockStart.BECAME_AWARE,
+        help_text="When the 15 working days for a rapid review start.",
+    )
+    agency_return_working_days = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="Working days after awareness by which agencies return rapid review information.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("partnerships:partnership-detail", args=[self.pk])
+
+    @cached_property
+    def is_constituted(self) -> bool:
+        """True once it has a local authority, a health and a police safeguarding partner."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("memberships")
+        if prefetched is not None:
+            filled = {m.role for m in prefetched if m.is_current}
+        else:
+            filled = set(self.memberships.current().values_list("role", flat=True))
+        return filled >= set(SAFEGUARDING_PARTNER_ROLES)
+
+    @property
+    def status_label(self) -> str:
+        return "Constituted" if self.is_constituted else "Not constituted"
+
+
+class PartnershipUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Partnership, on_delete=models.CASCADE)
+
+
+class PartnershipGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Partnership, on_delete=models.CASCADE)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(Q(left_on__isnull=True) | Q(left_on__gte=on))
+
+    def local_authorities(self):
+        return self.filter(role=MembershipRole.LOCAL_AUTHORITY_PARTNER)
+
+
+class Membership(models.Model):
+    """An agency's place in a partnership: a safeguarding partner seat or a relevant agency."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=MembershipRole.choices)
+    joined_on = models.DateField(default=timezone.localdate)
+    left_on = models.DateField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "role", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "agency"], name="membership_unique_agency"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "partnership"])]
+
+    def __str__(self):
+        return f"{self.agency} in {self.partnership} ({self.get_role_display()})"
+
+    def clean(self):
+        required = PARTNER_SECTORS.get(self.role)
+        if required and self.agency_id and self.agency.sector != required:
+            raise ValidationError(
+                {"role": f"Only a {Sector(required).label} agency can hold this partner seat."}
+            )
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_on is None or self.left_on >= timezone.localdate()
+
+    @property
+    def partner_kind(self) -> str | None:
+        """'local_authority', 'health' or 'police' for a partner seat, None otherwise."""
+        if self.role in SAFEGUARDING_PARTNER_ROLES:
+            return self.role.removesuffix("_partner")
+        return None
+
+
+class ClosureDay(models.Model):
+    """A day the partnership does not count as a working day (beyond bank holidays)."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="closure_days"
+    )
+    date = models.DateField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "date"], name="closure_unique_day")
+        ]
+
+    def __str__(self):
+        return f"{self.date}: {self.reason}"
+
+
+def arrangement_upload_to(instance, filename):
+    return f"arrangements/{instance.partnership_id}/v{instance.version}/{filename}"
+
+
+class PublishedArrangement(models.Model):
+    """A version of the partnership's published safeguarding arrangements."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="arrangements"
+    )
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    document = models.FileField(upload_to=arrangement_upload_to, blank=True)
+    url = models.URLField("Published at", blank=True)
+    published_on = models.DateField()
+    next_review_on = models.DateField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "version"], name="arrangement_unique_version"
+            )
+        ]
+        indexes = [models.Index(fields=["next_review_on"])]
+
+    def __str__(self):
+        return f"{self.title} (version {self.version})"
+
+    def clean(self):
+        if self.published_on and self.next_review_on and self.next_review_on <= self.published_on:
+            raise ValidationError({"next_review_on": "The review date must be after publication."})
+
+
+class User(AbstractUser):
+    """A person using the system. They work for one agency (scrutineers and admins may not)."""
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="staff", null=True, blank=True
+    )
+    job_title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class RoleAssignment(models.Model):
+    """A role a person holds in one partnership. Roles decide what they may see and do."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(max_length=40, choices=Role.choices)
+    started_on = models.DateField(default=timezone.localdate)
+    ended_on = models.DateField(null=True, blank=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "partnership", "role"], name="role_assignment_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["partnership", "role"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} — {self.partnership}"
+
+    def clean(self):
+        agency = self.user.agency if self.user_id else None
+        if self.role == Role.FRONT_DOOR_WORKER and (
+            agency is None or not agency.is_local_authority
+        ):
+            raise ValidationError({"role": "Front door workers work for a local authority."})
+        if self.role in (Role.LEAD_SAFEGUARDING_PARTNER, Role.DELEGATED_SAFEGUARDING_PARTNER):
+            seat = (
+                Membership.objects.current()
+                .filter(partnership_id=self.partnership_id, agency=agency)
+                .exclude(role=MembershipRole.RELEVANT_AGENCY)
+                .exists()
+            )
+            if not seat:
+                raise ValidationError(
+                    {"role": "Only staff of a safeguarding partner can speak for that partner."}
+                )
+        needs_agency = self.role not in (Role.INDEPENDENT_SCRUTINEER, Role.SYSTEM_ADMIN)
+        if needs_agency and agency is None:
+            raise ValidationError({"role": "This role needs the person to work for an agency."})
+
+
+class DesignatedSafeguardingLead(models.Model):
+    """An entry in the directory of designated safeguarding leads for schools and settings."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="safeguarding_leads")
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="dsl_entries"
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    is_deputy = models.BooleanField(default=False)
+    trained_on = models.DateField(
+        null=True, blank=True, help_text="Designated safeguarding lead training last completed."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agency__name", "is_deputy", "name"]
+        verbose_name = "designated safeguarding lead"
+
+    def __str__(self):
+        return f"{self.name} ({self.agency})"
+
+    def clean(self):
+        if self.agency_id and not self.agency.is_education:
+            raise ValidationError(
+                {"agency": "Designated safeguarding leads are for schools, colleges and settings."}
+            )
+
+    @property
+    def training_due_on(self):
+        # Keeping in Children Safe in Education: DSL training is refreshed every two years.
+        if self.trained_on is None:
+            return None
+        try:
+            return self.trained_on.replace(year=self.trained_on.year + 2)
+        except ValueError:  # 29 February
+            return self.trained_on.replace(year=self.trained_on.year + 2, day=28)

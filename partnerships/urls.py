@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "partnerships"
+
+urlpatterns = [
+    path("", views.PartnershipListView.as_view(), name="partnership-list"),
+    path("<int:pk>/", views.PartnershipDetailView.as_view(), name="partnership-detail"),
+    path("agencies/", views.AgencyListView.as_view(), name="agency-list"),
+    path("agencies/<int:pk>/", views.AgencyDetailView.as_view(), name="agency-detail"),
+    path(
+        "safeguarding-leads/",
+        views.DesignatedSafeguardingLeadListView.as_view(),
+        name="dsl-list",
+    ),
+]

@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from .models import AccessLogEntry, Notification
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Read-only: the access log is append-only."""
+
+    list_display = ["at", "user", "agency", "partnership", "record", "channel", "route"]
+    list_filter = ["channel", "partnership", "content_type"]
+    search_fields = ["user__username", "record", "path"]
+    date_hierarchy = "at"
+    list_select_related = ["user", "agency", "partnership"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "recipient", "kind", "stage", "created_at", "sent_at", "read_at"]
+    list_filter = ["kind", "stage"]
+    search_fields = ["title", "recipient__username"]
+    list_select_related = ["recipient"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,126 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class AccessChannel(models.TextChoices):
+    PAGE = "page", "Web page"
+    API = "api", "API"
+    EXPORT = "export", "Export"
+    ADMIN = "admin", "Admin"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AccessLogEntry(models.Model):
+    """One read of a record that holds a child's identifying details.
+
+    Append-only: the application refuses to change or delete an entry, and on PostgreSQL a
+    trigger refuses it too (see the migration).
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_log_entries"
+    )
+    agency = models.ForeignKey(
+        "partnerships.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The reader's agency at the time.",
+    )
+    partnership = models.ForeignKey(
+        "partnerships.Partnership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The partnership whose record was read.",
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = models.CharField(
+        max_length=200, help_text="What was read, named without identifying the child."
+    )
+    channel = models.CharField(max_length=10, choices=AccessChannel.choices)
+    route = models.CharField(max_length=200, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
+        indexes = [
+            models.Index(fields=["partnership", "-at"]),
+            models.Index(fields=["user", "-at"]),
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["agency", "-at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user} read {self.record} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Access log entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Access log entries cannot be deleted.")
+
+
+class Notification(models.Model):
+    """A reminder or message to one person, recorded once and sent once.
+
+    The unique rule on (recipient, kind, subject, stage) is what makes a reminder happen once:
+    a sweep that runs twice, or two sweeps at once, cannot record it twice, and only the sweep
+    that recorded it queues it for sending.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=60)
+    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    stage = models.CharField(
+        max_length=60, help_text="Which reminder of the subject this is, e.g. due_in_3."
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "subject_type", "subject_id", "stage"],
+                name="notification_once_per_stage",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_unsent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} → {self.recipient}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

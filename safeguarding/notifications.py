@@ -1,0 +1,99 @@
+"""The notification outbox: every reminder and message is recorded once, then sent once.
+
+`notification_create()` records a notification under its unique key (recipient, kind, subject,
+stage) and, only if this call recorded it, queues it for sending after the transaction commits.
+`notification_deliver()` sends a recorded notification while holding its row lock, so two
+workers, a retried task or a restarted sweep cannot send it twice; a worker that dies mid-send
+rolls back and the pending sweep sends it later, so nothing is dropped.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Notification
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str = ""
+    url: str = ""
+
+
+def notification_create(*, recipient, kind: str, subject, stage: str, message: Message):
+    """Record a notification; returns it, or None if it had been recorded before."""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                subject_type=ContentType.objects.get_for_model(subject),
+                subject_id=subject.pk,
+                stage=stage,
+                title=message.title[:200],
+                body=message.body,
+                url=message.url,
+            )
+    except IntegrityError:
+        return None
+    from .tasks import deliver_notification
+
+    deliver_notification.delay_on_commit(notification.pk)
+    return notification
+
+
+def notify_all(recipients, *, kind: str, subject, stage: str, message: Message) -> int:
+    """Record the same notification for each recipient; returns how many were new."""
+    created = 0
+    for recipient in recipients:
+        if notification_create(
+            recipient=recipient, kind=kind, subject=subject, stage=stage, message=message
+        ):
+            created += 1
+    return created
+
+
+def notification_deliver(*, notification_id: int) -> bool:
+    """Send one notification by email unless it has been sent; True if this call sent it."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("recipient")
+            .filter(pk=notification_id, sent_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return False
+        if notification.recipient.email:
+            link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
+            send_mail(
+                subject=notification.title,
+                message=f"{notification.body}{link}",
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[notification.recipient.email],
+            )
+        notification.sent_at = timezone.now()
+        notification.attempts += 1
+        notification.save(update_fields=["sent_at", "attempts"])
+    return True
+
+
+def pending_notification_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[int]:
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        Notification.objects.filter(sent_at__isnull=True, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def notification_mark_read(*, notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])

@@ -1,0 +1,293 @@
+"""Who may see and do what: the one place that decides.
+
+Every model has an access policy (object permissions through django-guardian unless registered
+otherwise). Views, API viewsets, exports and dashboards ask `restrict()` for the rows a person
+may see; an object outside that answers 404, and `require()` answers 403 for a visible object
+the person may not act on.
+
+Groups are derived from who people are and are kept in step by `sync_user_groups()`:
+- `agency:<id>`                 everyone working for the agency
+- `agency:<id>:<role>`          the agency's staff who hold a role (in any partnership)
+- `partnership:<id>:<role>`     everyone holding a role in a partnership
+Records grant their object permissions to these groups when they are created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+MANAGED_GROUP_PREFIXES = ("agency:", "partnership:")
+
+
+# ---------------------------------------------------------------------------
+# Policies
+
+
+class Policy:
+    """Decides which rows of a model a (signed-in, active, non-superuser) user may act on."""
+
+    def restrict(self, queryset, user, action):
+        raise NotImplementedError
+
+
+class ObjectPermissions(Policy):
+    """Rows the user has been granted `<action>_<model>` on, directly or through a group."""
+
+    def restrict(self, queryset, user, action):
+        return get_objects_for_user(
+            user,
+            permission_codename(queryset.model, action),
+            klass=queryset,
+            accept_global_perms=False,
+            with_superuser=False,
+        )
+
+
+class SignedInCanRead(Policy):
+    """Public directory information: anyone signed in reads it; only admins change it."""
+
+    def restrict(self, queryset, user, action):
+        return queryset if action == VIEW else queryset.none()
+
+
+class OwnRecords(Policy):
+    """Rows that belong to the user through `field`."""
+
+    def __init__(self, field: str):
+        self.field = field
+
+    def restrict(self, queryset, user, action):
+        return queryset.filter(**{self.field: user})
+
+
+class PartnershipScoped(Policy):
+    """Rows of partnerships the user can see; `roles[action]` narrows to people holding a role.
+
+    An action missing from `roles` is refused; `None` means anyone who can see the partnership.
+    """
+
+    def __init__(self, partnership_field: str = "partnership", roles: dict | None = None):
+        self.partnership_field = partnership_field
+        self.roles = roles if roles is not None else {VIEW: None}
+
+    def restrict(self, queryset, user, action):
+        if action not in self.roles:
+            return queryset.none()
+        roles = self.roles[action]
+        if roles is None:
+            partnerships = visible_partnership_ids(user)
+        else:
+            partnerships = partnership_ids_with_role(user, roles)
+        return queryset.filter(**{f"{self.partnership_field}__in": partnerships})
+
+
+class AgencyInVisiblePartnership(Policy):
+    """Rows about an agency that belongs to a partnership the user can see."""
+
+    def __init__(self, agency_field: str = "agency"):
+        self.agency_field = agency_field
+
+    def restrict(self, queryset, user, action):
+        if action != VIEW:
+            return queryset.none()
+        from partnerships.models import Membership
+
+        shared = Membership.objects.current().filter(
+            agency=OuterRef(self.agency_field), partnership__in=visible_partnership_ids(user)
+        )
+        return queryset.filter(Exists(shared))
+
+
+_policies: dict[type[models.Model], Policy] = {}
+_default_policy = ObjectPermissions()
+
+
+def register(model: type[models.Model], policy: Policy) -> None:
+    _policies[model] = policy
+
+
+def policy_for(model: type[models.Model]) -> Policy:
+    return _policies.get(model, _default_policy)
+
+
+# ---------------------------------------------------------------------------
+# Questions
+
+
+def permission_codename(model: type[models.Model], action: str) -> str:
+    return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def restrict(queryset, user, action: str = VIEW):
+    """The rows of `queryset` that `user` may `action`. Nothing for the signed-out."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    return policy_for(queryset.model).restrict(queryset, user, action)
+
+
+def can(user, action: str, obj: models.Model) -> bool:
+    model = type(obj)
+    return restrict(model._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def require(user, action: str, obj: models.Model) -> None:
+    """Raise PermissionDenied (403) unless the user may act on an object they can see."""
+    if not can(user, action, obj):
+        raise PermissionDenied(f"You cannot {action} this {obj._meta.verbose_name}.")
+
+
+def get_visible_or_404(queryset, user, **lookup):
+    return get_object_or_404(restrict(queryset, user, VIEW), **lookup)
+
+
+def visible_partnership_ids(user):
+    from partnerships.models import Partnership
+
+    return restrict(Partnership.objects.all(), user).values("pk")
+
+
+def partnership_ids_with_role(user, roles: Iterable[str]):
+    from partnerships.models import Partnership, RoleAssignment
+
+    if user.is_superuser:
+        return Partnership.objects.values("pk")
+    return (
+        RoleAssignment.objects.current()
+        .filter(user=user, role__in=list(roles))
+        .values("partnership_id")
+    )
+
+
+def has_role(user, partnership, *roles: str) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return user.role_assignments.current().filter(partnership=partnership, role__in=roles).exists()
+
+
+# ---------------------------------------------------------------------------
+# Groups and grants
+
+
+def agency_group(agency, role: str | None = None) -> Group:
+    name = f"agency:{agency.pk}" if role is None else f"agency:{agency.pk}:{role}"
+    return Group.objects.get_or_create(name=name)[0]
+
+
+def partnership_group(partnership, role: str) -> Group:
+    group, created = Group.objects.get_or_create(name=f"partnership:{partnership.pk}:{role}")
+    if created:
+        for action in PARTNERSHIP_ROLE_ACTIONS.get(role, (VIEW,)):
+            assign_perm(permission_codename(type(partnership), action), group, partnership)
+    return group
+
+
+def partnership_groups(partnership, roles: Iterable[str]) -> list[Group]:
+    return [partnership_group(partnership, role) for role in roles]
+
+
+def grant(obj: models.Model, actions: Iterable[str] | str, *, groups=(), users=()) -> None:
+    actions = [actions] if isinstance(actions, str) else list(actions)
+    for action in actions:
+        codename = permission_codename(type(obj), action)
+        for holder in [*groups, *users]:
+            assign_perm(codename, holder, obj)
+
+
+def revoke(obj: models.Model, actions: Iterable[str] | str, *, groups=(), users=()) -> None:
+    actions = [actions] if isinstance(actions, str) else list(actions)
+    for action in actions:
+        codename = permission_codename(type(obj), action)
+        for holder in [*groups, *users]:
+            remove_perm(codename, holder, obj)
+
+
+def desired_group_names(user) -> set[str]:
+    if not user.is_active:
+        return set()
+    names = set()
+    if user.agency_id:
+        names.add(f"agency:{user.agency_id}")
+    for assignment in user.role_assignments.current():
+        names.add(f"partnership:{assignment.partnership_id}:{assignment.role}")
+        if user.agency_id:
+            names.add(f"agency:{user.agency_id}:{assignment.role}")
+    return names
+
+
+@transaction.atomic
+def sync_user_groups(user) -> None:
+    """Put the user in exactly the managed groups their agency and roles call for."""
+    from partnerships.models import Partnership
+
+    desired = desired_group_names(user)
+    current = {g.name: g for g in user.groups.all() if g.name.startswith(MANAGED_GROUP_PREFIXES)}
+    stale = [g for name, g in current.items() if name not in desired]
+    if stale:
+        user.groups.remove(*stale)
+    missing = desired - current.keys()
+    groups = []
+    for name in missing:
+        if name.startswith("partnership:"):
+            _, partnership_id, role = name.split(":", 2)
+            groups.append(partnership_group(Partnership.objects.get(pk=partnership_id), role))
+        else:
+            groups.append(Group.objects.get_or_create(name=name)[0])
+    if groups:
+        user.groups.add(*groups)
+
+
+def membership_changed(membership) -> None:
+    """Staff of a current member agency can see the partnership; a former member's cannot."""
+    group = agency_group(membership.agency)
+    if membership.is_current:
+        grant(membership.partnership, VIEW, groups=[group])
+    else:
+        revoke(membership.partnership, VIEW, groups=[group])
+
+
+def membership_removed(membership) -> None:
+    revoke(membership.partnership, VIEW, groups=[agency_group(membership.agency)])
+
+
+def register_core_policies() -> None:
+    from partnerships.choices import Role
+    from partnerships.models import (
+        Agency,
+        ClosureDay,
+        DesignatedSafeguardingLead,
+        Membership,
+        PublishedArrangement,
+        Region,
+        RoleAssignment,
+    )
+
+    from .models import AccessLogEntry, Notification
+
+    business = [Role.BUSINESS_TEAM]
+    register(Region, SignedInCanRead())
+    register(Agency, SignedInCanRead())
+    register(Membership, SignedInCanRead())
+    register(PublishedArrangement, PartnershipScoped(roles={VIEW: None, CHANGE: business}))
+    register(ClosureDay, PartnershipScoped(roles={VIEW: None, CHANGE: business, ADD: business}))
+    register(RoleAssignment, PartnershipScoped(roles={VIEW: None, CHANGE: business}))
+    register(DesignatedSafeguardingLead, AgencyInVisiblePartnership())
+    register(
+        AccessLogEntry,
+        PartnershipScoped(roles={VIEW: [Role.BUSINESS_TEAM, Role.SYSTEM_ADMIN]}),
+    )
+    register(Notification, OwnRecords("recipient"))
+
+
+PARTNERSHIP_ROLE_ACTIONS = {"business_team": (VIEW, CHANGE)}

@@ -1,0 +1,23 @@
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from . import notifications
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=8,
+)
+def deliver_notification(notification_id: int) -> bool:
+    return notifications.notification_deliver(notification_id=notification_id)
+
+
+@shared_task
+def deliver_pending_notifications() -> int:
+    """Send anything recorded but not sent: queued while the broker was down, or a lost task."""
+    ids = notifications.pending_notification_ids()
+    for notification_id in ids:
+        deliver_notification.delay(notification_id)
+    return len(ids)

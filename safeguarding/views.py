@@ -1,0 +1,135 @@
+"""Shared pages and the base classes every app's views build on."""
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from partnerships.choices import Role
+
+from . import permissions
+from .filtersets import AccessLogEntryFilterSet
+from .models import AccessLogEntry, Notification
+from .navigation import destinations_for
+from .notifications import notification_mark_read
+from .working_days import MAX_DAYS, WorkingDayCalendar
+
+
+class RestrictedViewMixin(LoginRequiredMixin):
+    """Reads go through the permission layer: unseen objects are 404; anonymous people sign in."""
+
+    permission_action = permissions.VIEW
+
+    def get_queryset(self):
+        return permissions.restrict(
+            super().get_queryset(), self.request.user, self.permission_action
+        )
+
+
+class RoleRequiredMixin(LoginRequiredMixin):
+    """Pages for people holding one of `required_roles` in some partnership; others get 403."""
+
+    required_roles: tuple[str, ...] = ()
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not (
+            permissions.partnership_ids_with_role(request.user, self.required_roles).exists()
+        ):
+            raise PermissionDenied("This page is for the partnership's business team.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class FilteredListView(RestrictedViewMixin, ListView):
+    """A paginated list of the rows a person may see, narrowed by a django-filter FilterSet."""
+
+    filterset_class = None
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=super().get_queryset(), request=self.request
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filterset.form
+        return context
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "safeguarding/home.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        context = super().get_context_data(**kwargs)
+        context["assignments"] = (
+            user.role_assignments.current().select_related("partnership").order_by("partnership")
+        )
+        context["destinations"] = [d for d in destinations_for(user) if d.url_name != "home"]
+        context["recent_notifications"] = user.notifications.all()[:5]
+        return context
+
+
+class NotificationListView(RestrictedViewMixin, ListView):
+    model = Notification
+    template_name = "safeguarding/notification_list.html"
+    paginate_by = 25
+
+
+class NotificationReadView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        notification = permissions.get_visible_or_404(
+            Notification.objects.all(), request.user, pk=pk
+        )
+        notification_mark_read(notification=notification)
+        target = notification.url or "notifications"
+        if notification.url and not url_has_allowed_host_and_scheme(
+            notification.url, allowed_hosts={request.get_host()}
+        ):
+            target = "notifications"
+        return redirect(target)
+
+
+class AccessLogView(RoleRequiredMixin, FilteredListView):
+    required_roles = (Role.BUSINESS_TEAM, Role.SYSTEM_ADMIN)
+    model = AccessLogEntry
+    filterset_class = AccessLogEntryFilterSet
+    template_name = "safeguarding/access_log.html"
+
+    def get_queryset(self):
+        return (
+            super().get_queryset().select_related("user", "agency", "partnership", "content_type")
+        )
+
+
+class WorkingDayForm(forms.Form):
+    start = forms.DateField(
+        label="Start date", help_text="For example, 2026-11-20 (the day the clock starts from)"
+    )
+    days = forms.IntegerField(label="Number of working days", min_value=0, max_value=MAX_DAYS)
+
+
+class WorkingDayCalculatorView(LoginRequiredMixin, FormView):
+    """Shows how a deadline is worked out, day by day."""
+
+    form_class = WorkingDayForm
+    template_name = "safeguarding/working_days.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "start" in self.request.GET:
+            kwargs["data"] = self.request.GET
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_form()
+        context = self.get_context_data(form=form)
+        if form.is_bound and form.is_valid():
+            context["result"] = WorkingDayCalendar().add(
+                form.cleaned_data["start"], form.cleaned_data["days"]
+            )
+        return self.render_to_response(context)

@@ -1,0 +1,145 @@
+"""The working-day calendar every statutory deadline is counted on.
+
+A working day is Monday to Friday, not an England and Wales bank holiday (from the `holidays`
+package) and not one of the partnership's own closure days. "N working days after D" counts N
+working days starting the day after D. Every answer carries the days it skipped, so a page can
+show a person how their deadline was worked out.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+MAX_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    date: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class WorkingDayCount:
+    """The answer to "N working days after start": the due date and the days passed over."""
+
+    start: date
+    days: int
+    due: date
+    skipped: tuple[SkippedDay, ...] = ()
+
+    @property
+    def skipped_holidays(self) -> tuple[SkippedDay, ...]:
+        return tuple(day for day in self.skipped if day.date.weekday() < 5)
+
+    def explanation(self) -> str:
+        text = (
+            f"{self.days} working days after {self.start:%A %-d %B %Y} is {self.due:%A %-d %B %Y}."
+        )
+        if self.skipped_holidays:
+            names = "; ".join(f"{d.date:%-d %B %Y} ({d.reason})" for d in self.skipped_holidays)
+            text += f" Not counted: weekends and {names}."
+        elif self.skipped:
+            text += " Weekends are not counted."
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "start": self.start.isoformat(),
+            "days": self.days,
+            "due": self.due.isoformat(),
+            "skipped": [{"date": d.date.isoformat(), "reason": d.reason} for d in self.skipped],
+        }
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> dict[date, str]:
+    # England and Wales share their bank holidays; "ENG" is the package's name for them.
+    return dict(holidays.country_holidays("GB", subdiv="ENG", years=year).items())
+
+
+@dataclass
+class WorkingDayCalendar:
+    """Counts working days; `closure_days` are a partnership's own non-working days."""
+
+    closure_days: dict[date, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_partnership(cls, partnership) -> WorkingDayCalendar:
+        if partnership is None:
+            return cls()
+        from partnerships.models import ClosureDay
+
+        closures = ClosureDay.objects.filter(partnership=partnership).values_list("date", "reason")
+        return cls(closure_days={day: f"Partnership closure: {reason}" for day, reason in closures})
+
+    def non_working_reason(self, day: date) -> str | None:
+        if day.weekday() == 5:
+            return "Saturday"
+        if day.weekday() == 6:
+            return "Sunday"
+        holiday = _bank_holidays(day.year).get(day)
+        if holiday:
+            return f"Bank holiday: {holiday}"
+        return self.closure_days.get(day)
+
+    def is_working_day(self, day: date) -> bool:
+        return self.non_working_reason(day) is None
+
+    def add(self, start: date, days: int) -> WorkingDayCount:
+        """The date `days` working days after `start`, with every day skipped on the way."""
+        if not 0 <= days <= MAX_DAYS:
+            raise ValueError(f"days must be between 0 and {MAX_DAYS}")
+        current, counted, skipped = start, 0, []
+        while counted < days:
+            current += timedelta(days=1)
+            reason = self.non_working_reason(current)
+            if reason is None:
+                counted += 1
+            else:
+                skipped.append(SkippedDay(current, reason))
+        return WorkingDayCount(start=start, days=days, due=current, skipped=tuple(skipped))
+
+    def between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end`; negative when end is earlier.
+
+        Computed arithmetically so that a deadline years in the past costs no more than one
+        next week: list pages call this for every row.
+        """
+        if end == start:
+            return 0
+        if end < start:
+            return -self.between(end, start)
+        weekdays = _weekdays_in(start + timedelta(days=1), end)
+        off = self._weekday_closures(start + timedelta(days=1), end)
+        return weekdays - off
+
+    def _weekday_closures(self, first: date, last: date) -> int:
+        days = set()
+        for year in range(first.year, last.year + 1):
+            days.update(d for d in _bank_holidays(year) if first <= d <= last)
+        days.update(d for d in self.closure_days if first <= d <= last)
+        ordered = sorted(d for d in days if d.weekday() < 5)
+        return bisect_right(ordered, last) - bisect_left(ordered, first)
+
+
+def _weekdays_in(first: date, last: date) -> int:
+    """Monday-to-Friday days from `first` to `last` inclusive."""
+    if last < first:
+        return 0
+    total = (last - first).days + 1
+    full_weeks, extra = divmod(total, 7)
+    count = full_weeks * 5
+    for offset in range(extra):
+        if (first.weekday() + offset) % 7 < 5:
+            count += 1
+    return count
+
+
+def add_working_days(start: date, days: int, *, partnership=None) -> WorkingDayCount:
+    return WorkingDayCalendar.for_partnership(partnership).add(start, days)

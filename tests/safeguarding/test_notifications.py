@@ -1,0 +1,192 @@
+import threading
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+
+from partnerships.models import PublishedArrangement
+from partnerships.services import arrangement_reminder_stage, arrangement_review_reminders_send
+from partnerships.tasks import send_arrangement_review_reminders
+from safeguarding.models import Notification
+from safeguarding.notifications import Message, notification_create, notification_deliver
+from safeguarding.tasks import deliver_pending_notifications
+from tests.personas import ANONYMOUS, BUSINESS, OTHER_PARTNERSHIP, check_access, sign_in
+
+
+def make_review_due(partnership, on):
+    PublishedArrangement.objects.filter(partnership=partnership).update(next_review_on=on)
+
+
+@pytest.mark.parametrize(
+    ("days_left", "stage"),
+    [(45, None), (30, "due_in_30"), (8, "due_in_30"), (7, "due_in_7"), (0, "due"), (-3, "overdue")],
+)
+def test_each_review_date_reaches_one_reminder_stage(days_left, stage):
+    today = date(2026, 11, 22)
+
+    reached = arrangement_reminder_stage(review_on=today + timedelta(days=days_left), today=today)
+
+    assert (reached[0] if reached else None) == stage
+
+
+def test_the_business_team_is_reminded_once_however_often_the_sweep_runs(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    today = date(2026, 12, 12)  # Riverside's arrangements are due for review on 19 December
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = arrangement_review_reminders_send(today=today)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = arrangement_review_reminders_send(today=today)
+
+    assert (first, second) == (1, 0)
+    notification = Notification.objects.get()
+    assert notification.recipient.username == BUSINESS
+    assert notification.stage == "due_in_7"
+    assert notification.sent_at is not None
+    assert [m.to for m in mailoutbox] == [["business.riverside@example.org"]]
+    assert "due for review within 7 days" in mailoutbox[0].subject
+
+
+def test_a_later_stage_is_a_new_reminder(demo, mailoutbox, django_capture_on_commit_callbacks):
+    for today in (date(2026, 12, 12), date(2026, 12, 19), date(2026, 12, 21)):
+        with django_capture_on_commit_callbacks(execute=True):
+            arrangement_review_reminders_send(today=today)
+
+    assert list(Notification.objects.order_by("pk").values_list("stage", flat=True)) == [
+        "due_in_7",
+        "due",
+        "overdue",
+    ]
+    assert len(mailoutbox) == 3
+
+
+def test_a_superseded_version_is_not_reminded(demo, mailoutbox):
+    PublishedArrangement.objects.create(
+        partnership=demo.riverside,
+        version=2,
+        title="Revised arrangements",
+        published_on=date(2026, 12, 1),
+        next_review_on=date(2028, 12, 1),
+    )
+
+    assert arrangement_review_reminders_send(today=date(2026, 12, 12)) == 0
+
+
+def test_delivering_twice_sends_once(demo, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        notification = notification_create(
+            recipient=demo.user(BUSINESS),
+            kind="test",
+            subject=demo.riverside,
+            stage="one",
+            message=Message("Hello"),
+        )
+
+    assert notification_deliver(notification_id=notification.pk) is True
+    assert notification_deliver(notification_id=notification.pk) is False
+    assert len(mailoutbox) == 1
+
+
+def test_the_pending_sweep_sends_what_was_recorded_but_never_sent(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # as if the broker were down
+        notification_create(
+            recipient=demo.user(BUSINESS),
+            kind="test",
+            subject=demo.riverside,
+            stage="one",
+            message=Message("Queued while Redis was down"),
+        )
+    Notification.objects.update(
+        created_at=Notification.objects.get().created_at - timedelta(minutes=5)
+    )
+    assert mailoutbox == []
+
+    assert deliver_pending_notifications() == 1
+    assert deliver_pending_notifications() == 0
+    assert [m.subject for m in mailoutbox] == ["Queued while Redis was down"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_the_same_moment_record_and_send_once(
+    transactional_demo, needs_services, mailoutbox
+):
+    make_review_due(transactional_demo.riverside, date.today())
+    barrier = threading.Barrier(4)
+    results = []
+
+    def sweep():
+        barrier.wait()
+        try:
+            results.append(arrangement_review_reminders_send())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [0, 0, 0, 1]
+    assert Notification.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_task_run_twice_concurrently_by_real_celery_workers_sends_once(
+    transactional_demo, needs_services, mailoutbox
+):
+    from celery.contrib.testing.worker import start_worker
+
+    from safeguarding.celery import app
+
+    make_review_due(transactional_demo.riverside, date.today())
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="threads", concurrency=4, perform_ping_check=False):
+            first = send_arrangement_review_reminders.delay()
+            second = send_arrangement_review_reminders.delay()
+            created = sorted([first.get(timeout=30), second.get(timeout=30)])
+            deadline = time.monotonic() + 30
+            while Notification.objects.filter(sent_at__isnull=True).exists():
+                assert time.monotonic() < deadline, "the reminder was never sent"
+                time.sleep(0.1)
+            time.sleep(1)  # long enough for a duplicate delivery to show itself
+    finally:
+        app.conf.task_always_eager = True
+
+    assert created == [0, 1]
+    assert Notification.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_people_see_only_their_own_notifications(client, demo):
+    notification = notification_create(
+        recipient=demo.user(BUSINESS),
+        kind="test",
+        subject=demo.riverside,
+        stage="one",
+        message=Message("Your arrangements are due for review", url="/partnerships/"),
+    )
+
+    responses = check_access(
+        client, "/notifications/", {BUSINESS: 200, OTHER_PARTNERSHIP: 200, ANONYMOUS: 302}
+    )
+
+    assert "due for review" in responses[BUSINESS].content.decode()
+    assert "due for review" not in responses[OTHER_PARTNERSHIP].content.decode()
+    check_access(
+        client,
+        f"/notifications/{notification.pk}/read/",
+        {OTHER_PARTNERSHIP: 404, ANONYMOUS: 302},
+        method="post",
+    )
+    sign_in(client, BUSINESS)
+    opened = client.post(f"/notifications/{notification.pk}/read/")
+    assert opened.status_code == 302 and opened["Location"] == "/partnerships/"
+    notification.refresh_from_db()
+    assert notification.read_at is not None

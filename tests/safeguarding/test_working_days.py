@@ -1,0 +1,122 @@
+from datetime import date, timedelta
+
+import pytest
+
+from safeguarding.working_days import WorkingDayCalendar, add_working_days
+from tests.partnerships.factories import PartnershipFactory
+from tests.personas import ANONYMOUS, BUSINESS, OTHER_PARTNERSHIP, check_access, sign_in
+
+URL = "/api/v1/working-days/"
+
+
+def naive_between(calendar, start, end):
+    """Count working days after start up to end, one day at a time."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += calendar.is_working_day(day)
+    return count
+
+
+def test_it_counts_fifteen_working_days_from_friday_20_november_2026():
+    count = add_working_days(date(2026, 11, 20), 15)
+
+    assert count.due == date(2026, 12, 11)
+    assert [d.reason for d in count.skipped] == ["Saturday", "Sunday"] * 3
+
+
+def test_it_skips_christmas_and_new_year_bank_holidays_and_says_so():
+    count = add_working_days(date(2026, 12, 10), 15)
+
+    assert count.due == date(2027, 1, 5)
+    holidays = [(d.date, d.reason) for d in count.skipped_holidays]
+    assert holidays == [
+        (date(2026, 12, 25), "Bank holiday: Christmas Day"),
+        (date(2026, 12, 28), "Bank holiday: Boxing Day (observed)"),
+        (date(2027, 1, 1), "Bank holiday: New Year's Day"),
+    ]
+    assert "25 December 2026 (Bank holiday: Christmas Day)" in count.explanation()
+
+
+def test_it_counts_from_the_day_after_the_start():
+    # Five working days after a Friday is the next Friday, not Thursday.
+    assert add_working_days(date(2026, 11, 20), 5).due == date(2026, 11, 27)
+    assert add_working_days(date(2026, 11, 20), 0).due == date(2026, 11, 20)
+
+
+def test_it_skips_a_partnerships_closure_days(db):
+    partnership = PartnershipFactory()
+    partnership.closure_days.create(date=date(2026, 11, 23), reason="Staff training day")
+
+    count = add_working_days(date(2026, 11, 20), 1, partnership=partnership)
+
+    assert count.due == date(2026, 11, 24)
+    assert (date(2026, 11, 23), "Partnership closure: Staff training day") in [
+        (d.date, d.reason) for d in count.skipped
+    ]
+
+
+@pytest.mark.parametrize("start", [date(2026, 12, 1) + timedelta(days=i) for i in range(0, 40, 3)])
+def test_between_agrees_with_counting_day_by_day(start):
+    calendar = WorkingDayCalendar(closure_days={date(2027, 1, 4): "Closure"})
+    for length in (0, 1, 6, 17, 45, 400):
+        end = start + timedelta(days=length)
+        assert calendar.between(start, end) == naive_between(calendar, start, end)
+        assert calendar.between(end, start) == -naive_between(calendar, start, end)
+
+
+def test_between_inverts_add():
+    calendar = WorkingDayCalendar()
+    for days in (1, 5, 15, 45):
+        count = calendar.add(date(2026, 12, 18), days)
+        assert calendar.between(count.start, count.due) == days
+
+
+def test_the_api_returns_the_due_date_and_the_skipped_days(client, demo):
+    sign_in(client, BUSINESS)
+
+    response = client.get(URL, {"start": "2026-11-20", "days": 15})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["start"] == "2026-11-20"
+    assert body["days"] == 15
+    assert body["due"] == "2026-12-11"
+    assert body["skipped"][0] == {"date": "2026-11-21", "reason": "Saturday"}
+
+
+def test_the_api_explains_bad_input_with_field_messages(client, demo):
+    sign_in(client, BUSINESS)
+
+    response = client.get(URL, {"start": "20/13/2026", "days": -1})
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"start", "days"}
+
+
+def test_the_api_applies_closure_days_of_a_partnership_you_can_see(client, demo):
+    demo.riverside.closure_days.create(date=date(2026, 11, 23), reason="Training")
+    query = f"{URL}?start=2026-11-20&days=1&partnership={demo.riverside.pk}"
+
+    responses = check_access(client, query, {BUSINESS: 200, OTHER_PARTNERSHIP: 404, ANONYMOUS: 401})
+
+    assert responses[BUSINESS].json()["due"] == "2026-11-24"
+
+
+def test_the_calculator_page_shows_how_the_date_was_worked_out(client, demo):
+    sign_in(client, BUSINESS)
+
+    response = client.get("/working-days/", {"start": "2026-12-10", "days": 15})
+
+    assert response.status_code == 200
+    assert "Due Tuesday 5 January 2027" in response.content.decode()
+    assert "Boxing Day (observed)" in response.content.decode()
+
+
+def test_the_calculator_page_shows_errors(client, demo):
+    sign_in(client, BUSINESS)
+
+    response = client.get("/working-days/", {"start": "not a date", "days": 15})
+
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
