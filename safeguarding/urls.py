@@ -14,6 +14,9 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("partnerships.api.urls")),
+    path("", include("reviews.api.urls")),
+    path("", include("referrals.api.urls")),
+    path("", include("audits.api.urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +36,9 @@ urlpatterns = [
     path("access-log/", views.AccessLogView.as_view(), name="access-log"),
     path("working-days/", views.WorkingDayCalculatorView.as_view(), name="working-days"),
     path("partnerships/", include("partnerships.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("referrals/", include("referrals.urls")),
+    path("audits/", include("audits.urls")),
     path("health/", HealthView.as_view(), name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

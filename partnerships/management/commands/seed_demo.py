@@ -1,10 +1,17 @@
-"""Load the fictional demo partnerships, agencies and users. Safe to run again and again."""
+"""Load the fictional demo partnerships, agencies and users. Safe to run again and again.
+
+Other apps add their own demo records in `<app>/demo.py`, a `seed(partnerships=...)` function
+that must be idempotent too; it is given the partnerships by name.
+"""
 
 import os
 from datetime import date
+from importlib import import_module
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from partnerships.choices import MembershipRole, Role, Sector
 from partnerships.models import (
@@ -235,4 +242,7 @@ class Command(BaseCommand):
             email="dsl@northgate-academy.example.org",
             defaults={"name": "Joanne Price", "phone": "01632 960456"},
         )
+        for app_config in apps.get_app_configs():
+            if module_has_submodule(app_config.module, "demo"):
+                import_module(f"{app_config.name}.demo").seed(partnerships=partnerships)
         self.stdout.write(self.style.SUCCESS("Demo data is loaded."))
