@@ -262,6 +262,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerships.tasks.send_arrangement_review_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "action-overdue-reminders": {
+        "task": "partnerships.tasks.send_action_overdue_reminders",
+        "schedule": crontab(hour=7, minute=5),
+    },
 }
 
 LOGGING = {
