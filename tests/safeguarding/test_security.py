@@ -182,7 +182,8 @@ def test_pages_carry_a_content_security_policy_and_no_inline_script(client, demo
 
 
 def production_env(**extra):
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DEMO_MODE")}
+    unset = ("DEBUG", "DEMO_MODE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         DJANGO_SETTINGS_MODULE="safeguarding.settings",
         SECRET_KEY="p" * 20 + "r0duct10n-s3cr3t-k3y-w1th-3n0ugh-ch4r5-2026",
