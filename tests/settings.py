@@ -24,6 +24,7 @@ if REDIS_URL:
 # Demo personas skip the second factor as on a developer's machine; other users in tests are
 # signed in with one (see tests/conftest.py).
 DEMO_MODE = True
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
