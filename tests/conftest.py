@@ -76,3 +76,19 @@ def needs_services():
         pytest.skip("needs PostgreSQL: set DATABASE_URL (CI always does)")
     if not settings.REDIS_URL:
         pytest.skip("needs Redis: set REDIS_URL (CI always does)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how much of the site the route walk covered (tests/test_route_walk.py)."""
+    walked = [
+        dict(report.user_properties)
+        for report in terminalreporter.stats.get("passed", [])
+        if "test_route_walk.py" in report.nodeid and report.when == "call"
+    ]
+    if walked:
+        routes = walked[0]["routes_walked"]
+        terminalreporter.write_line(
+            f"Route walk: {routes} routes x {len(walked)} personas = {routes * len(walked)} "
+            f"route-persona checks passed ({walked[0]['routes_needing_several_ids']} routes "
+            "need several ids and are covered by their own app's tests)"
+        )
