@@ -60,3 +60,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
+
+handler500 = "safeguarding.views.server_error"
