@@ -317,6 +317,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerships.tasks.send_arrangement_review_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "pseudonymise-expired-records": {
+        "task": "safeguarding.tasks.pseudonymise_expired_records",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "action-overdue-reminders": {
         "task": "partnerships.tasks.send_action_overdue_reminders",
         "schedule": crontab(hour=7, minute=5),
