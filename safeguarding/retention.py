@@ -49,6 +49,14 @@ def retention_years(rule: RetentionRule) -> int:
     return setting.years if setting else rule.default_years
 
 
+def field_at(model: type[models.Model], lookup: str) -> models.Field:
+    """The model field a lookup path such as "referral__received_at" ends on."""
+    *relations, name = lookup.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.get_field(name)
+
+
 def cutoff_for(years: int, today: date) -> date:
     try:
         return today.replace(year=today.year - years)
@@ -62,8 +70,11 @@ def expired_records_pseudonymise(*, today: date | None = None) -> dict[str, int]
     done = {}
     for rule in _rules:
         cutoff = cutoff_for(retention_years(rule), today)
+        lookup = rule.counted_from
+        if isinstance(field_at(rule.model, lookup), models.DateTimeField):
+            lookup += "__date"  # compare calendar days, not a naive midnight
         expired = rule.model._default_manager.filter(
-            **{f"{rule.counted_from}__lt": cutoff, "pseudonymised_at__isnull": True}
+            **{f"{lookup}__lt": cutoff, "pseudonymised_at__isnull": True}
         )
         with transaction.atomic():
             ids = list(expired.values_list("pk", flat=True)[:10_000])
