@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -49,12 +50,16 @@ def retention_years(rule: RetentionRule) -> int:
     return setting.years if setting else rule.default_years
 
 
-def field_at(model: type[models.Model], lookup: str) -> models.Field:
-    """The model field a lookup path such as "referral__received_at" ends on."""
+def field_at(model: type[models.Model], lookup: str) -> models.Field | None:
+    """The model field a lookup path such as "referral__received_at" ends on (None when the
+    path ends on a transform such as "__date")."""
     *relations, name = lookup.split("__")
-    for relation in relations:
-        model = model._meta.get_field(relation).related_model
-    return model._meta.get_field(name)
+    try:
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model._meta.get_field(name)
+    except (FieldDoesNotExist, AttributeError):
+        return None
 
 
 def cutoff_for(years: int, today: date) -> date:
