@@ -87,7 +87,10 @@ class DraftReferralFactory(ServiceFactory):
 
 
 class BulkReferralFactory(factory.django.DjangoModelFactory):
-    """A bare submitted referral row, for making thousands with create_batch/bulk_create."""
+    """A bare submitted referral row with no permission grants, for making thousands.
+
+    Use `bulk_referrals(n)`, which looks the referrer and front door up once.
+    """
 
     class Meta:
         model = Referral
@@ -118,3 +121,14 @@ class OpenEscalationFactory(ServiceFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return services.escalation_create(**kwargs)
+
+
+def bulk_referrals(count: int, **overrides) -> list[Referral]:
+    """Unsaved submitted referrals from practitioner.health to Hillford, for bulk_create."""
+    referrer = User.objects.select_related("agency").get(username=PRACTITIONER_HEALTH)
+    defaults = {
+        "referrer": referrer,
+        "referrer_agency": referrer.agency,
+        "front_door": Agency.objects.get(name="Hillford Council"),
+    }
+    return BulkReferralFactory.build_batch(count, **{**defaults, **overrides})

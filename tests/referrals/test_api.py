@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import pytest
 from rest_framework.test import APIClient
 
+from referrals.models import Referral
 from safeguarding.models import AccessLogEntry, Notification
 from tests.personas import (
     ANONYMOUS,
@@ -18,9 +19,9 @@ from tests.personas import (
 )
 from tests.referrals.factories import (
     VALID_NHS_NUMBER,
-    BulkReferralFactory,
     OpenEscalationFactory,
     SubmittedReferralFactory,
+    bulk_referrals,
 )
 
 OUTSIDERS = {
@@ -165,7 +166,7 @@ def test_the_list_is_filtered_and_paginated_within_a_query_budget(
     api, demo, django_assert_max_num_queries
 ):
     SubmittedReferralFactory()
-    BulkReferralFactory.create_batch(60)
+    Referral.objects.bulk_create(bulk_referrals(60))
     sign_in(api, FRONT_DOOR_HILLFORD)
 
     with django_assert_max_num_queries(8):
