@@ -262,6 +262,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerships.tasks.send_arrangement_review_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "referral-deadline-reminders": {
+        "task": "referrals.tasks.send_referral_deadline_reminders",
+        "schedule": crontab(hour="8,12,15", minute=0, day_of_week="mon-fri"),
+    },
+    "escalation-stage-sweep": {
+        "task": "referrals.tasks.move_overdue_escalations",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 LOGGING = {
