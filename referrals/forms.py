@@ -196,3 +196,14 @@ class GoodPracticeForm(forms.Form):
     def __init__(self, *args, partnership_ids, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies_in_partnership(partnership_ids)
+
+
+class EscalationStageForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(max_length=200, label="Stage name")
+    response_working_days = forms.IntegerField(
+        min_value=1, max_value=60, label="Working days to respond"
+    )
+
+
+EscalationStageFormSet = forms.formset_factory(EscalationStageForm, extra=0)

@@ -627,3 +627,21 @@ def escalation_stage_sweep(*, today: date | None = None) -> int:
             _open_stage(escalation, stage, today=today)
         moved += 1
     return moved
+
+
+def escalation_stages_update(*, partnership: Partnership, by, stages: list[dict]) -> None:
+    """The business team renames stages or changes their response timescales."""
+    permissions.require(by, permissions.CHANGE, partnership)
+    current = {stage.pk: stage for stage in escalation_stages_for(partnership)}
+    with transaction.atomic():
+        for change in stages:
+            stage = current.get(change["id"])
+            if stage is None:
+                raise ValidationError("That stage belongs to another partnership.")
+            if not 1 <= change["response_working_days"] <= 60:
+                raise ValidationError(
+                    {"response_working_days": ["Give between 1 and 60 working days."]}
+                )
+            stage.name = change["name"].strip() or stage.name
+            stage.response_working_days = change["response_working_days"]
+            stage.save(update_fields=["name", "response_working_days"])

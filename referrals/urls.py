@@ -45,6 +45,11 @@ urlpatterns = [
         views.EscalationDashboardView.as_view(),
         name="escalation-dashboard",
     ),
+    path(
+        "escalations/stages/<int:pk>/",
+        views.EscalationStagesView.as_view(),
+        name="escalation-stages",
+    ),
     path("escalations/<int:pk>/", views.EscalationDetailView.as_view(), name="escalation-detail"),
     path(
         "escalations/<int:pk>/respond/",

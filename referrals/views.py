@@ -37,6 +37,7 @@ from .forms import (
     EscalationForm,
     EscalationResolveForm,
     EscalationResponseForm,
+    EscalationStageFormSet,
     GoodPracticeForm,
     HouseholdForm,
     LocalAuthorityForm,
@@ -666,6 +667,48 @@ class GoodPracticeCreateView(EscalationActionView):
         services.good_practice_record(escalation=escalation, by=self.request.user, **data)
 
 
+class EscalationStagesView(LoginRequiredMixin, FormView):
+    """The partnership's escalation stages and their timescales, set by its business team."""
+
+    form_class = EscalationStageFormSet
+    template_name = "referrals/escalation_stages.html"
+
+    @cached_property
+    def partnership(self):
+        partnership = permissions.get_visible_or_404(
+            Partnership.objects.all(), self.request.user, pk=self.kwargs["pk"]
+        )
+        permissions.require(self.request.user, permissions.CHANGE, partnership)
+        return partnership
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.partnership  # noqa: B018 (404 or 403 before anything else)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return [
+            {"id": s.pk, "name": s.name, "response_working_days": s.response_working_days}
+            for s in services.escalation_stages_for(self.partnership)
+        ]
+
+    def form_valid(self, form):
+        try:
+            services.escalation_stages_update(
+                partnership=self.partnership,
+                by=self.request.user,
+                stages=[f.cleaned_data for f in form.forms],
+            )
+        except ValidationError as error:
+            form.forms[0].add_error(None, error.messages)
+            return self.form_invalid(form)
+        messages.success(self.request, "Escalation stages saved.")
+        return redirect("referrals:escalation-stages", pk=self.partnership.pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(partnership=self.partnership, **kwargs)
+
+
 class EscalationDashboardView(RoleRequiredMixin, TemplateView):
     """Open escalations by stage and age, outcomes, themes and agencies: no case details."""
 
@@ -716,5 +759,8 @@ class EscalationDashboardView(RoleRequiredMixin, TemplateView):
             escalations.values("raised_by_agency__name")
             .annotate(count=Count("pk"))
             .order_by("-count", "raised_by_agency__name")
+        )
+        context["stage_settings"] = Partnership.objects.filter(
+            pk__in=permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])
         )
         return context

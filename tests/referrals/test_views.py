@@ -5,6 +5,7 @@ from django.db import connection
 from django.utils import timezone
 
 from partnerships.choices import Role
+from referrals import demo as referral_demo
 from referrals import services
 from referrals.models import (
     Referral,
@@ -484,3 +485,43 @@ def test_a_person_without_an_agency_cannot_start_a_referral(client, demo):
     sign_in(client, SCRUTINEER)
 
     assert client.post("/referrals/new/").status_code == 403
+
+
+def test_the_business_team_sets_the_escalation_stages(client, demo):
+    url = f"/referrals/escalations/stages/{demo.riverside.pk}/"
+    check_access(
+        client,
+        url,
+        {
+            BUSINESS: 200,
+            PRACTITIONER_HEALTH: 403,
+            SCRUTINEER: 403,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
+    )
+    stages = services.escalation_stages_for(demo.riverside)
+    data = {"form-TOTAL_FORMS": "4", "form-INITIAL_FORMS": "4"}
+    for index, stage in enumerate(stages):
+        data |= {
+            f"form-{index}-id": stage.pk,
+            f"form-{index}-name": stage.name,
+            f"form-{index}-response_working_days": 3 if index == 0 else 5,
+        }
+    sign_in(client, BUSINESS)
+
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, {**data, "form-1-response_working_days": 0}).status_code == 200
+
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+    assert escalation.stage_due_on == date(2026, 11, 25)
+
+
+def test_the_demo_referrals_load_once_and_show_the_front_door_at_work(client, demo):
+    referral_demo.seed(partnerships={})
+    referral_demo.seed(partnerships={})
+
+    assert Referral.objects.count() == 3
+    sign_in(client, FRONT_DOOR_HILLFORD)
+    queue = client.get("/referrals/queue/").content.decode()
+    assert Referral.objects.get(referrer__username=PRACTITIONER_HEALTH).reference in queue
