@@ -7,25 +7,12 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from partnerships.choices import Role
-        from safeguarding import permissions
         from safeguarding.navigation import Destination, register
 
-        from .models import EscalationStage, GoodPractice
         from .selectors import DASHBOARD_ROLES
 
-        business = [Role.BUSINESS_TEAM]
-        permissions.register(
-            EscalationStage,
-            permissions.PartnershipScoped(
-                roles={permissions.VIEW: None, permissions.CHANGE: business}
-            ),
-        )
-        permissions.register(
-            GoodPractice,
-            permissions.PartnershipScoped(
-                "escalation__partnership", roles={permissions.VIEW: None}
-            ),
-        )
+        # Referrals and escalations use the default policy (django-guardian object
+        # permissions granted by their services); their parts are only read through them.
         referrers = (
             Role.PRACTITIONER,
             Role.AGENCY_SAFEGUARDING_LEAD,

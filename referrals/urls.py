@@ -22,6 +22,11 @@ urlpatterns = [
         views.ReferralChildView.as_view(),
         name="referral-child-edit",
     ),
+    path(
+        "<int:pk>/child/<int:child_pk>/remove/",
+        views.ReferralChildRemoveView.as_view(),
+        name="referral-child-remove",
+    ),
     path("<int:pk>/household/", views.ReferralHouseholdView.as_view(), name="referral-household"),
     path(
         "<int:pk>/local-authority/",

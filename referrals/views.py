@@ -266,6 +266,14 @@ class ReferralConsentView(ReferralPageView):
         )
 
 
+class ReferralChildRemoveView(DraftMixin, View):
+    def post(self, request, pk, child_pk):
+        child = get_object_or_404(self.referral.children, pk=child_pk)
+        services.referral_child_remove(referral=self.referral, by=request.user, child=child)
+        messages.success(request, "Child removed from the referral.")
+        return redirect("referrals:referral-check", pk=self.referral.pk)
+
+
 class ReferralCheckView(DraftMixin, TemplateView):
     """Check your answers, then send the referral."""
 
@@ -306,13 +314,12 @@ class ReferralCheckView(DraftMixin, TemplateView):
 
 class ReferralDetailView(RestrictedViewMixin, DetailView):
     template_name = "referrals/referral_detail.html"
+    queryset = REFERRALS
 
     def get_queryset(self):
         return selectors.with_categories(
             super().get_queryset().exclude(status=ReferralStatus.DRAFT)
         )
-
-    queryset = REFERRALS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -340,7 +347,7 @@ class ReferralDetailView(RestrictedViewMixin, DetailView):
         return context
 
 
-class FrontDoorDecisionView(RestrictedViewMixin, FormView):
+class FrontDoorDecisionView(LoginRequiredMixin, FormView):
     """The front door's decision. Others who can see the referral get 403, the rest 404."""
 
     form_class = DecisionForm
@@ -452,6 +459,7 @@ class FrontDoorQueueView(RoleRequiredMixin, ListView):
             referral.days_left = calendars[referral.partnership_id].between(
                 today, referral.decision_due_on
             )
+            referral.late_by = -referral.days_left
         context["today"] = today
         return context
 
@@ -612,7 +620,7 @@ class EscalationDetailView(RestrictedViewMixin, DetailView):
         return context
 
 
-class EscalationActionView(RestrictedViewMixin, View):
+class EscalationActionView(LoginRequiredMixin, View):
     """A POST on an escalation the person can see: respond, resolve or record good practice."""
 
     form_class = None

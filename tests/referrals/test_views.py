@@ -525,3 +525,39 @@ def test_the_demo_referrals_load_once_and_show_the_front_door_at_work(client, de
     sign_in(client, FRONT_DOOR_HILLFORD)
     queue = client.get("/referrals/queue/").content.decode()
     assert Referral.objects.get(referrer__username=PRACTITIONER_HEALTH).reference in queue
+
+
+def test_a_referrer_adds_a_second_child_and_removes_it(client, demo):
+    draft = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+    client.post(f"/referrals/{draft.pk}/child/", CHILD)
+
+    added = client.post(
+        f"/referrals/{draft.pk}/child/add/?return=check", {**CHILD, "first_name": "Ava"}
+    )
+
+    assert added["Location"] == f"/referrals/{draft.pk}/check/"
+    ava = draft.children.get(first_name="Ava")
+    assert "Remove child 2" in client.get(f"/referrals/{draft.pk}/check/").content.decode()
+    check_access(
+        client,
+        f"/referrals/{draft.pk}/child/{ava.pk}/remove/",
+        {FRONT_DOOR_HILLFORD: 404, ANONYMOUS: 302},
+        method="post",
+    )
+    sign_in(client, PRACTITIONER_HEALTH)
+    client.post(f"/referrals/{draft.pk}/child/{ava.pk}/remove/")
+    assert list(draft.children.values_list("first_name", flat=True)) == ["Maya"]
+
+
+def test_the_api_schema_describes_the_referral_endpoints(client, demo):
+    sign_in(client, BUSINESS)
+
+    paths = client.get("/api/v1/schema/", {"format": "json"}).json()["paths"]
+
+    assert {
+        "/api/v1/referrals/",
+        "/api/v1/referrals/{id}/decision/",
+        "/api/v1/escalations/{id}/respond/",
+        "/api/v1/escalations/{id}/resolve/",
+    } <= set(paths)
