@@ -106,10 +106,10 @@ class ReferralCreateSerializer(serializers.Serializer):
         }
     )
     categories = serializers.ListField(
-        child=serializers.ChoiceField(choices=Category.values), allow_empty=False
+        child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
     )
     immediate_danger = serializers.BooleanField(default=False)
-    consent = serializers.ChoiceField(choices=Consent.values)
+    consent = serializers.ChoiceField(choices=Consent.choices)
     reason_without_consent = serializers.CharField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
@@ -125,10 +125,10 @@ class ReferralCreateSerializer(serializers.Serializer):
 
 
 class DecisionSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=Decision.values)
+    decision = serializers.ChoiceField(choices=Decision.choices)
     reasons = serializers.CharField(error_messages={"blank": "Give the reasons for the decision."})
     quality_rating = serializers.ChoiceField(
-        choices=QualityRating.values, required=False, allow_blank=True, default=""
+        choices=QualityRating.choices, required=False, allow_blank=True, default=""
     )
 
 
@@ -145,7 +145,7 @@ class EscalationSerializer(serializers.ModelSerializer):
         queryset=Referral.objects.none(), required=False, allow_null=True
     )
     against_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
-    theme = serializers.ChoiceField(choices=EscalationTheme.values, default=EscalationTheme.OTHER)
+    theme = serializers.ChoiceField(choices=EscalationTheme.choices, default=EscalationTheme.OTHER)
     responses = EscalationResponseSerializer(many=True, read_only=True)
 
     class Meta:
@@ -194,5 +194,5 @@ class EscalationSerializer(serializers.ModelSerializer):
 
 
 class EscalationResolveSerializer(serializers.Serializer):
-    resolution = serializers.ChoiceField(choices=EscalationResolution.values)
+    resolution = serializers.ChoiceField(choices=EscalationResolution.choices)
     notes = serializers.CharField(required=False, allow_blank=True, default="")

@@ -23,9 +23,7 @@ from .serializers import (
 
 
 class ReferralApiFilterSet(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(
-        choices=[(s, s) for s in (ReferralStatus.SUBMITTED, ReferralStatus.DECIDED)]
-    )
+    status = django_filters.ChoiceFilter(choices=ReferralStatus.choices)
     decision = django_filters.ChoiceFilter(choices=Decision.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices, method="filter_category")
     front_door = django_filters.NumberFilter()
