@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from safeguarding.access_log import record_access
+
 from .models import (
     Escalation,
     EscalationResponse,
@@ -60,6 +62,14 @@ class ReferralAdmin(SimpleHistoryAdmin):
         ReferralHouseholdInline,
         InformationSharingInline,
     ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The inlines show the children's and household's details: every read is logged.
+        referral = self.get_object(request, object_id)
+        if referral is not None:
+            household = ReferralHousehold.objects.filter(referral=referral)
+            record_access(request, [*referral.children.all(), *household])
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_search_results(self, request, queryset, search_term):
         # "R-000123" finds referral 123.

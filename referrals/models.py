@@ -121,6 +121,8 @@ class Referral(models.Model):
             models.Index(fields=["referrer", "-created_at"], name="referral_by_referrer"),
             models.Index(fields=["referrer_agency", "-created_at"], name="referral_by_agency"),
             models.Index(fields=["partnership", "received_at"], name="referral_by_partnership"),
+            models.Index(fields=["front_door", "-created_at"], name="referral_by_front_door"),
+            models.Index(fields=["status", "decision", "-created_at"], name="referral_by_status"),
         ]
 
     def __str__(self):
@@ -359,6 +361,7 @@ class Escalation(models.Model):
                 name="escalation_open_due",
             ),
             models.Index(fields=["partnership", "status", "stage"], name="escalation_dashboard"),
+            models.Index(fields=["status", "theme", "-created_at"], name="escalation_by_status"),
         ]
 
     def __str__(self):

@@ -14,6 +14,7 @@ from referrals.models import (
 )
 from safeguarding import permissions
 from safeguarding.models import AccessLogEntry, Notification
+from tests.partnerships.factories import UserFactory
 from tests.personas import (
     ADMIN,
     ANONYMOUS,
@@ -561,3 +562,28 @@ def test_the_api_schema_describes_the_referral_endpoints(client, demo):
         "/api/v1/escalations/{id}/respond/",
         "/api/v1/escalations/{id}/resolve/",
     } <= set(paths)
+
+
+def test_an_agency_safeguarding_lead_sees_their_agencys_referrals(client, demo):
+    teacher = UserFactory(agency=demo.agency("St Anne's Primary School"))
+    referral = SubmittedReferralFactory(referrer=teacher)
+
+    responses = check_access(
+        client,
+        "/referrals/",
+        {DSL_SCHOOL: 200, PRACTITIONER_HEALTH: 200},
+    )
+
+    assert referral.reference in responses[DSL_SCHOOL].content.decode()
+    assert referral.reference not in responses[PRACTITIONER_HEALTH].content.decode()
+    check_access(client, f"/referrals/{referral.pk}/", {DSL_SCHOOL: 200, PRACTITIONER_HEALTH: 404})
+
+
+def test_reading_a_referral_in_the_admin_is_logged(client, demo):
+    referral = SubmittedReferralFactory()
+
+    check_access(client, f"/admin/referrals/referral/{referral.pk}/change/", {ADMIN: 200})
+
+    entry = AccessLogEntry.objects.get(channel="admin")
+    assert entry.record == f"Child {referral.children.get().pk} on referral {referral.reference}"
+    assert entry.partnership == demo.riverside
