@@ -37,6 +37,18 @@ def referrals_visible_to(user, action: str = permissions.VIEW):
     return visible.filter(~Q(status=ReferralStatus.DRAFT) | Q(referrer=user))
 
 
+def is_front_door_for(user, referral: Referral) -> bool:
+    """Whether the person works at the front door the referral was sent to."""
+    if user.is_superuser:
+        return True
+    return (
+        user.is_authenticated
+        and referral.front_door_id is not None
+        and user.agency_id == referral.front_door_id
+        and permissions.has_role(user, referral.partnership, Role.FRONT_DOOR_WORKER)
+    )
+
+
 def with_categories(queryset):
     return queryset.prefetch_related(
         Prefetch("categories", queryset=ReferralCategory.objects.order_by("category"))

@@ -37,7 +37,7 @@ from .models import (
     ReferralChild,
     ReferralHousehold,
 )
-from .selectors import people_in_group
+from .selectors import is_front_door_for, people_in_group
 
 DECISION_WORKING_DAYS = 1
 DRAFT_FIELDS = ("concerns", "immediate_danger", "consent", "reason_without_consent")
@@ -188,7 +188,9 @@ def referral_submit(*, referral: Referral, by, received_at: datetime | None = No
     """Send a draft to the front door of the child's local authority.
 
     The front door has one working day from receipt to decide. The referrer, their agency's
-    safeguarding leads and the front door can then see it; only the front door can decide.
+    safeguarding leads and the front door can then see it; only the front door can decide
+    ("change"), and only until it has: so the queue's permission check covers only the
+    referrals still waiting, however many a council has received.
     """
     _require_draft_owner(referral, by)
     problems = referral_check(referral)
@@ -269,9 +271,7 @@ def referral_decide(
     *, referral: Referral, by, decision: str, reasons: str, quality_rating: str = ""
 ) -> Referral:
     """The front door's decision on a referral, with reasons; the referrer is told the outcome."""
-    if not permissions.can(by, permissions.CHANGE, referral) or (
-        by.agency_id != referral.front_door_id and not by.is_superuser
-    ):
+    if not is_front_door_for(by, referral) or not permissions.can(by, permissions.VIEW, referral):
         raise PermissionDenied(
             "Only the front door of the child's local authority can decide this referral."
         )
@@ -294,6 +294,8 @@ def referral_decide(
         referral.decided_at = timezone.now()
         referral.decided_by = by
         referral.save()
+        front_door = permissions.agency_group(referral.front_door, role=Role.FRONT_DOOR_WORKER)
+        permissions.revoke(referral, permissions.CHANGE, groups=[front_door])
         notify_all(
             [referral.referrer],
             kind="referral_decided",
@@ -309,13 +311,20 @@ def referral_decide(
     return referral
 
 
+def _require_front_door(referral: Referral, by) -> None:
+    if referral.is_draft or not permissions.can(by, permissions.VIEW, referral):
+        raise PermissionDenied("You cannot see this referral.")
+    if not is_front_door_for(by, referral):
+        raise PermissionDenied(
+            "Only the front door of the child's local authority can share this referral."
+        )
+
+
 def information_sharing_record(
     *, referral: Referral, by, agency: Agency, reason: str, lawful_basis: str
 ) -> InformationSharingDecision:
     """Share a referral with another agency, recording why and on what lawful basis."""
-    permissions.require(by, permissions.CHANGE, referral)
-    if referral.is_draft:
-        raise ValidationError("A draft cannot be shared.")
+    _require_front_door(referral, by)
     decision = InformationSharingDecision(
         referral=referral, agency=agency, reason=reason, lawful_basis=lawful_basis, recorded_by=by
     )
@@ -328,7 +337,7 @@ def information_sharing_record(
 
 def information_sharing_withdraw(*, decision: InformationSharingDecision, by) -> None:
     """Stop sharing: the agency loses sight of the referral unless another decision stands."""
-    permissions.require(by, permissions.CHANGE, decision.referral)
+    _require_front_door(decision.referral, by)
     if decision.withdrawn_at:
         return
     with transaction.atomic():

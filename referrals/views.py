@@ -328,7 +328,7 @@ class ReferralDetailView(RestrictedViewMixin, DetailView):
         children = list(referral.children.all())
         household = ReferralHousehold.objects.filter(referral=referral).first()
         record_access(self.request, [*children, *([household] if household else [])])
-        is_front_door = permissions.can(user, permissions.CHANGE, referral)
+        is_front_door = selectors.is_front_door_for(user, referral)
         calendar = WorkingDayCalendar.for_partnership(referral.partnership)
         today = timezone.localdate()
         context.update(
@@ -358,9 +358,12 @@ class FrontDoorDecisionView(LoginRequiredMixin, FormView):
         referral = permissions.get_visible_or_404(
             REFERRALS, self.request.user, pk=self.kwargs["pk"]
         )
-        permissions.require(self.request.user, permissions.CHANGE, referral)
         if referral.status != ReferralStatus.SUBMITTED:
             raise PermissionDenied("This referral has already been decided.")
+        if not permissions.can(self.request.user, permissions.CHANGE, referral):
+            raise PermissionDenied(
+                "Only the front door of the child's local authority can decide this referral."
+            )
         return referral
 
     def dispatch(self, request, *args, **kwargs):
@@ -403,7 +406,8 @@ class ReferralShareView(FrontDoorDecisionView):
         referral = permissions.get_visible_or_404(
             REFERRALS, self.request.user, pk=self.kwargs["pk"]
         )
-        permissions.require(self.request.user, permissions.CHANGE, referral)
+        if not selectors.is_front_door_for(self.request.user, referral):
+            raise PermissionDenied("Only the front door can share this referral.")
         return referral
 
     def get_form_kwargs(self):

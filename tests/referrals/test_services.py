@@ -410,3 +410,19 @@ def test_concurrent_deadline_sweeps_remind_once(transactional_demo, needs_servic
     assert sum(results) == 1
     assert Notification.objects.filter(kind="referral_deadline").count() == 1
     assert len(mailoutbox) == 1
+
+
+def test_deciding_ends_the_front_doors_right_to_decide_but_not_to_see_or_share(demo):
+    referral = DecidedReferralFactory()
+    front_door = demo.user(FRONT_DOOR_HILLFORD)
+
+    assert not permissions.can(front_door, "change", referral)
+    assert permissions.can(front_door, "view", referral)
+    services.information_sharing_record(
+        referral=referral,
+        by=front_door,
+        agency=demo.agency("Midshire Police"),
+        reason="Police are holding a strategy discussion.",
+        lawful_basis="safeguarding",
+    )
+    assert referral.pk in seen_by(demo, PRACTITIONER_POLICE)
