@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -43,7 +43,13 @@ from .forms import (
     LocalAuthorityForm,
     SharingForm,
 )
-from .models import Escalation, InformationSharingDecision, Referral, ReferralHousehold
+from .models import (
+    Escalation,
+    GoodPractice,
+    InformationSharingDecision,
+    Referral,
+    ReferralHousehold,
+)
 
 REFERRALS = Referral.objects.select_related(
     "front_door", "referrer", "referrer_agency", "partnership", "decided_by"
@@ -511,7 +517,6 @@ class ReferralDashboardView(RoleRequiredMixin, TemplateView):
             {**row, "label": category_labels[row["category"]]}
             for row in selectors.category_counts(referrals)
         ]
-        score = {QualityRating.GOOD: 3, QualityRating.ADEQUATE: 2, QualityRating.POOR: 1}
         context["quality"] = (
             referrals.exclude(quality_rating="")
             .values("referrer_agency__name")
@@ -523,7 +528,6 @@ class ReferralDashboardView(RoleRequiredMixin, TemplateView):
             )
             .order_by("referrer_agency__name")
         )
-        context["score"] = score
         context["partnerships"] = partnerships
         return context
 
@@ -734,14 +738,13 @@ class EscalationDashboardView(RoleRequiredMixin, TemplateView):
         )
         today = timezone.localdate()
         open_ = escalations.filter(status=EscalationStatus.OPEN)
-        week, month = today.toordinal() - 7, today.toordinal() - 28
         context["by_stage"] = (
             open_.values("stage")
             .annotate(
                 count=Count("pk"),
-                under_a_week=Count("pk", filter=Q(created_at__date__gt=date.fromordinal(week))),
+                under_a_week=Count("pk", filter=Q(created_at__date__gt=today - timedelta(days=7))),
                 over_four_weeks=Count(
-                    "pk", filter=Q(created_at__date__lte=date.fromordinal(month))
+                    "pk", filter=Q(created_at__date__lte=today - timedelta(days=28))
                 ),
                 stage_overdue=Count("pk", filter=Q(stage_due_on__lt=today)),
             )
@@ -771,6 +774,12 @@ class EscalationDashboardView(RoleRequiredMixin, TemplateView):
             escalations.values("raised_by_agency__name")
             .annotate(count=Count("pk"))
             .order_by("-count", "raised_by_agency__name")
+        )
+        context["good_practice"] = (
+            GoodPractice.objects.filter(escalation__in=escalations)
+            .values("agency__name")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "agency__name")
         )
         context["stage_settings"] = Partnership.objects.filter(
             pk__in=permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])
