@@ -560,17 +560,21 @@ def escalation_respond(*, escalation: Escalation, by, text: str) -> EscalationRe
     return response
 
 
-def escalation_resolve(
-    *, escalation: Escalation, by, resolution: str, notes: str = ""
-) -> Escalation:
-    """The raiser (or their agency's safeguarding lead) closes the disagreement with its outcome."""
+def _require_raiser_side(escalation: Escalation, by, action: str) -> None:
     permissions.require(by, permissions.CHANGE, escalation)
     raiser_side = by.pk == escalation.raised_by_id or (
         by.agency_id == escalation.raised_by_agency_id
         and by.role_assignments.current().filter(role=Role.AGENCY_SAFEGUARDING_LEAD).exists()
     )
     if not raiser_side:
-        raise PermissionDenied("Only the person who raised the escalation can resolve it.")
+        raise PermissionDenied(f"Only the person who raised the escalation can {action}.")
+
+
+def escalation_resolve(
+    *, escalation: Escalation, by, resolution: str, notes: str = ""
+) -> Escalation:
+    """The raiser (or their agency's safeguarding lead) closes the disagreement with its outcome."""
+    _require_raiser_side(escalation, by, "resolve it")
     if not escalation.is_open:
         raise ValidationError("This escalation has already been resolved.")
     if resolution not in EscalationResolution.values:
@@ -615,27 +619,49 @@ def escalation_stage_sweep(*, today: date | None = None) -> int:
         if partnership.pk not in stages_by_partnership:
             stages_by_partnership[partnership.pk] = escalation_stages_for(partnership)
             calendars[partnership.pk] = WorkingDayCalendar.for_partnership(partnership)
-        following = [
-            s for s in stages_by_partnership[partnership.pk] if s.number > escalation.stage
-        ]
-        if not following:
-            continue  # already at the last stage: the partnership's partners hold it
-        stage = following[0]
-        due = calendars[partnership.pk].add(today, stage.response_working_days).due
-        with transaction.atomic():
-            claimed = Escalation.objects.filter(
-                pk=escalation.pk, status=EscalationStatus.OPEN, stage=escalation.stage
-            ).update(stage=stage.number, stage_started_on=today, stage_due_on=due)
-            if not claimed:
-                continue  # another sweep moved it first
-            escalation.stage, escalation.stage_started_on, escalation.stage_due_on = (
-                stage.number,
-                today,
-                due,
-            )
-            _open_stage(escalation, stage, today=today)
-        moved += 1
+        # At the last stage there is nowhere further: the partnership's partners hold it.
+        if _move_up(
+            escalation, stages_by_partnership[partnership.pk], calendars[partnership.pk], today
+        ):
+            moved += 1
     return moved
+
+
+def _move_up(
+    escalation: Escalation, stages: list[EscalationStage], calendar: WorkingDayCalendar, today
+) -> bool:
+    """Open the next stage, unless there is none or someone else moved it first."""
+    following = [s for s in stages if s.number > escalation.stage]
+    if not following:
+        return False
+    stage = following[0]
+    due = calendar.add(today, stage.response_working_days).due
+    with transaction.atomic():
+        claimed = Escalation.objects.filter(
+            pk=escalation.pk, status=EscalationStatus.OPEN, stage=escalation.stage
+        ).update(stage=stage.number, stage_started_on=today, stage_due_on=due)
+        if not claimed:
+            return False
+        escalation.stage, escalation.stage_started_on, escalation.stage_due_on = (
+            stage.number,
+            today,
+            due,
+        )
+        _open_stage(escalation, stage, today=today)
+    return True
+
+
+def escalation_escalate(*, escalation: Escalation, by, today: date | None = None) -> Escalation:
+    """The raiser, not satisfied with the response, takes it to the next stage now."""
+    _require_raiser_side(escalation, by, "escalate it further")
+    if not escalation.is_open:
+        raise ValidationError("This escalation has been resolved.")
+    today = today or timezone.localdate()
+    stages = escalation_stages_for(escalation.partnership)
+    calendar = WorkingDayCalendar.for_partnership(escalation.partnership)
+    if not _move_up(escalation, stages, calendar, today):
+        raise ValidationError("This escalation is already at the last stage.")
+    return escalation
 
 
 def escalation_stages_update(*, partnership: Partnership, by, stages: list[dict]) -> None:

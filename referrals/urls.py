@@ -67,6 +67,11 @@ urlpatterns = [
         name="escalation-resolve",
     ),
     path(
+        "escalations/<int:pk>/escalate/",
+        views.EscalationEscalateView.as_view(),
+        name="escalation-escalate",
+    ),
+    path(
         "escalations/<int:pk>/good-practice/",
         views.GoodPracticeCreateView.as_view(),
         name="escalation-good-practice",

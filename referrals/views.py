@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -621,6 +622,10 @@ class EscalationDetailView(RestrictedViewMixin, DetailView):
             can_respond=escalation.is_open
             and permissions.can(user, permissions.CHANGE, escalation),
             can_resolve=escalation.is_open and user.pk == escalation.raised_by_id,
+            can_escalate=escalation.is_open
+            and user.pk == escalation.raised_by_id
+            and current is not None
+            and current.number < stages[-1].number,
             response_form=EscalationResponseForm(),
             resolve_form=EscalationResolveForm(),
             good_practice_form=GoodPracticeForm(partnership_ids=[escalation.partnership_id]),
@@ -670,6 +675,14 @@ class EscalationResolveView(EscalationActionView):
 
     def act(self, escalation, data):
         services.escalation_resolve(escalation=escalation, by=self.request.user, **data)
+
+
+class EscalationEscalateView(EscalationActionView):
+    form_class = forms.Form
+    success = "Escalated to the next stage. Its people have been told."
+
+    def act(self, escalation, data):
+        services.escalation_escalate(escalation=escalation, by=self.request.user)
 
 
 class GoodPracticeCreateView(EscalationActionView):

@@ -139,6 +139,13 @@ class EscalationViewSet(
         )
         return Response(EscalationResponseSerializer(response).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses={200: EscalationSerializer})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        """The raiser takes an unresolved disagreement to the next stage now."""
+        escalation = services.escalation_escalate(escalation=self.get_object(), by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=escalation.pk)).data)
+
     @extend_schema(request=EscalationResolveSerializer, responses={200: EscalationSerializer})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):

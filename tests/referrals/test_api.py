@@ -219,7 +219,10 @@ def test_escalations_through_the_api(api, demo):
     assert responded.status_code == 201
     assert refused.status_code == 403
 
+    assert api.post(f"{url}escalate/").status_code == 403
     sign_in(api, PRACTITIONER_HEALTH)
+    escalated = api.post(f"{url}escalate/")
+    assert (escalated.status_code, escalated.json()["stage"]) == (200, 2)
     assert api.post(f"{url}resolve/", {"resolution": "won"}).status_code == 400
     resolved = api.post(f"{url}resolve/", {"resolution": "decision_changed"})
     assert resolved.status_code == 200

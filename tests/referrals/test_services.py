@@ -426,3 +426,18 @@ def test_deciding_ends_the_front_doors_right_to_decide_but_not_to_see_or_share(d
         lawful_basis="safeguarding",
     )
     assert referral.pk in seen_by(demo, PRACTITIONER_POLICE)
+
+
+def test_the_raiser_can_escalate_further_up_to_the_last_stage(demo):
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+    with pytest.raises(PermissionDenied):
+        services.escalation_escalate(escalation=escalation, by=demo.user(FRONT_DOOR_HILLFORD))
+
+    for expected in (2, 3, 4):
+        services.escalation_escalate(
+            escalation=escalation, by=demo.user(PRACTITIONER_HEALTH), today=date(2026, 11, 23)
+        )
+        assert Escalation.objects.get(pk=escalation.pk).stage == expected
+    with pytest.raises(ValidationError, match="last stage"):
+        services.escalation_escalate(escalation=escalation, by=demo.user(PRACTITIONER_HEALTH))
+    assert Notification.objects.filter(stage="stage_4", recipient__username="lead.la").exists()

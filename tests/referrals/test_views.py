@@ -399,6 +399,9 @@ def test_escalation_pages_for_each_person(client, demo):
     assert escalation.is_open and escalation.good_practice.count() == 1
     sign_in(client, PRACTITIONER_HEALTH)
     assert "We will hold a strategy discussion." in client.get(url).content.decode()
+    assert "Escalate to stage 2" in client.get(url).content.decode()
+    client.post(f"{url}escalate/")
+    assert referral.escalations.get().stage == 2
     client.post(f"{url}resolve/", {"resolution": "decision_changed", "notes": "Strategy held."})
     escalation.refresh_from_db()
     assert escalation.resolution == "decision_changed"
