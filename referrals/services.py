@@ -125,6 +125,7 @@ def referral_draft_answers_keep(*, referral: Referral, by, page: str, answers: d
 
 
 def referral_draft_answers_clear(*, referral: Referral, page: str) -> None:
+    """Forget what was kept for a page once it has been answered properly."""
     if page in referral.draft_answers:
         referral.draft_answers = {k: v for k, v in referral.draft_answers.items() if k != page}
         referral.save(update_fields=["draft_answers"])
@@ -356,6 +357,7 @@ def information_sharing_withdraw(*, decision: InformationSharingDecision, by) ->
 
 
 def referral_deadline_stage(*, due_on: date, today: date) -> tuple[str, str] | None:
+    """Which deadline reminder a waiting referral has reached today, if any."""
     if due_on < today:
         return "overdue", "is past its decision deadline"
     if due_on == today:
@@ -437,7 +439,7 @@ def _stage_groups(escalation: Escalation, stage: EscalationStage):
     ]
 
 
-def _open_stage(escalation: Escalation, stage: EscalationStage, *, today: date) -> int:
+def _open_stage(escalation: Escalation, stage: EscalationStage) -> int:
     """Give the stage's contacts sight of the escalation and tell them, once per stage."""
     groups = _stage_groups(escalation, stage)
     permissions.grant(escalation, [permissions.VIEW, permissions.CHANGE], groups=groups)
@@ -526,7 +528,7 @@ def escalation_create(
         permissions.grant(
             escalation, [permissions.VIEW, permissions.CHANGE], users=[raised_by], groups=[leads]
         )
-        _open_stage(escalation, first, today=today)
+        _open_stage(escalation, first)
     return escalation
 
 
@@ -592,6 +594,7 @@ def escalation_resolve(
 def good_practice_record(
     *, escalation: Escalation, by, agency: Agency, description: str
 ) -> GoodPractice:
+    """Anyone who can see an escalation records good practice noticed along the way."""
     permissions.require(by, permissions.VIEW, escalation)
     if not (description or "").strip():
         raise ValidationError({"description": ["Describe the good practice."]})
@@ -647,7 +650,7 @@ def _move_up(
             today,
             due,
         )
-        _open_stage(escalation, stage, today=today)
+        _open_stage(escalation, stage)
     return True
 
 
