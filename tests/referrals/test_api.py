@@ -260,3 +260,42 @@ def test_the_escalation_list_is_scoped_and_bounded(api, demo, django_assert_max_
     )
     sign_in(api, PRACTITIONER_POLICE)
     assert api.get("/api/v1/escalations/").json()["count"] == 0
+
+
+def test_every_referral_endpoint_answers_each_persona(api, demo):
+    referral = SubmittedReferralFactory()
+    escalation = OpenEscalationFactory()
+
+    check_access(
+        api,
+        "/api/v1/referrals/",
+        {BUSINESS: 200, OTHER_PARTNERSHIP: 200, SCRUTINEER: 200, ANONYMOUS: 401},
+    )
+    check_access(
+        api,
+        "/api/v1/referrals/",
+        {SCRUTINEER: 403, ANONYMOUS: 401},
+        method="post",
+        data=referral_payload(demo),
+        format="json",
+    )
+    check_access(
+        api,
+        f"/api/v1/referrals/{referral.pk}/decision/",
+        {OTHER_PARTNERSHIP: 404, SCRUTINEER: 404},
+        method="post",
+        data={"decision": "early_help", "reasons": "x"},
+    )
+    check_access(
+        api,
+        "/api/v1/escalations/",
+        {BUSINESS: 200, SCRUTINEER: 200, ANONYMOUS: 401},
+    )
+    for action in ("respond", "resolve", "escalate"):
+        check_access(
+            api,
+            f"/api/v1/escalations/{escalation.pk}/{action}/",
+            {**OUTSIDERS, ANONYMOUS: 401},
+            method="post",
+            data={"text": "x", "resolution": "agreed"},
+        )

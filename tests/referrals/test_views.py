@@ -591,3 +591,73 @@ def test_reading_a_referral_in_the_admin_is_logged(client, demo):
     entry = AccessLogEntry.objects.get(channel="admin")
     assert entry.record == f"Child {referral.children.get().pk} on referral {referral.reference}"
     assert entry.partnership == demo.riverside
+
+
+OUTSIDERS = {
+    BUSINESS: 404,
+    PRACTITIONER_POLICE: 404,
+    FRONT_DOOR_RIVERSIDE: 404,
+    OTHER_PARTNERSHIP: 404,
+    SCRUTINEER: 404,
+    ANONYMOUS: 302,
+}
+
+
+def test_every_referral_page_answers_each_persona(client, demo):
+    draft = DraftReferralFactory()
+    referral = SubmittedReferralFactory()
+    decision = services.information_sharing_record(
+        referral=referral,
+        by=demo.user(FRONT_DOOR_HILLFORD),
+        agency=demo.agency("Riverside Homes"),
+        reason="Housing are rehousing the family.",
+        lawful_basis="public_task",
+    )
+
+    check_access(
+        client,
+        "/referrals/new/",
+        {PRACTITIONER_HEALTH: 200, BUSINESS: 200, OTHER_PARTNERSHIP: 200, ANONYMOUS: 302},
+    )
+    check_access(client, "/referrals/new/", {SCRUTINEER: 403, ANONYMOUS: 302}, method="post")
+    check_access(
+        client, f"/referrals/{draft.pk}/child/add/", {PRACTITIONER_HEALTH: 200, **OUTSIDERS}
+    )
+    check_access(
+        client,
+        f"/referrals/{referral.pk}/share/{decision.pk}/withdraw/",
+        {PRACTITIONER_HEALTH: 403, **OUTSIDERS},
+        method="post",
+    )
+    check_access(
+        client,
+        "/referrals/queue/",
+        {
+            FRONT_DOOR_HILLFORD: 200,
+            BUSINESS: 403,
+            PRACTITIONER_POLICE: 403,
+            OTHER_PARTNERSHIP: 403,
+            SCRUTINEER: 403,
+            ANONYMOUS: 302,
+        },
+    )
+
+
+def test_every_escalation_page_answers_each_persona(client, demo):
+    escalation = OpenEscalationFactory()
+    url = f"/referrals/escalations/{escalation.pk}/"
+
+    check_access(
+        client,
+        "/referrals/escalations/new/",
+        {PRACTITIONER_HEALTH: 200, BUSINESS: 200, SCRUTINEER: 200, ANONYMOUS: 302},
+    )
+    check_access(
+        client,
+        "/referrals/escalations/",
+        {BUSINESS: 200, SCRUTINEER: 200, OTHER_PARTNERSHIP: 200, ANONYMOUS: 302},
+    )
+    for action in ("respond", "resolve", "escalate", "good-practice"):
+        check_access(client, f"{url}{action}/", OUTSIDERS, method="post", data={"text": "x"})
+    escalation.refresh_from_db()
+    assert (escalation.stage, escalation.status, escalation.responses.count()) == (1, "open", 0)
