@@ -583,11 +583,28 @@ def escalation_resolve(
         raise ValidationError(
             {"resolution": ["Choose agreed, decision upheld or decision changed."]}
         )
-    escalation.status = EscalationStatus.RESOLVED
-    escalation.resolution = resolution
-    escalation.resolution_notes = (notes or "").strip()
-    escalation.resolved_at = timezone.now()
-    escalation.save()
+    stage = next(
+        s for s in escalation_stages_for(escalation.partnership) if s.number == escalation.stage
+    )
+    with transaction.atomic():
+        escalation.status = EscalationStatus.RESOLVED
+        escalation.resolution = resolution
+        escalation.resolution_notes = (notes or "").strip()
+        escalation.resolved_at = timezone.now()
+        escalation.save()
+        # The other side hears the outcome: whoever holds the current stage.
+        notify_all(
+            people_in_group(*_stage_groups(escalation, stage)).exclude(pk=by.pk),
+            kind="escalation_resolved",
+            subject=escalation,
+            stage="resolved",
+            message=Message(
+                title=f"Escalation {escalation.reference} resolved: "
+                f"{escalation.get_resolution_display()}",
+                body=escalation.resolution_notes,
+                url=escalation.get_absolute_url(),
+            ),
+        )
     return escalation
 
 

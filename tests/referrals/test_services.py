@@ -351,6 +351,8 @@ def test_either_side_responds_and_only_the_raiser_resolves(demo):
     assert Notification.objects.filter(kind="escalation_response").get().recipient.username == (
         PRACTITIONER_HEALTH
     )
+    told = Notification.objects.filter(kind="escalation_resolved")
+    assert list(told.values_list("recipient__username", flat=True)) == [FRONT_DOOR_HILLFORD]
 
 
 def test_an_escalation_against_your_own_agency_or_blank_is_refused(demo):
