@@ -4,6 +4,7 @@ from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
+    Action,
     Agency,
     ClosureDay,
     DesignatedSafeguardingLead,
@@ -98,3 +99,13 @@ class DesignatedSafeguardingLeadAdmin(SimpleHistoryAdmin):
     list_filter = ["is_deputy", "agency__sector"]
     search_fields = ["name", "email", "agency__name"]
     autocomplete_fields = ["agency", "user"]
+
+
+@admin.register(Action)
+class ActionAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "owner_agency", "partnership", "due_on", "status", "completed_on"]
+    list_filter = ["status", "partnership", "owner_agency__sector"]
+    search_fields = ["title", "owner_agency__name", "recommendation"]
+    date_hierarchy = "due_on"
+    autocomplete_fields = ["owner_agency", "partnership", "created_by"]
+    list_select_related = ["owner_agency", "partnership"]

@@ -38,6 +38,14 @@ class PartnershipsConfig(AppConfig):
         )
         register(
             Destination(
+                "Actions",
+                "partnerships:action-list",
+                "Actions agencies have agreed because of learning, and their progress.",
+                order=40,
+            )
+        )
+        register(
+            Destination(
                 "Access log",
                 "access-log",
                 "Who read a child's identifying details, when and where.",

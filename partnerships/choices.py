@@ -62,3 +62,13 @@ PARTNER_ROLES = (Role.LEAD_SAFEGUARDING_PARTNER, Role.DELEGATED_SAFEGUARDING_PAR
 class RapidReviewClockStart(models.TextChoices):
     BECAME_AWARE = "became_aware", "When the safeguarding partners became aware"
     NOTIFIED = "notified", "When the notification was sent to the national Panel"
+
+
+class ActionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_ACTION_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS)

@@ -3,8 +3,8 @@ from django.db.models import Q
 
 from safeguarding import permissions
 
-from .choices import EDUCATION_SECTORS, Sector
-from .models import Agency, DesignatedSafeguardingLead, Partnership
+from .choices import EDUCATION_SECTORS, ActionStatus, Sector
+from .models import Action, Agency, DesignatedSafeguardingLead, Partnership
 
 
 class PartnershipChoiceMixin:
@@ -51,3 +51,23 @@ class DesignatedSafeguardingLeadFilterSet(PartnershipChoiceMixin, django_filters
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(agency__name__icontains=value))
+
+
+class ActionFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
+    partnership = django_filters.ModelChoiceFilter(queryset=Partnership.objects.none())
+    owner_agency = django_filters.ModelChoiceFilter(
+        label="Owning agency", queryset=Agency.objects.all()
+    )
+    status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+
+    class Meta:
+        model = Action
+        fields = []
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.overdue()
+        return queryset.exclude(pk__in=queryset.overdue().values("pk"))

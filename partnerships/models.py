@@ -1,4 +1,6 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -10,8 +12,10 @@ from simple_history.models import HistoricalRecords
 
 from .choices import (
     EDUCATION_SECTORS,
+    OPEN_ACTION_STATUSES,
     PARTNER_SECTORS,
     SAFEGUARDING_PARTNER_ROLES,
+    ActionStatus,
     MembershipRole,
     RapidReviewClockStart,
     Role,
@@ -278,6 +282,11 @@ class User(AbstractUser):
     )
     job_title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    is_demo_account = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Made by seed_demo; may skip two-factor sign-in only when DEMO_MODE is on.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -378,3 +387,75 @@ class DesignatedSafeguardingLead(models.Model):
             return self.trained_on.replace(year=self.trained_on.year + 2)
         except ValueError:  # 29 February
             return self.trained_on.replace(year=self.trained_on.year + 2, day=28)
+
+
+class ActionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_ACTION_STATUSES)
+
+    def overdue(self, on=None):
+        return self.open().filter(due_on__lt=on or timezone.localdate())
+
+
+class Action(models.Model):
+    """Something an agency has agreed to do because of learning.
+
+    Actions come from review recommendations, audit moderation and scrutiny challenges (the
+    `source`); each is owned by one agency, has a due date, and is closed with evidence that it
+    was done and of the difference it made.
+    """
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="actions")
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="actions")
+    source_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_id = models.PositiveBigIntegerField(null=True, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
+    recommendation = models.TextField(blank=True, help_text="The recommendation it answers.")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    due_on = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED
+    )
+    completed_on = models.DateField(null=True, blank=True)
+    evidence_of_completion = models.TextField(blank=True)
+    evidence_of_impact = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [
+            models.Index(fields=["partnership", "status", "due_on"]),
+            models.Index(fields=["owner_agency", "status", "due_on"]),
+            models.Index(fields=["source_type", "source_id"]),
+            models.Index(fields=["status", "due_on"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("partnerships:action-detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ACTION_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_on < timezone.localdate()
+
+    @property
+    def completed_on_time(self) -> bool | None:
+        if self.status != ActionStatus.COMPLETED or self.completed_on is None:
+            return None
+        return self.completed_on <= self.due_on

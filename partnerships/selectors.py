@@ -3,7 +3,7 @@
 from safeguarding import permissions
 
 from .choices import Role
-from .models import DesignatedSafeguardingLead, Membership, RoleAssignment
+from .models import Action, DesignatedSafeguardingLead, Membership, RoleAssignment, User
 
 
 def current_memberships():
@@ -25,12 +25,28 @@ def safeguarding_leads_visible_to(user):
     )
 
 
-def business_team_of(partnership):
-    from .models import User
-
-    return User.objects.filter(
+def people_with_role(partnership, *roles: str, agency=None):
+    """Active people holding any of `roles` in the partnership (optionally at one agency)."""
+    people = User.objects.filter(
         is_active=True,
         role_assignments__partnership=partnership,
-        role_assignments__role=Role.BUSINESS_TEAM,
+        role_assignments__role__in=roles,
         role_assignments__ended_on__isnull=True,
-    ).distinct()
+    )
+    if agency is not None:
+        people = people.filter(agency=agency)
+    return people.distinct()
+
+
+def business_team_of(partnership):
+    return people_with_role(partnership, Role.BUSINESS_TEAM)
+
+
+def agency_leads_in(partnership, agency) -> list:
+    return list(people_with_role(partnership, Role.AGENCY_SAFEGUARDING_LEAD, agency=agency))
+
+
+def actions_visible_to(user):
+    return permissions.restrict(Action.objects.all(), user).select_related(
+        "partnership", "owner_agency"
+    )

@@ -1,15 +1,18 @@
-"""Writes and reminders for partnerships."""
+"""Writes and reminders for partnerships and the actions agencies own."""
 
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from safeguarding.notifications import Message, notify_all
 
-from .models import PublishedArrangement
-from .selectors import business_team_of
+from .choices import ActionStatus
+from .models import Action, Membership, PublishedArrangement
+from .selectors import agency_leads_in, business_team_of
 
 ARRANGEMENT_REMINDER_STAGES = (
     # (stage, applies when days until review <=, wording)
@@ -63,5 +66,101 @@ def arrangement_review_reminders_send(*, today: date | None = None) -> int:
             subject=arrangement,
             stage=stage,
             message=message,
+        )
+    return created
+
+
+def action_create(
+    *,
+    partnership,
+    owner_agency,
+    title: str,
+    due_on: date,
+    by,
+    source=None,
+    recommendation: str = "",
+    description: str = "",
+) -> Action:
+    """Record an action an agency owns because of learning from a review, audit or scrutiny."""
+    errors = {}
+    if (
+        not Membership.objects.current()
+        .filter(partnership=partnership, agency=owner_agency)
+        .exists()
+    ):
+        errors["owner_agency"] = "The owning agency must be a member of the partnership."
+    if not title.strip():
+        errors["title"] = "Say what the action is."
+    if errors:
+        raise ValidationError(errors)
+    return Action.objects.create(
+        partnership=partnership,
+        owner_agency=owner_agency,
+        source=source,
+        recommendation=recommendation,
+        title=title.strip(),
+        description=description,
+        due_on=due_on,
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def action_update_progress(
+    *,
+    action: Action,
+    status: str,
+    by,
+    evidence_of_completion: str = "",
+    evidence_of_impact: str = "",
+    completed_on: date | None = None,
+) -> Action:
+    """Move an action on. Completing it needs evidence that it was done and a completion date."""
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": f"Choose one of: {', '.join(ActionStatus.values)}."})
+    errors = {}
+    if status == ActionStatus.COMPLETED:
+        if not evidence_of_completion.strip():
+            errors["evidence_of_completion"] = "Give evidence that the action was completed."
+        if completed_on is None:
+            errors["completed_on"] = "Give the date the action was completed."
+        elif completed_on > timezone.localdate():
+            errors["completed_on"] = "The completion date cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+    action.status = status
+    action.evidence_of_completion = evidence_of_completion or action.evidence_of_completion
+    action.evidence_of_impact = evidence_of_impact or action.evidence_of_impact
+    action.completed_on = completed_on if status == ActionStatus.COMPLETED else None
+    action._change_reason = f"Progress recorded by {by}"
+    action.save()
+    return action
+
+
+def action_overdue_reminders_send(*, today: date | None = None) -> int:
+    """Tell the owning agency's safeguarding leads (else the business team) of overdue actions.
+
+    Once per action: the outbox stage is "overdue".
+    """
+    today = today or timezone.localdate()
+    overdue = Action.objects.overdue(on=today).select_related("partnership", "owner_agency")
+    created = 0
+    for action in overdue.iterator(chunk_size=500):
+        recipients = agency_leads_in(action.partnership, action.owner_agency) or list(
+            business_team_of(action.partnership)
+        )
+        created += notify_all(
+            recipients,
+            kind="action_overdue",
+            subject=action,
+            stage="overdue",
+            message=Message(
+                title=f"Action overdue: {action.title}",
+                body=(
+                    f"{action.owner_agency} agreed to complete this by "
+                    f"{action.due_on:%-d %B %Y} for {action.partnership}."
+                ),
+                url=action.get_absolute_url(),
+            ),
         )
     return created

@@ -1,8 +1,13 @@
 from celery import shared_task
 
-from .services import arrangement_review_reminders_send
+from .services import action_overdue_reminders_send, arrangement_review_reminders_send
 
 
 @shared_task
 def send_arrangement_review_reminders() -> int:
     return arrangement_review_reminders_send()
+
+
+@shared_task
+def send_action_overdue_reminders() -> int:
+    return action_overdue_reminders_send()

@@ -9,6 +9,8 @@ urlpatterns = [
     path("<int:pk>/", views.PartnershipDetailView.as_view(), name="partnership-detail"),
     path("agencies/", views.AgencyListView.as_view(), name="agency-list"),
     path("agencies/<int:pk>/", views.AgencyDetailView.as_view(), name="agency-detail"),
+    path("actions/", views.ActionListView.as_view(), name="action-list"),
+    path("actions/<int:pk>/", views.ActionDetailView.as_view(), name="action-detail"),
     path(
         "safeguarding-leads/",
         views.DesignatedSafeguardingLeadListView.as_view(),

@@ -1,12 +1,19 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.shortcuts import redirect
 from django.views.generic import DetailView, ListView
+from django.views.generic.edit import FormMixin
 
+from safeguarding import permissions
+from safeguarding.forms import add_service_errors
 from safeguarding.views import FilteredListView, RestrictedViewMixin
 
-from . import selectors
+from . import selectors, services
 from .choices import SAFEGUARDING_PARTNER_ROLES, MembershipRole
-from .filtersets import AgencyFilterSet, DesignatedSafeguardingLeadFilterSet
-from .models import Agency, DesignatedSafeguardingLead, Partnership
+from .filtersets import ActionFilterSet, AgencyFilterSet, DesignatedSafeguardingLeadFilterSet
+from .forms import ActionProgressForm
+from .models import Action, Agency, DesignatedSafeguardingLead, Partnership
 
 PARTNERSHIPS = Partnership.objects.select_related("region").prefetch_related(
     Prefetch("memberships", queryset=selectors.current_memberships())
@@ -70,3 +77,52 @@ class DesignatedSafeguardingLeadListView(FilteredListView):
 
     def get_queryset(self):
         return super().get_queryset().select_related("agency").distinct()
+
+
+class ActionListView(FilteredListView):
+    model = Action
+    filterset_class = ActionFilterSet
+    template_name = "partnerships/action_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("partnership", "owner_agency")
+
+
+class ActionDetailView(RestrictedViewMixin, FormMixin, DetailView):
+    """An action and, for those who may update it, the form to record progress."""
+
+    model = Action
+    form_class = ActionProgressForm
+    template_name = "partnerships/action_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("partnership", "owner_agency")
+
+    def get_initial(self):
+        return {
+            "status": self.object.status,
+            "completed_on": self.object.completed_on,
+            "evidence_of_completion": self.object.evidence_of_completion,
+            "evidence_of_impact": self.object.evidence_of_impact,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_update"] = permissions.can(self.request.user, permissions.CHANGE, self.object)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        permissions.require(request.user, permissions.CHANGE, self.object)
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                services.action_update_progress(
+                    action=self.object, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Progress recorded.")
+                return redirect(self.object)
+        return self.render_to_response(self.get_context_data(form=form))

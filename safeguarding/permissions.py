@@ -15,6 +15,8 @@ Records grant their object permissions to these groups when they are created.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import reduce
+from operator import or_
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
@@ -104,6 +106,47 @@ class AgencyInVisiblePartnership(Policy):
             agency=OuterRef(self.agency_field), partnership__in=visible_partnership_ids(user)
         )
         return queryset.filter(Exists(shared))
+
+
+class OwnAgency(Policy):
+    """Rows owned by the user's agency (through `agency_field`) in partnerships they belong to.
+
+    `roles[action]` lists the roles (held in that partnership) needed for an action; `None`
+    means any of the agency's staff. An action missing from `roles` is refused.
+    """
+
+    def __init__(
+        self,
+        agency_field: str = "agency",
+        partnership_field: str = "partnership",
+        roles: dict | None = None,
+    ):
+        self.agency_field = agency_field
+        self.partnership_field = partnership_field
+        self.roles = roles if roles is not None else {VIEW: None}
+
+    def restrict(self, queryset, user, action):
+        if action not in self.roles or not user.agency_id:
+            return queryset.none()
+        roles = self.roles[action]
+        partnerships = (
+            visible_partnership_ids(user)
+            if roles is None
+            else partnership_ids_with_role(user, roles)
+        )
+        return queryset.filter(
+            **{self.agency_field: user.agency_id, f"{self.partnership_field}__in": partnerships}
+        )
+
+
+class AnyOf(Policy):
+    """Rows any of the policies allows."""
+
+    def __init__(self, *policies: Policy):
+        self.policies = policies
+
+    def restrict(self, queryset, user, action):
+        return reduce(or_, (p.restrict(queryset, user, action) for p in self.policies))
 
 
 _policies: dict[type[models.Model], Policy] = {}
@@ -264,6 +307,7 @@ def membership_removed(membership) -> None:
 def register_core_policies() -> None:
     from partnerships.choices import Role
     from partnerships.models import (
+        Action,
         Agency,
         ClosureDay,
         DesignatedSafeguardingLead,
@@ -288,6 +332,27 @@ def register_core_policies() -> None:
         PartnershipScoped(roles={VIEW: [Role.BUSINESS_TEAM, Role.SYSTEM_ADMIN]}),
     )
     register(Notification, OwnRecords("recipient"))
+    register(
+        Action,
+        AnyOf(
+            PartnershipScoped(
+                roles={
+                    VIEW: [
+                        Role.BUSINESS_TEAM,
+                        Role.DELEGATED_SAFEGUARDING_PARTNER,
+                        Role.LEAD_SAFEGUARDING_PARTNER,
+                        Role.INDEPENDENT_SCRUTINEER,
+                    ],
+                    CHANGE: business,
+                    ADD: business,
+                }
+            ),
+            OwnAgency(
+                "owner_agency",
+                roles={VIEW: None, CHANGE: [Role.AGENCY_SAFEGUARDING_LEAD]},
+            ),
+        ),
+    )
 
 
 PARTNERSHIP_ROLE_ACTIONS = {"business_team": (VIEW, CHANGE)}

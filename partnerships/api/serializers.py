@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
-from ..choices import MembershipRole
-from ..models import Agency, Membership, Partnership
+from ..choices import ActionStatus, MembershipRole
+from ..models import Action, Agency, Membership, Partnership
 
 
 class AgencySummarySerializer(serializers.ModelSerializer):
@@ -64,3 +64,40 @@ class AgencySerializer(serializers.ModelSerializer):
             "active_until",
             "memberships",
         ]
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    owner_agency_name = serializers.CharField(source="owner_agency.name", read_only=True)
+    source_type = serializers.SerializerMethodField()
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "partnership",
+            "owner_agency",
+            "owner_agency_name",
+            "source_type",
+            "source_id",
+            "recommendation",
+            "title",
+            "description",
+            "due_on",
+            "status",
+            "is_overdue",
+            "completed_on",
+            "evidence_of_completion",
+            "evidence_of_impact",
+        ]
+        read_only_fields = fields
+
+    def get_source_type(self, action) -> str | None:
+        return action.source_type.model if action.source_type_id else None
+
+
+class ActionProgressSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ActionStatus.choices)
+    completed_on = serializers.DateField(required=False, allow_null=True)
+    evidence_of_completion = serializers.CharField(required=False, allow_blank=True)
+    evidence_of_impact = serializers.CharField(required=False, allow_blank=True)

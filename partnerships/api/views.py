@@ -1,13 +1,22 @@
 import django_filters
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action as route
+from rest_framework.response import Response
 
+from safeguarding import permissions
 from safeguarding.api import RestrictedQuerysetMixin
 
-from .. import selectors
-from ..choices import Sector
-from ..models import Agency, Partnership
-from .serializers import AgencySerializer, PartnershipSerializer
+from .. import selectors, services
+from ..choices import ActionStatus, Sector
+from ..models import Action, Agency, Partnership
+from .serializers import (
+    ActionProgressSerializer,
+    ActionSerializer,
+    AgencySerializer,
+    PartnershipSerializer,
+)
 
 
 class PartnershipApiFilterSet(django_filters.FilterSet):
@@ -46,3 +55,33 @@ class AgencyViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     ).distinct()
     serializer_class = AgencySerializer
     filterset_class = AgencyApiFilterSet
+
+
+class ActionApiFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+
+    class Meta:
+        model = Action
+        fields = ["partnership", "owner_agency", "status", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset.exclude(pk__in=queryset.overdue())
+
+
+class ActionViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Actions agencies own because of learning, with their status and evidence."""
+
+    queryset = Action.objects.select_related("owner_agency", "source_type")
+    serializer_class = ActionSerializer
+    filterset_class = ActionApiFilterSet
+
+    @extend_schema(request=ActionProgressSerializer, responses=ActionSerializer)
+    @route(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        action = self.get_object()
+        permissions.require(request.user, permissions.CHANGE, action)
+        data = ActionProgressSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.action_update_progress(action=action, by=request.user, **data.validated_data)
+        return Response(ActionSerializer(action).data)

@@ -15,6 +15,7 @@ from django.utils.module_loading import module_has_submodule
 
 from partnerships.choices import MembershipRole, Role, Sector
 from partnerships.models import (
+    Action,
     Agency,
     DesignatedSafeguardingLead,
     Membership,
@@ -204,7 +205,12 @@ class Command(BaseCommand):
         )
         admin, created = User.objects.get_or_create(
             username="admin",
-            defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.org"},
+            defaults={
+                "is_staff": True,
+                "is_superuser": True,
+                "email": "admin@example.org",
+                "is_demo_account": True,
+            },
         )
         if created:
             admin.set_password(password)
@@ -218,6 +224,7 @@ class Command(BaseCommand):
                     "job_title": title,
                     "email": f"{username}@example.org",
                     "agency": agencies.get(agency_name),
+                    "is_demo_account": True,
                 },
             )
             if created:
@@ -242,6 +249,28 @@ class Command(BaseCommand):
             email="dsl@northgate-academy.example.org",
             defaults={"name": "Joanne Price", "phone": "01632 960456"},
         )
+        business = User.objects.get(username="business.riverside")
+        for agency_name, title, due_on in (
+            (
+                "St Anne's Primary School",
+                "Refresh whole-staff training on recognising neglect",
+                date(2026, 10, 30),
+            ),
+            (
+                "Midshire Police",
+                "Attend every strategy discussion for children under two",
+                date(2027, 3, 31),
+            ),
+        ):
+            Action.objects.get_or_create(
+                partnership=partnerships[RIVERSIDE],
+                title=title,
+                defaults={
+                    "owner_agency": agencies[agency_name],
+                    "due_on": due_on,
+                    "created_by": business,
+                },
+            )
         for app_config in apps.get_app_configs():
             if module_has_submodule(app_config.module, "demo"):
                 import_module(f"{app_config.name}.demo").seed(partnerships=partnerships)

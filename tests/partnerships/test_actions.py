@@ -1,0 +1,204 @@
+from datetime import date, timedelta
+
+import pytest
+from rest_framework.test import APIClient
+
+from partnerships.models import Action
+from partnerships.services import action_create, action_overdue_reminders_send
+from safeguarding.models import Notification
+from tests.partnerships.factories import AgencyFactory
+from tests.personas import (
+    ADMIN,
+    ANONYMOUS,
+    BUSINESS,
+    DSL_SCHOOL,
+    LEAD_POLICE,
+    OTHER_PARTNERSHIP,
+    PRACTITIONER_HEALTH,
+    PRACTITIONER_POLICE,
+    SCRUTINEER,
+    check_access,
+    sign_in,
+)
+
+TRAINING = "Refresh whole-staff training on recognising neglect"
+
+
+@pytest.fixture
+def school_action(demo):
+    return Action.objects.get(title=TRAINING)
+
+
+def test_it_refuses_an_owner_outside_the_partnership(demo):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        action_create(
+            partnership=demo.riverside,
+            owner_agency=demo.agency("Northgate Academy"),
+            title="x",
+            due_on=date(2027, 1, 1),
+            by=demo.user(BUSINESS),
+        )
+    assert "owner_agency" in error.value.message_dict
+
+
+def test_the_action_list_shows_each_person_what_they_may_see(client, demo):
+    responses = check_access(
+        client,
+        "/partnerships/actions/",
+        {
+            BUSINESS: 200,
+            DSL_SCHOOL: 200,
+            PRACTITIONER_HEALTH: 200,
+            SCRUTINEER: 200,
+            OTHER_PARTNERSHIP: 200,
+            ANONYMOUS: 302,
+        },
+    )
+
+    def titles(persona):
+        return {a.title for a in responses[persona].context["object_list"]}
+
+    assert len(titles(BUSINESS)) == 2
+    assert titles(DSL_SCHOOL) == {TRAINING}  # their own agency's
+    assert titles(PRACTITIONER_HEALTH) == set()  # the NHS trust owns none
+    assert len(titles(SCRUTINEER)) == 2
+    assert titles(OTHER_PARTNERSHIP) == set()
+
+
+def test_the_action_page_is_404_outside_permission(client, demo, school_action):
+    check_access(
+        client,
+        school_action.get_absolute_url(),
+        {
+            BUSINESS: 200,
+            DSL_SCHOOL: 200,
+            LEAD_POLICE: 200,
+            SCRUTINEER: 200,
+            PRACTITIONER_POLICE: 404,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
+    )
+
+
+def test_the_owning_agencys_lead_records_completion_with_evidence(client, demo, school_action):
+    sign_in(client, DSL_SCHOOL)
+    url = school_action.get_absolute_url()
+
+    refused = client.post(url, {"status": "completed"})
+    done = client.post(
+        url,
+        {
+            "status": "completed",
+            "completed_on": "2026-11-20",
+            "evidence_of_completion": "All 32 staff trained on 18 November; register attached.",
+            "evidence_of_impact": "Two early help referrals for neglect since, both appropriate.",
+        },
+    )
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "There is a problem" in page and "Give evidence that the action was completed" in page
+    assert done.status_code == 302
+    school_action.refresh_from_db()
+    assert school_action.status == "completed"
+    assert school_action.completed_on_time is False  # due 30 October
+    assert school_action.history.count() == 2
+
+
+def test_only_the_business_team_and_the_owners_lead_may_record_progress(
+    client, demo, school_action
+):
+    check_access(
+        client,
+        school_action.get_absolute_url(),
+        {SCRUTINEER: 403, LEAD_POLICE: 403, PRACTITIONER_POLICE: 404, BUSINESS: 302},
+        method="post",
+        data={"status": "in_progress"},
+    )
+
+
+def test_the_api_lists_and_filters_actions(demo, school_action):
+    api = APIClient()
+    responses = check_access(
+        api,
+        "/api/v1/actions/?overdue=true",
+        {BUSINESS: 200, DSL_SCHOOL: 200, OTHER_PARTNERSHIP: 200, ANONYMOUS: 401},
+    )
+
+    assert [a["title"] for a in responses[BUSINESS].json()["results"]] == [TRAINING]
+    assert responses[BUSINESS].json()["results"][0]["is_overdue"] is True
+    assert responses[OTHER_PARTNERSHIP].json()["count"] == 0
+
+
+def test_the_api_records_progress_and_explains_bad_input(demo, school_action):
+    api = APIClient()
+    url = f"/api/v1/actions/{school_action.pk}/progress/"
+    sign_in(api, DSL_SCHOOL)
+
+    bad = api.post(url, {"status": "completed"}, format="json")
+    unknown = api.post(url, {"status": "finished"}, format="json")
+    good = api.post(url, {"status": "in_progress"}, format="json")
+
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"evidence_of_completion", "completed_on"}
+    assert unknown.status_code == 400 and "status" in unknown.json()
+    assert good.status_code == 200 and good.json()["status"] == "in_progress"
+    check_access(
+        api,
+        url,
+        {SCRUTINEER: 403, PRACTITIONER_POLICE: 404, ANONYMOUS: 401},
+        method="post",
+        data={"status": "in_progress"},
+        format="json",
+    )
+
+
+def test_overdue_actions_are_reminded_to_the_owners_lead_once(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            action_overdue_reminders_send(today=date(2026, 11, 23))
+
+    reminder = Notification.objects.get(kind="action_overdue")
+    assert reminder.recipient.username == DSL_SCHOOL
+    assert [m.to for m in mailoutbox] == [["dsl.school@example.org"]]
+
+
+def test_an_agency_without_a_lead_has_its_overdue_actions_sent_to_the_business_team(
+    demo, django_capture_on_commit_callbacks
+):
+    Action.objects.filter(title=TRAINING).update(owner_agency=demo.agency("Riverside Youth Trust"))
+
+    action_overdue_reminders_send(today=date(2026, 11, 23))
+
+    assert Notification.objects.get(kind="action_overdue").recipient.username == BUSINESS
+
+
+def test_action_lists_run_a_bounded_number_of_queries(client, demo, django_assert_max_num_queries):
+    agencies = AgencyFactory.create_batch(3)
+    for agency in agencies:
+        demo.riverside.memberships.create(agency=agency, role="relevant_agency")
+    Action.objects.bulk_create(
+        Action(
+            partnership=demo.riverside,
+            owner_agency=agencies[i % 3],
+            title=f"Action {i}",
+            due_on=date(2026, 1, 1) + timedelta(days=i),
+        )
+        for i in range(300)
+    )
+    sign_in(client, ADMIN)
+    api = APIClient()
+    sign_in(api, BUSINESS)
+
+    with django_assert_max_num_queries(16):
+        page = client.get("/partnerships/actions/")
+    with django_assert_max_num_queries(8):
+        listed = api.get("/api/v1/actions/")
+
+    assert page.context["paginator"].count == 302
+    assert listed.json()["count"] == 302
