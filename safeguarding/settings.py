@@ -281,6 +281,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`: each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "partnerships.choices.ActionStatus",
+        "ReferralStatusEnum": "referrals.choices.ReferralStatus",
+        "EscalationStatusEnum": "referrals.choices.EscalationStatus",
+    },
 }
 
 # Celery. Without a broker, tasks run in-process as soon as they are sent.
