@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+# A default only: admins set each record type's period (RetentionSetting).
+REFERRAL_RETENTION_YEARS = 6
+
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
@@ -7,9 +10,39 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from partnerships.choices import Role
+        from safeguarding import retention
         from safeguarding.navigation import Destination, register
 
+        from .models import ReferralChild, ReferralHousehold
         from .selectors import DASHBOARD_ROLES
+
+        # After the retention period (from when the referral was made) the children's and
+        # household's identifying details are replaced; the case record and its figures stay.
+        retention.register(
+            retention.RetentionRule(
+                model=ReferralChild,
+                counted_from="referral__created_at__date",
+                default_years=REFERRAL_RETENTION_YEARS,
+                replacements={
+                    "first_name": "Removed",
+                    "last_name": "Removed",
+                    "date_of_birth": None,
+                    "expected_due_date": None,
+                    "address": "",
+                    "postcode": "",
+                    "school": "",
+                    "nhs_number": "",
+                },
+            )
+        )
+        retention.register(
+            retention.RetentionRule(
+                model=ReferralHousehold,
+                counted_from="referral__created_at__date",
+                default_years=REFERRAL_RETENTION_YEARS,
+                replacements={"parents_and_carers": "", "household_members": ""},
+            )
+        )
 
         # Referrals and escalations use the default policy (django-guardian object
         # permissions granted by their services); their parts are only read through them.

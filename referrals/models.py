@@ -190,6 +190,9 @@ class ReferralChild(models.Model):
     nhs_number = models.CharField(
         "NHS number", max_length=12, blank=True, validators=[validate_nhs_number]
     )
+    pseudonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retention period ended and the details went."
+    )
 
     history = HistoricalRecords()
 
@@ -244,6 +247,9 @@ class ReferralHousehold(models.Model):
         "Parents and carers", blank=True, help_text="Names, relationship to the child, contact."
     )
     household_members = models.TextField("Other people in the household", blank=True)
+    pseudonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retention period ended and the details went."
+    )
 
     history = HistoricalRecords()
 

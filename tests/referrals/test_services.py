@@ -443,3 +443,21 @@ def test_the_raiser_can_escalate_further_up_to_the_last_stage(demo):
     with pytest.raises(ValidationError, match="last stage"):
         services.escalation_escalate(escalation=escalation, by=demo.user(PRACTITIONER_HEALTH))
     assert Notification.objects.filter(stage="stage_4", recipient__username="lead.la").exists()
+
+
+def test_after_the_retention_period_a_childs_details_are_replaced_but_the_record_stays(demo):
+    from safeguarding.retention import expired_records_pseudonymise
+
+    referral = SubmittedReferralFactory()
+    later = date.today() + timedelta(days=365 * 7)
+
+    done = expired_records_pseudonymise(today=later)
+
+    child = referral.children.get()
+    assert done["Referral children"] == 1
+    assert (child.first_name, child.nhs_number, child.date_of_birth) == ("Removed", "", None)
+    assert child.pseudonymised_at is not None
+    assert not child.history.filter(first_name="Maya").exists()
+    referral.refresh_from_db()
+    assert referral.status == "submitted" and referral.decision_due_on is not None
+    assert expired_records_pseudonymise(today=later)["Referral children"] == 0
