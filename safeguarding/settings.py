@@ -281,6 +281,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status`: each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "partnerships.choices.ActionStatus",
+        "ReferralStatusEnum": "referrals.choices.ReferralStatus",
+        "EscalationStatusEnum": "referrals.choices.EscalationStatus",
+    },
 }
 
 # Celery. Without a broker, tasks run in-process as soon as they are sent.
@@ -324,6 +330,14 @@ CELERY_BEAT_SCHEDULE = {
     "action-overdue-reminders": {
         "task": "partnerships.tasks.send_action_overdue_reminders",
         "schedule": crontab(hour=7, minute=5),
+    },
+    "referral-deadline-reminders": {
+        "task": "referrals.tasks.send_referral_deadline_reminders",
+        "schedule": crontab(hour="8,12,15", minute=0, day_of_week="mon-fri"),
+    },
+    "escalation-stage-sweep": {
+        "task": "referrals.tasks.move_overdue_escalations",
+        "schedule": crontab(hour=6, minute=30),
     },
 }
 
