@@ -266,6 +266,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerships.tasks.send_action_overdue_reminders",
         "schedule": crontab(hour=7, minute=5),
     },
+    "audit-return-reminders": {
+        "task": "audits.tasks.send_audit_return_reminders",
+        "schedule": crontab(hour=7, minute=10),
+    },
 }
 
 LOGGING = {
