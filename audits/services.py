@@ -190,7 +190,7 @@ def _cases_add(audit: Audit, references: list[str]) -> list[AuditCase]:
 
 
 def _grant_returns(audit: Audit, returns: list[AuditReturn]) -> None:
-    """Each return to its own agency (read and write), the business team, and the partners.
+    """Each return to its own agency (read and write), the business team and the partners (read).
 
     Written in bulk: an audit of 100 cases with 10 agencies is 1,000 returns.
     """
@@ -202,7 +202,7 @@ def _grant_returns(audit: Audit, returns: list[AuditReturn]) -> None:
     rows = []
     for audit_return in returns:
         own = agency_groups[audit_return.agency_id]
-        grants = [(own, view), (own, change), (business, view), (business, change)]
+        grants = [(own, view), (own, change), (business, view)]
         grants += [(group, view) for group in partners]
         rows += [
             AuditReturnGroupObjectPermission(

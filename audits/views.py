@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -302,8 +302,6 @@ class AuditReturnView(RestrictedViewMixin, DetailView):
     def post(self, request, *args, **kwargs):
         self.object = self.get_object()
         permissions.require(request.user, permissions.CHANGE, self.object)
-        if self.object.agency_id != request.user.agency_id and not request.user.is_superuser:
-            raise PermissionDenied("Only the agency's own staff make its return.")
         form = self.get_form(request.POST)
         if form.is_valid():
             submit = "submit" in request.POST
