@@ -633,6 +633,14 @@ def self_assessment_start(*, agency, round_: SelfAssessmentRound) -> SelfAssessm
 
 
 @transaction.atomic
+def self_assessment_invite(*, round_: SelfAssessmentRound, agency) -> SelfAssessment:
+    """Invite one more agency to a round; returns its (possibly shared) self-assessment."""
+    _member_agencies(round_.partnership, [agency])
+    round_.agencies.add(agency)
+    return self_assessment_start(agency=agency, round_=round_)
+
+
+@transaction.atomic
 def self_assessment_save(*, assessment: SelfAssessment, by, ratings: dict, submit: bool = False):
     """Save ratings (by standard code: rating, evidence, action_plan); submit when complete.
 
