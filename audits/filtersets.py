@@ -9,11 +9,15 @@ from .models import Audit, AuditReturn, SelfAssessment
 
 class AuditFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
     partnership = django_filters.ModelChoiceFilter(queryset=Partnership.objects.none())
-    theme = django_filters.CharFilter(lookup_expr="iexact")
+    theme = django_filters.CharFilter(method="filter_theme")
 
     class Meta:
         model = Audit
         fields = []
+
+    def filter_theme(self, queryset, name, value):
+        # Themes are stored in lower case, so an exact match can use the index.
+        return queryset.filter(theme=value.strip().lower())
 
 
 class AuditReturnFilterSet(django_filters.FilterSet):

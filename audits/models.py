@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -134,10 +135,6 @@ class AuditCase(models.Model):
     def get_absolute_url(self):
         return reverse("audits:case-moderate", args=[self.pk])
 
-    @property
-    def partnership_id(self):
-        return self.audit.partnership_id
-
 
 class AuditReturn(models.Model):
     """An agency's grading of its own practice on one case, with what worked and what worries.
@@ -177,11 +174,15 @@ class AuditReturn(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["case__reference", "agency__name"]
+        ordering = ["audit", "case", "agency"]
         constraints = [
             models.UniqueConstraint(fields=["case", "agency"], name="audit_return_unique")
         ]
         indexes = [
+            models.Index(
+                fields=["audit"], condition=Q(immediate_concern=True), name="audit_return_concern"
+            ),
+            models.Index(fields=["audit", "case", "agency"]),
             models.Index(fields=["audit", "agency", "status"]),
             models.Index(fields=["audit", "status", "grade"]),
             models.Index(fields=["agency", "status"]),
@@ -235,6 +236,9 @@ class SelfAssessmentRound(models.Model):
     deadline = models.DateField()
     agencies = models.ManyToManyField(
         "partnerships.Agency", related_name="self_assessment_rounds", verbose_name="invited"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

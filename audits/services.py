@@ -574,7 +574,7 @@ def self_assessment_round_create(
         raise ValidationError(errors)
     agencies = _member_agencies(partnership, agencies)
     round_ = SelfAssessmentRound.objects.create(
-        partnership=partnership, kind=kind, year=year, deadline=deadline
+        partnership=partnership, kind=kind, year=year, deadline=deadline, created_by=by
     )
     round_.agencies.set(agencies)
     standards = standards or DEFAULT_STANDARDS[kind]

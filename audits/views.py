@@ -260,7 +260,7 @@ class AuditReturnListView(FilteredListView):
             super()
             .get_queryset()
             .select_related("audit", "case", "agency")
-            .order_by("audit__return_due_on", "audit_id", "case__reference", "agency__name")
+            .order_by("-audit_id", "case_id", "agency_id")
         )
 
 

@@ -87,7 +87,7 @@ class AuditReturnViewSet(
     queryset = (
         AuditReturn.objects.select_related("case", "agency")
         .prefetch_related("answers")
-        .order_by("audit_id", "case__reference", "agency__name")
+        .order_by("-audit_id", "case_id", "agency_id")
     )
     serializer_class = AuditReturnSerializer
     filterset_class = AuditReturnApiFilterSet
