@@ -14,6 +14,8 @@ GOOD_OR_BETTER = (Grade.OUTSTANDING, Grade.GOOD)
 
 
 class ReturnStatus(models.TextChoices):
+    """Where an agency's return (an audit return or a self-assessment) has got to."""
+
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
 
@@ -27,11 +29,6 @@ class Rating(models.TextChoices):
     MET = "met", "Met"
     PARTLY_MET = "partly_met", "Partly met"
     NOT_MET = "not_met", "Not met"
-
-
-class SelfAssessmentStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
 
 
 # The default Section 11 standards (Children Act 2004, Working Together): (code, title).

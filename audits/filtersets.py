@@ -3,7 +3,7 @@ import django_filters
 from partnerships.filtersets import PartnershipChoiceMixin
 from partnerships.models import Agency, Partnership
 
-from .choices import Grade, ReturnStatus, SelfAssessmentKind, SelfAssessmentStatus
+from .choices import Grade, ReturnStatus, SelfAssessmentKind
 from .models import Audit, AuditReturn, SelfAssessment
 
 
@@ -34,7 +34,7 @@ class AuditReturnFilterSet(django_filters.FilterSet):
 class SelfAssessmentFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=SelfAssessmentKind.choices)
     year = django_filters.NumberFilter()
-    status = django_filters.ChoiceFilter(choices=SelfAssessmentStatus.choices)
+    status = django_filters.ChoiceFilter(choices=ReturnStatus.choices)
 
     class Meta:
         model = SelfAssessment

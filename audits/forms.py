@@ -141,6 +141,10 @@ class AuditReturnForm(forms.Form):
             self.fields[f"question_{question.pk}"] = forms.CharField(
                 required=False, label=question.text, widget=forms.Textarea(attrs={"rows": 3})
             )
+        # The theme's questions come before the immediate concern, which closes the form.
+        self.order_fields(
+            [name for name in self.fields if not name.startswith("immediate_concern")]
+        )
 
     def return_fields(self) -> dict:
         data = dict(self.cleaned_data)
@@ -201,7 +205,7 @@ class SelfAssessmentForm(forms.Form):
         for r in self.ratings:
             self.fields[f"{r.code}-rating"] = forms.ChoiceField(
                 choices=Rating.choices,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
                 required=False,
                 label=r.title,
                 initial=r.rating,

@@ -5,7 +5,7 @@ from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from .choices import Grade, Rating, ReturnStatus, SelfAssessmentKind, SelfAssessmentStatus
+from .choices import Grade, Rating, ReturnStatus, SelfAssessmentKind
 
 
 class Audit(models.Model):
@@ -291,7 +291,7 @@ class SelfAssessment(models.Model):
     kind = models.CharField(max_length=8, choices=SelfAssessmentKind.choices)
     year = models.PositiveSmallIntegerField()
     status = models.CharField(
-        max_length=10, choices=SelfAssessmentStatus.choices, default=SelfAssessmentStatus.DRAFT
+        max_length=10, choices=ReturnStatus.choices, default=ReturnStatus.DRAFT
     )
     carried_forward_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

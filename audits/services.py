@@ -29,7 +29,6 @@ from .choices import (
     Rating,
     ReturnStatus,
     SelfAssessmentKind,
-    SelfAssessmentStatus,
 )
 from .models import (
     Audit,
@@ -647,7 +646,7 @@ def self_assessment_save(*, assessment: SelfAssessment, by, ratings: dict, submi
     A gap (partly met or not met) needs an action plan; a submitted return is final.
     """
     assessment = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.status == SelfAssessmentStatus.SUBMITTED:
+    if assessment.status == ReturnStatus.SUBMITTED:
         raise ValidationError({"status": "This self-assessment has already been submitted."})
     current = {r.code: r for r in assessment.ratings.all()}
     errors = {}
@@ -684,7 +683,7 @@ def self_assessment_save(*, assessment: SelfAssessment, by, ratings: dict, submi
         rating._change_reason = f"Saved by {by}"
         rating.save()
     if submit:
-        assessment.status = SelfAssessmentStatus.SUBMITTED
+        assessment.status = ReturnStatus.SUBMITTED
         assessment.submitted_at = timezone.now()
         assessment.submitted_by = by
         assessment._change_reason = f"Submitted by {by}"

@@ -10,7 +10,7 @@ from safeguarding import permissions
 from safeguarding.api import RestrictedQuerysetMixin
 
 from .. import selectors, services
-from ..choices import Grade, ReturnStatus, SelfAssessmentKind, SelfAssessmentStatus
+from ..choices import Grade, ReturnStatus, SelfAssessmentKind
 from ..models import Audit, AuditReturn, SelfAssessment, SelfAssessmentRound
 from .serializers import (
     AuditCreateSerializer,
@@ -127,7 +127,7 @@ class AuditReturnViewSet(
 
 class SelfAssessmentApiFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=SelfAssessmentKind.choices)
-    status = django_filters.ChoiceFilter(choices=SelfAssessmentStatus.choices)
+    status = django_filters.ChoiceFilter(choices=ReturnStatus.choices)
 
     class Meta:
         model = SelfAssessment
