@@ -150,6 +150,31 @@ def test_a_bad_return_is_refused_with_a_clear_message(
     assert field in response.json()
 
 
+def test_who_may_post_a_return(api, demo, audit):
+    body = {
+        "audit": audit.pk,
+        "case": audit.cases.first().pk,
+        "agency": demo.agency("Midshire Police").pk,
+        "status": "draft",
+    }
+
+    check_access(
+        api,
+        "/api/v1/audit-returns/",
+        {
+            PRACTITIONER_POLICE: 201,
+            BUSINESS: 403,  # the business team reads returns; agencies make them
+            LEAD_HEALTH: 403,
+            SCRUTINEER: 403,
+            OTHER_PARTNERSHIP: 400,  # cannot see the audit: "audit" does not exist for them
+            ANONYMOUS: 401,
+        },
+        method="post",
+        data=body,
+        format="json",
+    )
+
+
 def test_only_the_business_team_creates_an_audit(api, demo):
     body = {
         "partnership": demo.riverside.pk,
@@ -190,6 +215,18 @@ def test_who_sees_audits_and_returns_through_the_api(api, demo, audit):
         OTHER_PARTNERSHIP: 404,
         ANONYMOUS: 401,
     }
+    listed = check_access(
+        api,
+        "/api/v1/audits/",
+        {
+            BUSINESS: 200,
+            PRACTITIONER_POLICE: 200,
+            DSL_SCHOOL: 200,
+            SCRUTINEER: 200,
+            OTHER_PARTNERSHIP: 200,
+            ANONYMOUS: 401,
+        },
+    )
     responses = check_access(api, f"/api/v1/audits/{audit.pk}/", detail)
     check_access(api, f"/api/v1/audits/{audit.pk}/results/", detail)
     lists = check_access(
@@ -219,6 +256,9 @@ def test_who_sees_audits_and_returns_through_the_api(api, demo, audit):
         },
     )
 
+    assert audit.pk in {a["id"] for a in listed[PRACTITIONER_POLICE].json()["results"]}
+    assert audit.pk not in {a["id"] for a in listed[DSL_SCHOOL].json()["results"]}
+    assert listed[OTHER_PARTNERSHIP].json()["count"] == 0
     assert "reference" in responses[BUSINESS].json()["cases"][0]
     assert "reference" not in responses[SCRUTINEER].json()["cases"][0]
     assert lists[BUSINESS].json()["count"] == 6
@@ -265,11 +305,43 @@ def test_self_assessments_and_their_ratings_through_the_api(api, demo):
         },
     )
     ratings_url = f"/api/v1/self-assessments/{police.pk}/ratings/"
-    check_access(api, ratings_url, {PRACTITIONER_POLICE: 200, SCRUTINEER: 404, ANONYMOUS: 401})
     check_access(
         api,
         ratings_url,
-        {PRACTITIONER_POLICE: 403, BUSINESS: 403, PRACTITIONER_HEALTH: 404, ANONYMOUS: 401},
+        {
+            PRACTITIONER_POLICE: 200,
+            BUSINESS: 200,
+            OTHER_PARTNERSHIP: 200,
+            PRACTITIONER_HEALTH: 404,
+            SCRUTINEER: 404,
+            ANONYMOUS: 401,
+        },
+    )
+    listed = check_access(
+        api,
+        "/api/v1/self-assessments/",
+        {
+            PRACTITIONER_POLICE: 200,
+            BUSINESS: 200,
+            OTHER_PARTNERSHIP: 200,
+            SCRUTINEER: 200,
+            ANONYMOUS: 401,
+        },
+    )
+    assert listed[SCRUTINEER].json()["count"] == 0
+    assert {a["agency_name"] for a in listed[PRACTITIONER_POLICE].json()["results"]} == {
+        "Midshire Police"
+    }
+    check_access(
+        api,
+        ratings_url,
+        {
+            PRACTITIONER_POLICE: 403,
+            BUSINESS: 403,
+            OTHER_PARTNERSHIP: 403,
+            PRACTITIONER_HEALTH: 404,
+            ANONYMOUS: 401,
+        },
         method="post",
         data={"ratings": []},
         format="json",

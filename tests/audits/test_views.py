@@ -180,7 +180,14 @@ def test_the_business_team_reopens_a_return_with_a_reason(client, demo, audit):
     check_access(
         client,
         url,
-        {PRACTITIONER_POLICE: 403, LEAD_HEALTH: 403, OTHER_PARTNERSHIP: 404, ANONYMOUS: 302},
+        {
+            PRACTITIONER_POLICE: 403,
+            LEAD_HEALTH: 403,
+            PRACTITIONER_HEALTH: 404,
+            SCRUTINEER: 404,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
         method="post",
         data={"reason": "x"},
     )
@@ -376,7 +383,13 @@ def test_the_case_page_shows_each_person_the_returns_they_may_see(client, demo, 
     check_access(
         client,
         f"/audits/cases/{case.pk}/",
-        {PRACTITIONER_POLICE: 403, LEAD_HEALTH: 403, SCRUTINEER: 404, ANONYMOUS: 302},
+        {
+            PRACTITIONER_POLICE: 403,
+            LEAD_HEALTH: 403,
+            SCRUTINEER: 404,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
         method="post",
         data={"agreed_grade": "good", "findings": "x"},
     )
@@ -416,7 +429,14 @@ def test_an_agency_rates_itself_and_both_its_partnerships_read_it(client, demo):
     check_access(
         client,
         url,
-        {PRACTITIONER_POLICE: 403, BUSINESS: 403, PRACTITIONER_HEALTH: 404, ANONYMOUS: 302},
+        {
+            PRACTITIONER_POLICE: 403,
+            BUSINESS: 403,
+            OTHER_PARTNERSHIP: 403,
+            SCRUTINEER: 404,
+            PRACTITIONER_HEALTH: 404,
+            ANONYMOUS: 302,
+        },
         method="post",
         data={},
     )
@@ -457,7 +477,13 @@ def test_the_round_page_shows_standards_across_agencies_and_challenge_events(cli
     check_access(
         client,
         f"/audits/rounds/{round_.pk}/export.csv",
-        {BUSINESS: 200, SCRUTINEER: 200, OTHER_PARTNERSHIP: 404, ANONYMOUS: 302},
+        {
+            BUSINESS: 200,
+            PRACTITIONER_POLICE: 200,
+            SCRUTINEER: 200,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
     )
     check_access(
         client,
@@ -491,12 +517,24 @@ def test_self_assessment_lists_and_round_creation(client, demo):
     check_access(
         client,
         "/audits/self-assessments/",
-        {BUSINESS: 200, PRACTITIONER_POLICE: 200, SCRUTINEER: 200, ANONYMOUS: 302},
+        {
+            BUSINESS: 200,
+            PRACTITIONER_POLICE: 200,
+            OTHER_PARTNERSHIP: 200,
+            SCRUTINEER: 200,
+            ANONYMOUS: 302,
+        },
     )
     check_access(
         client,
         "/audits/rounds/new/",
-        {BUSINESS: 200, PRACTITIONER_POLICE: 403, SCRUTINEER: 403, ANONYMOUS: 302},
+        {
+            BUSINESS: 200,
+            OTHER_PARTNERSHIP: 200,
+            PRACTITIONER_POLICE: 403,
+            SCRUTINEER: 403,
+            ANONYMOUS: 302,
+        },
     )
     sign_in(client, BUSINESS)
     response = client.post(
