@@ -1,9 +1,11 @@
 import io
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from audits import selectors, services
@@ -394,3 +396,31 @@ def test_the_demo_audit_is_loaded_once(demo):
     call_command("seed_demo", stdout=io.StringIO())
 
     assert Audit.objects.filter(theme="neglect", partnership=demo.riverside).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submissions_at_the_same_moment_are_recorded_once(transactional_demo, needs_services):
+    audit = AuditFactory()
+    audit_return = AuditReturn.objects.filter(audit=audit, agency__name="Midshire Police").first()
+    officer = transactional_demo.user(PRACTITIONER_POLICE)
+    barrier = threading.Barrier(3)
+    outcomes = []
+
+    def submit():
+        barrier.wait()
+        try:
+            complete_return(audit_return, by=officer)
+            outcomes.append("submitted")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["refused", "refused", "submitted"]
+    assert audit_return.history.filter(history_change_reason__startswith="Submitted").count() == 1

@@ -1,4 +1,6 @@
 import io
+import json
+import re
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -593,3 +595,23 @@ def test_an_agency_lists_its_500_returns_in_a_bounded_number_of_queries(
 
     assert returns.context["paginator"].count == 503  # with the demo audit's 3
     assert all(len(c.visible_returns) == 1 for c in detail.context["cases_page"])
+
+
+def test_the_results_chart_reads_its_data_from_json_with_no_inline_script(client, demo, audit):
+    complete_return(a_return(audit, "Midshire Police"), grade=Grade.GOOD)
+    sign_in(client, BUSINESS)
+
+    page = client.get(f"/audits/{audit.pk}/results/").content.decode()
+
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    inline = [attrs for attrs, body in scripts if body.strip() and "application/json" not in attrs]
+    assert inline == []
+    assert 'src="/static/vendor/chart.umd.min.js"' in page
+    assert 'src="/static/js/charts.js"' in page
+    data = json.loads(re.search(r'id="grades-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert data["labels"] == [
+        "Midshire Police",
+        "Riverside Community Health NHS Trust",
+        "Riverside Council",
+    ]
+    assert data["datasets"][1] == {"label": "Good", "data": [1, 0, 0]}
