@@ -1,15 +1,15 @@
 """Demo audits and self-assessments: a neglect audit and this year's Section 11 rounds."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
 from partnerships.management.commands.seed_demo import NORTHGATE, RIVERSIDE
 from partnerships.models import Agency, User
 
-from .choices import SelfAssessmentKind
-from .models import Audit, SelfAssessmentRound
-from .services import audit_create, self_assessment_round_create
+from .choices import Rating, SelfAssessmentKind
+from .models import Audit, SelfAssessment, SelfAssessmentRound
+from .services import audit_create, self_assessment_round_create, self_assessment_save
 
 NEGLECT_AUDIT = "Neglect: children under five known to three agencies"
 NEGLECT_AGENCIES = ("Riverside Council", "Midshire Police", "Riverside Community Health NHS Trust")
@@ -45,6 +45,7 @@ def seed(*, partnerships):
             moderation_on=today + timedelta(days=42),
             by=User.objects.get(username="business.riverside"),
         )
+    _last_years_police_return(partnerships[RIVERSIDE], today)
     for name, agency_names in S11_AGENCIES.items():
         partnership = partnerships[name]
         if not SelfAssessmentRound.objects.filter(
@@ -58,3 +59,38 @@ def seed(*, partnerships):
                 agencies=Agency.objects.filter(name__in=agency_names),
                 by=None,
             )
+
+
+def _last_years_police_return(partnership, today):
+    """Last year's submitted Section 11 return from Midshire Police: this year starts from it."""
+    year = today.year - 1
+    if SelfAssessmentRound.objects.filter(
+        partnership=partnership, kind=SelfAssessmentKind.S11, year=year
+    ).exists():
+        return
+    self_assessment_round_create(
+        partnership=partnership,
+        kind=SelfAssessmentKind.S11,
+        year=year,
+        deadline=date(year, 12, 31),
+        agencies=Agency.objects.filter(name="Midshire Police"),
+        by=None,
+    )
+    assessment = SelfAssessment.objects.get(
+        agency__name="Midshire Police", kind=SelfAssessmentKind.S11, year=year
+    )
+    ratings = {
+        code: {"rating": Rating.MET, "evidence": "Force policy and annual audit."}
+        for code in assessment.ratings.values_list("code", flat=True)
+    }
+    ratings["s11-5"] = {
+        "rating": Rating.PARTLY_MET,
+        "evidence": "Escalation policy published; response officers unaware of it.",
+        "action_plan": "Brief every response team on escalation by March.",
+    }
+    self_assessment_save(
+        assessment=assessment,
+        by=User.objects.get(username="lead.police"),
+        ratings=ratings,
+        submit=True,
+    )

@@ -356,13 +356,17 @@ def test_self_assessments_and_their_ratings_through_the_api(api, demo):
         {"ratings": [{"code": "s11-1", "rating": "met", "evidence": "Chief officer lead."}]},
         format="json",
     )
-    incomplete = api.post(ratings_url, {"submit": True}, format="json")
+    incomplete = api.post(
+        ratings_url,
+        {"ratings": [{"code": "s11-2", "rating": "not_met", "action_plan": ""}], "submit": True},
+        format="json",
+    )
 
     assert bad.status_code == 400
     assert unknown.status_code == 400 and "ratings" in unknown.json()
     assert saved.status_code == 200
     assert next(r for r in saved.json()["ratings"] if r["code"] == "s11-1")["rating"] == "met"
-    assert incomplete.status_code == 400 and "s11-2-rating" in incomplete.json()
+    assert incomplete.status_code == 400 and "s11-2-action_plan" in incomplete.json()
     sign_in(api, OTHER_PARTNERSHIP)
     shared = api.get("/api/v1/self-assessments/", {"agency": police.agency_id}).json()
     assert shared["count"] == 1 and shared["results"][0]["ratings"][0]["evidence"]

@@ -424,3 +424,13 @@ def test_two_submissions_at_the_same_moment_are_recorded_once(transactional_demo
 
     assert sorted(outcomes) == ["refused", "refused", "submitted"]
     assert audit_return.history.filter(history_change_reason__startswith="Submitted").count() == 1
+
+
+def test_the_demo_police_return_starts_from_last_years_answers(demo):
+    year = timezone.localdate().year
+
+    this_year = SelfAssessment.objects.get(agency__name="Midshire Police", kind="s11", year=year)
+
+    assert this_year.carried_forward_from.year == year - 1
+    carried = this_year.ratings.get(code="s11-5")
+    assert carried.rating == Rating.PARTLY_MET and carried.carried_forward
