@@ -46,12 +46,13 @@ RETURN_COLUMNS = (
 )
 
 
-def results_workbook(results, returns) -> bytes:
+def results_workbook(results, returns=None) -> bytes:
+    """Grades by agency; with `returns` (a queryset), a second sheet listing them."""
     workbook = Workbook(write_only=True)
     grades = workbook.create_sheet("Grades by agency")
     for row in results_table(results):
         grades.append([_safe(cell) for cell in row])
-    if returns:
+    if returns is not None:
         sheet = workbook.create_sheet("Returns")
         sheet.append(RETURN_COLUMNS)
         for r in returns.iterator(chunk_size=1000):

@@ -237,7 +237,7 @@ class AuditResultsExportView(AuditObjectMixin, View):
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
             exports.write_csv(response, exports.results_table(results))
             return response
-        returns = []
+        returns = None
         if selectors.sees_case_detail(request.user, self.audit):
             returns = selectors.returns_visible_to(request.user).filter(
                 audit=self.audit, status="submitted"

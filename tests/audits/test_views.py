@@ -577,6 +577,10 @@ def test_results_and_lists_run_a_bounded_number_of_queries_with_5000_returns(
     with django_assert_max_num_queries(20):
         export = client.get(f"/audits/{big_audit.pk}/results.csv")
 
+    with django_assert_max_num_queries(20):
+        xlsx = client.get(f"/audits/{big_audit.pk}/results.xlsx")
+
+    assert load_workbook(io.BytesIO(xlsx.content))["Returns"].max_row == 5001
     assert results.context["results"].overall.total == 5000
     assert returns.context["paginator"].count == 5009
     assert len(detail.context["cases_page"]) == 50
