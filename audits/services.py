@@ -386,10 +386,28 @@ def audit_return_reopen(*, audit_return: AuditReturn, by, reason: str) -> AuditR
     audit_return = AuditReturn.objects.select_for_update().get(pk=audit_return.pk)
     if not audit_return.is_submitted:
         raise ValidationError({"status": "Only a submitted return can be reopened."})
+    submitted_by = audit_return.submitted_by
     audit_return.status = ReturnStatus.DRAFT
     audit_return.reopened_reason = reason.strip()
     audit_return._change_reason = f"Reopened by {by}: {reason.strip()}"
     audit_return.save()
+    audit = audit_return.audit
+    recipients = {
+        *([submitted_by] if submitted_by else []),
+        *agency_leads_in(audit.partnership, audit_return.agency),
+    }
+    # Each reopening is its own message: the stage names the history entry it made.
+    notify_all(
+        recipients,
+        kind="audit_return_reopened",
+        subject=audit_return,
+        stage=f"reopened-{audit_return.history.latest().history_id}",
+        message=Message(
+            title=f"Your return on case {audit_return.case.reference} has been reopened",
+            body=f"The business team reopened it: {reason.strip()}",
+            url=audit_return.get_absolute_url(),
+        ),
+    )
     return audit_return
 
 

@@ -151,6 +151,9 @@ def test_a_second_submission_is_refused_until_the_business_team_reopens_it(demo)
     complete_return(audit_return, by=demo.user(PRACTITIONER_POLICE), grade=Grade.INADEQUATE)
 
     assert "already been submitted" in error.value.message_dict["status"][0]
+    reopened = Notification.objects.get(kind="audit_return_reopened")
+    assert reopened.recipient.username == PRACTITIONER_POLICE
+    assert "Wrong case was graded" in reopened.body
     audit_return.refresh_from_db()
     assert audit_return.grade == Grade.INADEQUATE
     reasons = list(audit_return.history.values_list("history_change_reason", flat=True))
