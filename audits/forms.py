@@ -187,7 +187,9 @@ class FollowUpForm(forms.Form):
 class SelfAssessmentRoundForm(BusinessTeamPartnershipMixin, forms.Form):
     partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
     kind = forms.ChoiceField(choices=SelfAssessmentKind.choices, widget=forms.RadioSelect)
-    year = forms.IntegerField(min_value=2000, max_value=2100, initial=timezone.localdate().year)
+    year = forms.IntegerField(
+        min_value=2000, max_value=2100, initial=lambda: timezone.localdate().year
+    )
     deadline = forms.DateField(help_text="For example, 2027-03-31")
     agencies = forms.ModelMultipleChoiceField(
         queryset=Agency.objects.none(),
