@@ -339,6 +339,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.move_overdue_escalations",
         "schedule": crontab(hour=6, minute=30),
     },
+    "audit-return-reminders": {
+        "task": "audits.tasks.send_audit_return_reminders",
+        "schedule": crontab(hour=7, minute=10),
+    },
 }
 
 LOGGING = {
