@@ -286,6 +286,7 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "partnerships.choices.ActionStatus",
         "ReferralStatusEnum": "referrals.choices.ReferralStatus",
         "EscalationStatusEnum": "referrals.choices.EscalationStatus",
+        "AuditReturnStatusEnum": "audits.choices.ReturnStatus",
     },
 }
 

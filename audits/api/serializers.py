@@ -23,6 +23,10 @@ class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class AuditCaseSerializer(serializers.ModelSerializer):
+    # Declared so the schema says "" (not yet agreed) is a possible answer: DRF drops
+    # allow_blank from read-only model fields.
+    agreed_grade = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = AuditCase
         fields = ["id", "reference", "agreed_grade", "findings"]
@@ -91,6 +95,7 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class AuditReturnSerializer(serializers.ModelSerializer):
+    grade = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, read_only=True)
     case_reference = serializers.CharField(source="case.reference", read_only=True)
     agency_name = serializers.CharField(source="agency.name", read_only=True)
     answers = serializers.SerializerMethodField()
