@@ -51,6 +51,7 @@ def with_timing(reviews, *, today: date | None = None):
         review.working_days_remaining = None
         review.on_time = None
         review.late_by = None
+        review.overdue_by = None
         if review.submitted_on:
             # On time means on or before the deadline (as the dashboard counts it in the
             # database); a late review is late by at least one working day.
@@ -59,6 +60,8 @@ def with_timing(reviews, *, today: date | None = None):
                 review.late_by = max(calendar.between(review.due_on, review.submitted_on), 1)
         else:
             review.working_days_remaining = calendar.between(today, review.due_on)
+            if review.working_days_remaining < 0:
+                review.overdue_by = -review.working_days_remaining
         review.rag = rag_for(review.working_days_remaining)
     return reviews
 
