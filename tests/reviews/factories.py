@@ -115,3 +115,75 @@ class SubmittedRapidReviewFactory(SignedOffRapidReviewFactory):
     def advance(cls, review, by):
         review = super().advance(review, by)
         return services.rapid_review_submit(review=review, submitted_on=timezone.localdate(), by=by)
+
+
+def make_reviews(partnership, count: int, *, first_aware_on=date(2026, 9, 1)):
+    """`count` rapid reviews in bulk, readable by the partnership's business team and partners.
+
+    Every fourth one has been submitted (alternately on time and a day late), so lists and
+    dashboards have a realistic mix. Built with bulk_create: query budgets need many rows fast.
+    """
+    from datetime import timedelta
+
+    from django.contrib.auth.models import Permission
+
+    from partnerships.choices import PARTNER_ROLES, Role
+    from reviews.models import (
+        AgencyReturn,
+        RapidReviewGroupObjectPermission,
+        SeriousIncidentGroupObjectPermission,
+    )
+    from safeguarding import permissions
+
+    council = Agency.objects.get(name="Riverside Council")
+    start = SeriousIncident.objects.count()
+    incidents = SeriousIncident.objects.bulk_create(
+        SeriousIncident(
+            reference=f"SI-BULK-{start + i:06d}",
+            partnership=partnership,
+            local_authority=council,
+            incident_type="serious_harm",
+            categories=["neglect"],
+            became_aware_on=first_aware_on + timedelta(days=i % 80),
+            notification_due_on=first_aware_on + timedelta(days=i % 80 + 7),
+            summary="Bulk incident for a query budget.",
+        )
+        for i in range(count)
+    )
+    reviews = []
+    for i, incident in enumerate(incidents):
+        due_on = incident.became_aware_on + timedelta(days=21)
+        submitted = i % 4 == 0
+        reviews.append(
+            RapidReview(
+                incident=incident,
+                partnership=partnership,
+                clock_started_on=incident.became_aware_on,
+                original_due_on=due_on,
+                due_on=due_on,
+                returns_due_on=due_on - timedelta(days=7),
+                status="submitted" if submitted else "gathering",
+                submitted_on=due_on + timedelta(days=i % 8 // 4) if submitted else None,
+            )
+        )
+    reviews = RapidReview.objects.bulk_create(reviews)
+    AgencyReturn.objects.bulk_create(
+        AgencyReturn(
+            rapid_review=r, partnership=partnership, agency=council, due_on=r.returns_due_on
+        )
+        for r in reviews
+    )
+    groups = permissions.partnership_groups(partnership, [Role.BUSINESS_TEAM, *PARTNER_ROLES])
+    for model, permission_model, rows in (
+        (SeriousIncident, SeriousIncidentGroupObjectPermission, incidents),
+        (RapidReview, RapidReviewGroupObjectPermission, reviews),
+    ):
+        view = Permission.objects.get(
+            content_type__app_label="reviews", codename=f"view_{model._meta.model_name}"
+        )
+        permission_model.objects.bulk_create(
+            permission_model(group=group, permission=view, content_object=row)
+            for row in rows
+            for group in groups
+        )
+    return reviews
