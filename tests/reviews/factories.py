@@ -187,3 +187,9 @@ def make_reviews(partnership, count: int, *, first_aware_on=date(2026, 9, 1)):
             for group in groups
         )
     return reviews
+
+
+def remove_demo_reviews():
+    """Start from no reviews: the demo's rapid review would otherwise join every count."""
+    RapidReview.objects.all().delete()
+    SeriousIncident.objects.all().delete()

@@ -8,7 +8,11 @@ from reviews import services, tasks
 from reviews.models import AgencyReturn
 from safeguarding.models import Notification
 from tests.personas import BUSINESS, LEAD_HEALTH, LEAD_LA, LEAD_POLICE
-from tests.reviews.factories import RapidReviewFactory, SubmittedRapidReviewFactory
+from tests.reviews.factories import (
+    RapidReviewFactory,
+    SubmittedRapidReviewFactory,
+    remove_demo_reviews,
+)
 
 # The demo review: aware Friday 20 November 2026, returns due Friday 4 December, review due
 # Friday 11 December.
@@ -168,6 +172,7 @@ def test_the_tasks_run_the_sweeps_once(demo):
 def test_concurrent_sweeps_record_each_reminder_once(
     transactional_demo, needs_services, mailoutbox
 ):
+    remove_demo_reviews()
     RapidReviewFactory()
     barrier = threading.Barrier(4)
     results = []
