@@ -80,7 +80,7 @@ class SeriousIncident(models.Model):
         ordering = ["-became_aware_on", "-pk"]
         indexes = [
             models.Index(fields=["partnership", "-became_aware_on"]),
-            models.Index(fields=["notified_on", "notification_due_on"]),
+            models.Index(fields=["incident_type", "-became_aware_on"]),
         ]
 
     def __str__(self):
@@ -194,6 +194,7 @@ class RapidReview(models.Model):
             models.Index(fields=["partnership", "status", "due_on"]),
             models.Index(fields=["status", "due_on"]),
             models.Index(fields=["partnership", "submitted_on"]),
+            models.Index(fields=["decision", "due_on"]),
         ]
 
     def __str__(self):

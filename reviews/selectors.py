@@ -30,6 +30,10 @@ DASHBOARD_ROLES = (
 )
 
 
+# The dashboard lists the open reviews due soonest; the review list pages through the rest.
+DASHBOARD_OPEN_REVIEWS = 50
+
+
 def calendars_for(partnership_ids) -> dict[int, WorkingDayCalendar]:
     """One working-day calendar per partnership, with every closure day read in one query."""
     partnership_ids = set(partnership_ids)
@@ -136,7 +140,7 @@ def dashboard(user, *, period_start: date, period_end: date, today: date | None 
     open_reviews = with_timing(
         rapid_reviews_visible_to(user)
         .filter(status__in=OPEN_REVIEW_STATUSES, partnership__in=partnerships)
-        .order_by("due_on", "pk"),
+        .order_by("due_on", "pk")[:DASHBOARD_OPEN_REVIEWS],
         today=today,
     )
     # Scrutineers see the RAG counts of every open review, never the reviews themselves.

@@ -107,8 +107,7 @@ def incident_create(
 ) -> SeriousIncident:
     """Record a serious incident and the deadline for notifying the national Panel.
 
-    The council where it happened (and the child's home council, if different) are always
-    involved. The children's details are kept in their own records, readable by the
+    The children's details are kept in their own records, readable by the
     partnership's business team and partners and by the involved agencies.
     """
     today = _today(today)
@@ -147,7 +146,12 @@ def incident_create(
     errors.update(_validate_children(children, today))
     if errors:
         raise ValidationError(errors)
+    # The council where it happened owns the review and the child's home council works with
+    # it, so both are always asked for a return (the home council may be outside the
+    # partnership).
     involved.setdefault(local_authority.pk, local_authority)
+    if home_local_authority is not None:
+        involved.setdefault(home_local_authority.pk, home_local_authority)
     incident = SeriousIncident(
         reference=uuid.uuid4().hex[:20],
         partnership=partnership,
@@ -627,8 +631,11 @@ def milestone_add(*, practice_review: PracticeReview, title: str, due_on: date, 
 
 
 def milestone_complete(*, milestone: Milestone, completed_on: date, by) -> Milestone:
+    """Record that a practice review milestone was reached; its reminders stop."""
     if completed_on is None or completed_on > timezone.localdate():
-        raise ValidationError({"completed_on": "Give the date it was completed (not in future)."})
+        raise ValidationError(
+            {"completed_on": "Give the date it was completed; it cannot be in the future."}
+        )
     milestone.completed_on = completed_on
     milestone._change_reason = f"Completed, recorded by {by}"
     milestone.save(update_fields=["completed_on"])

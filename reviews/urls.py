@@ -48,4 +48,9 @@ urlpatterns = [
         views.MilestoneAddView.as_view(),
         name="practice-review-milestone",
     ),
+    path(
+        "practice-reviews/milestones/<int:pk>/done/",
+        views.MilestoneCompleteView.as_view(),
+        name="milestone-complete",
+    ),
 ]

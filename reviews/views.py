@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
@@ -31,7 +31,7 @@ from .forms import (
     SeriousIncidentForm,
     SubmitForm,
 )
-from .models import AgencyReturn, PracticeReview, RapidReview, SeriousIncident
+from .models import AgencyReturn, Milestone, PracticeReview, RapidReview, SeriousIncident
 
 
 def _recordable_partnerships(user):
@@ -484,6 +484,23 @@ class MilestoneAddView(RestrictedViewMixin, SingleObjectMixin, View):
         else:
             messages.error(request, "Give the milestone and the date it is due.")
         return redirect(practice_review)
+
+
+class MilestoneCompleteView(LoginRequiredMixin, View):
+    """Mark a practice review milestone done today."""
+
+    def post(self, request, pk):
+        milestone = get_object_or_404(
+            Milestone.objects.select_related("practice_review"),
+            pk=pk,
+            practice_review__in=selectors.practice_reviews_visible_to(request.user),
+        )
+        permissions.require(request.user, permissions.CHANGE, milestone.practice_review)
+        services.milestone_complete(
+            milestone=milestone, completed_on=timezone.localdate(), by=request.user
+        )
+        messages.success(request, f"{milestone.title}: marked as done.")
+        return redirect(milestone.practice_review)
 
 
 # ---------------------------------------------------------------------------

@@ -54,12 +54,16 @@ class SeriousIncidentViewSet(
             else super().get_serializer_class()
         )
 
-    def _with_children(self, incident) -> dict:
+    def _represent(self, incident, *, children: bool = True) -> dict:
         data = SeriousIncidentSerializer(incident).data
-        children = list(selectors.children_visible_to(self.request.user, incident))
-        if children:
-            record_access(self.request, children)
-            data["children"] = IncidentChildSerializer(children, many=True).data
+        calendar = selectors.calendars_for([incident.partnership_id])[incident.partnership_id]
+        data["notification_late_by"] = services.notification_late_by(incident, calendar)
+        visible = (
+            list(selectors.children_visible_to(self.request.user, incident)) if children else []
+        )
+        if visible:
+            record_access(self.request, visible)
+            data["children"] = IncidentChildSerializer(visible, many=True).data
         return data
 
     @extend_schema(request=SeriousIncidentCreateSerializer, responses=SeriousIncidentSerializer)
@@ -68,10 +72,10 @@ class SeriousIncidentViewSet(
         data.is_valid(raise_exception=True)
         fields = {"agencies_involved": [], **data.validated_data}
         incident = services.incident_create(by=request.user, **fields)
-        return Response(self._with_children(incident), status=status.HTTP_201_CREATED)
+        return Response(self._represent(incident), status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self._with_children(self.get_object()))
+        return Response(self._represent(self.get_object()))
 
     @extend_schema(request=NotificationSerializer, responses=SeriousIncidentSerializer)
     @route(detail=True, methods=["post"])
@@ -83,7 +87,7 @@ class SeriousIncidentViewSet(
         services.incident_record_notification(
             incident=incident, by=request.user, **data.validated_data
         )
-        return Response(SeriousIncidentSerializer(incident).data)
+        return Response(self._represent(incident, children=False))
 
 
 class RapidReviewViewSet(

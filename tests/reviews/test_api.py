@@ -23,9 +23,20 @@ from tests.reviews.factories import (
     INVOLVED,
     DecidedRapidReviewFactory,
     RapidReviewFactory,
+    SeriousIncidentFactory,
     SubmittedRapidReviewFactory,
     make_reviews,
 )
+
+# Steps only the business team takes on a record others can see.
+BUSINESS_ONLY = {
+    PRACTITIONER_POLICE: 403,
+    LEAD_HEALTH: 403,
+    DSL_SCHOOL: 404,
+    OTHER_PARTNERSHIP: 404,
+    SCRUTINEER: 404,
+    ANONYMOUS: 401,
+}
 
 
 @pytest.fixture
@@ -361,3 +372,81 @@ def test_the_review_list_api_runs_a_bounded_number_of_queries(
     assert response.json()["count"] == 1000
     assert len(response.json()["results"]) == 50
     assert RapidReview.objects.count() == 1000
+
+
+def test_every_incident_and_return_endpoint_answers_each_persona(api, demo):
+    review = RapidReviewFactory(incident=SeriousIncidentFactory())
+    incident = review.incident
+    police_return = review.returns.get(agency__name="Midshire Police")
+    everyone_lists = {
+        BUSINESS: 200,
+        PRACTITIONER_POLICE: 200,
+        DSL_SCHOOL: 200,
+        OTHER_PARTNERSHIP: 200,
+        SCRUTINEER: 200,
+        ANONYMOUS: 401,
+    }
+
+    listed = check_access(api, "/api/v1/incidents/", everyone_lists)
+    check_access(api, "/api/v1/practice-reviews/", everyone_lists)
+    check_access(
+        api,
+        f"/api/v1/incidents/{incident.pk}/notification/",
+        {**BUSINESS_ONLY, BUSINESS: 200},
+        method="post",
+        data={"notified_on": "2026-11-21"},
+    )
+    check_access(
+        api,
+        f"/api/v1/agency-returns/{police_return.pk}/submit/",
+        {
+            PRACTITIONER_HEALTH: 404,
+            DSL_SCHOOL: 404,
+            OTHER_PARTNERSHIP: 404,
+            SCRUTINEER: 404,
+            ANONYMOUS: 401,
+            LEAD_HEALTH: 403,
+            BUSINESS: 400,  # may act, but a return needs both parts
+        },
+        method="post",
+        data={"chronology": "x"},
+    )
+
+    assert [i["reference"] for i in listed[BUSINESS].json()["results"]] == [incident.reference]
+    assert "children" not in listed[BUSINESS].json()["results"][0]
+    for persona in (DSL_SCHOOL, OTHER_PARTNERSHIP, SCRUTINEER):
+        assert listed[persona].json()["count"] == 0
+    sign_in(api, BUSINESS)
+    detail = api.get(f"/api/v1/incidents/{incident.pk}/").json()
+    assert (detail["notified_on"], detail["notification_late_by"]) == ("2026-11-21", 0)
+
+
+def test_a_late_notification_says_how_many_working_days_late(api, demo):
+    incident = SeriousIncidentFactory(became_aware_on=date(2026, 11, 2))  # due 9 November
+    sign_in(api, BUSINESS)
+
+    response = api.post(
+        f"/api/v1/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-12"}
+    )
+    future = api.post(
+        f"/api/v1/incidents/{incident.pk}/notification/", {"notified_on": "2031-01-01"}
+    )
+
+    assert response.json()["notification_due_on"] == "2026-11-09"
+    assert response.json()["notification_late_by"] == 3
+    assert "children" not in response.json()
+    assert future.status_code == 400 and "notified_on" in future.json()
+
+
+def test_garbage_never_causes_a_500(api, demo):
+    review = RapidReviewFactory()
+    sign_in(api, BUSINESS)
+
+    for url, data in (
+        ("/api/v1/incidents/", {"children": "lots", "became_aware_on": "yesterday"}),
+        ("/api/v1/rapid-reviews/", {"incident": "abc"}),
+        ("/api/v1/rapid-reviews/", {"incident": review.incident_id}),  # already has one
+        (f"/api/v1/rapid-reviews/{review.pk}/submit/", {"submitted_on": "soon"}),
+        (f"/api/v1/rapid-reviews/{review.pk}/extensions/", {"new_due_on": "2026-12-01"}),
+    ):
+        assert api.post(url, data, format="json").status_code == 400, url

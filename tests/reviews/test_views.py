@@ -216,6 +216,13 @@ def test_every_review_page_answers_each_persona(client, demo):
             ANONYMOUS: 302,
         },
     )
+    check_access(
+        client,
+        "/reviews/incidents/new/",
+        {PRACTITIONER_POLICE: 403, SCRUTINEER: 403, DSL_SCHOOL: 403, ANONYMOUS: 302},
+        method="post",
+        data=incident_form(demo),
+    )
     base = review.get_absolute_url()
     for step in ("meeting/", "decision/", "submit/", "extensions/new/", "recommendations/new/"):
         check_access(client, base + step, {**BUSINESS_STEP, BUSINESS: 200})
@@ -263,7 +270,17 @@ def test_the_practice_review_pages(client, demo):
     check_access(client, url, BUSINESS_STEP, method="post", data={})
     sign_in(client, BUSINESS)
     client.post(url + "milestones/", {"title": "Terms of reference agreed", "due_on": "2026-12-18"})
-    assert practice_review.milestones.get().title == "Terms of reference agreed"
+    milestone = practice_review.milestones.get()
+    assert milestone.title == "Terms of reference agreed"
+    assert "Mark as done today" in client.get(url).content.decode()
+    check_access(
+        client,
+        f"/reviews/practice-reviews/milestones/{milestone.pk}/done/",
+        {**BUSINESS_STEP, BUSINESS: 302},
+        method="post",
+    )
+    milestone.refresh_from_db()
+    assert milestone.completed_on is not None
 
 
 def test_the_dashboard_shows_figures_to_overseers_only(client, demo):
