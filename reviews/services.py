@@ -248,6 +248,8 @@ def rapid_review_plan(review: RapidReview, calendar=None) -> list[dict]:
 @transaction.atomic
 def rapid_review_create(*, incident: SeriousIncident, by, today: date | None = None) -> RapidReview:
     """Start the rapid review: set its deadlines and send each involved agency a request."""
+    # Two people pressing "start" at once: the second waits here, then finds the first's review.
+    SeriousIncident.objects.select_for_update().filter(pk=incident.pk).first()
     if RapidReview.objects.filter(incident=incident).exists():
         raise ValidationError({"incident": "This incident already has a rapid review."})
     start = rapid_review_clock_start(incident)
@@ -683,8 +685,10 @@ def agency_return_reminders_send(*, today: date | None = None) -> int:
     and once it is overdue. Only unsubmitted returns of open reviews due soon are read."""
     today = _today(today)
     due = list(
-        AgencyReturn.objects.exclude(status=ReturnStatus.SUBMITTED)
-        .filter(due_on__lte=today + relativedelta(days=LOOK_AHEAD_DAYS))
+        AgencyReturn.objects.filter(
+            status__in=(ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS),
+            due_on__lte=today + relativedelta(days=LOOK_AHEAD_DAYS),
+        )
         .filter(rapid_review__status__in=OPEN_REVIEW_STATUSES)
         .select_related("agency", "partnership", "rapid_review__incident")
     )
