@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test lint format check-migrations worker beat clean
+.PHONY: install browser run test lint format worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ static/dist/app.css: node_modules/.installed static/src/app.scss static/src/copy
 
 install: $(VENV)/.installed static/dist/app.css
 
+# The browser tests drive Debian's Chromium (/usr/bin/chromium). Installed here when we can.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+		else \
+			echo "Browser tests need Debian's chromium package: sudo apt-get install chromium"; \
+		fi; }
+
 # Serve the app on http://127.0.0.1:$(PORT) with demo data. SQLite unless DATABASE_URL is set;
 # tasks run in-process unless REDIS_URL is set.
 run: install
@@ -33,11 +42,12 @@ run: install
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite. With DATABASE_URL and REDIS_URL it runs on PostgreSQL and Redis (as CI does).
-test: install
+test: install browser
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings > /dev/null
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) --ignore=tests/e2e
+	$(BIN)/python -m pytest tests/e2e
 
 lint: install
 	$(BIN)/ruff check .

@@ -282,6 +282,11 @@ class User(AbstractUser):
     )
     job_title = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    is_demo_account = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Made by seed_demo; may skip two-factor sign-in only when DEMO_MODE is on.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

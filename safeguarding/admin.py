@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AccessLogEntry, Notification
+from .models import AccessLogEntry, Notification, RetentionSetting
 
 
 @admin.register(AccessLogEntry)
@@ -33,3 +33,19 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(RetentionSetting)
+class RetentionSettingAdmin(admin.ModelAdmin):
+    list_display = ["record_type", "years", "reason", "updated_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "record_type":
+            from django.contrib.contenttypes.models import ContentType
+
+            from .retention import rules
+
+            kwargs["queryset"] = ContentType.objects.filter(
+                pk__in=[ContentType.objects.get_for_model(r.model).pk for r in rules()]
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

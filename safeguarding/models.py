@@ -124,3 +124,20 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class RetentionSetting(models.Model):
+    """How many years one kind of record keeps a child's identifying details (see retention.py)."""
+
+    record_type = models.OneToOneField(ContentType, on_delete=models.CASCADE, related_name="+")
+    years = models.PositiveSmallIntegerField()
+    reason = models.CharField(
+        max_length=300, help_text="Why this period: the policy or guidance it follows."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["record_type__model"]
+
+    def __str__(self):
+        return f"{self.record_type.name}: {self.years} years"

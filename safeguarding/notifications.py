@@ -44,7 +44,12 @@ def notification_create(*, recipient, kind: str, subject, stage: str, message: M
         return None
     from .tasks import deliver_notification
 
-    deliver_notification.delay_on_commit(notification.pk)
+    # robust: if the broker is down the request still succeeds; the notification stays recorded
+    # and unsent, and deliver_pending_notifications sends it once the broker is back.
+    def enqueue_delivery():
+        deliver_notification.delay(notification.pk)
+
+    transaction.on_commit(enqueue_delivery, robust=True)
     return notification
 
 

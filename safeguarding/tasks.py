@@ -21,3 +21,10 @@ def deliver_pending_notifications() -> int:
     for notification_id in ids:
         deliver_notification.delay(notification_id)
     return len(ids)
+
+
+@shared_task
+def pseudonymise_expired_records() -> dict:
+    from .retention import expired_records_pseudonymise
+
+    return expired_records_pseudonymise()

@@ -1,18 +1,23 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import account, views
 from .api import WorkingDaysView
 from .health import HealthView
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", account.TokenObtainView.as_view(), name="api-token"),
+    path("auth/tokens/", account.ApiTokenListView.as_view(), name="api-token-list"),
+    path(
+        "auth/tokens/<str:token_key>/",
+        account.ApiTokenRevokeView.as_view(),
+        name="api-token-revoke",
+    ),
     path("working-days/", WorkingDaysView.as_view(), name="api-working-days"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("partnerships.api.urls")),
     path("", include("reviews.api.urls")),
     path("", include("referrals.api.urls")),
@@ -27,6 +32,18 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account.AccountView.as_view(), name="account"),
+    path("account/two-factor/", account.TwoFactorView.as_view(), name="two-factor"),
+    path(
+        "account/recovery-codes/",
+        account.RecoveryCodesView.as_view(),
+        name="recovery-codes",
+    ),
+    path(
+        "account/tokens/<str:token_key>/revoke/",
+        account.TokenRevokeView.as_view(),
+        name="token-revoke",
+    ),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/<int:pk>/read/",
@@ -43,3 +60,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
+
+handler500 = "safeguarding.views.server_error"

@@ -3,7 +3,8 @@
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
@@ -133,3 +134,13 @@ class WorkingDayCalculatorView(LoginRequiredMixin, FormView):
                 form.cleaned_data["start"], form.cleaned_data["days"]
             )
         return self.render_to_response(context)
+
+
+def server_error(request):
+    """A clear answer instead of a traceback: JSON for the API, the GOV.UK page otherwise."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Sorry, there is a problem with the service. Try again later."},
+            status=500,
+        )
+    return render(request, "500.html", status=500)

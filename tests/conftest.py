@@ -4,6 +4,9 @@ import os
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.personas import Demo
 
@@ -26,6 +29,25 @@ def pytest_sessionstart(session):
             problems.append(f"Redis at REDIS_URL cannot be reached: {error}")
     if problems:
         pytest.exit("CI needs its real services: " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def force_login_includes_the_second_factor(monkeypatch):
+    """In tests, `force_login` signs a person in fully: password and second factor."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_demo_account:
+            return  # DEMO_MODE lets demo accounts skip it, as on a developer's machine
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="Test authenticator", defaults={"confirmed": True}
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +76,19 @@ def needs_services():
         pytest.skip("needs PostgreSQL: set DATABASE_URL (CI always does)")
     if not settings.REDIS_URL:
         pytest.skip("needs Redis: set REDIS_URL (CI always does)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how much of the site the route walk covered (tests/test_route_walk.py)."""
+    walked = [
+        dict(report.user_properties)
+        for report in terminalreporter.stats.get("passed", [])
+        if "test_route_walk.py" in report.nodeid and report.when == "call"
+    ]
+    if walked:
+        routes = walked[0]["routes_walked"]
+        terminalreporter.write_line(
+            f"Route walk: {routes} routes x {len(walked)} personas = {routes * len(walked)} "
+            f"route-persona checks passed ({walked[0]['routes_needing_several_ids']} routes "
+            "need several ids and are covered by their own app's tests)"
+        )

@@ -2,6 +2,7 @@ import threading
 import time
 from datetime import date, timedelta
 
+import kombu.pools
 import pytest
 from django.db import connection
 
@@ -190,3 +191,44 @@ def test_people_see_only_their_own_notifications(client, demo):
     assert opened.status_code == 302 and opened["Location"] == "/partnerships/"
     notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_reminders_are_kept_and_sent_once_when_it_returns(
+    transactional_demo, needs_services, mailoutbox, client
+):
+    from safeguarding.celery import app
+
+    make_review_due(transactional_demo.riverside, date.today())
+    real_broker = app.conf.broker_url
+
+    def use_broker(url):
+        # Celery and kombu cache connection and producer pools: drop them so the next publish
+        # connects to `url`.
+        kombu.pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+        app.conf.broker_url = url
+
+    app.conf.task_always_eager = False
+    use_broker("redis://127.0.0.1:6390/0")  # nothing listens here: Redis is "down"
+    try:
+        started = time.monotonic()
+        assert arrangement_review_reminders_send() == 1
+        assert time.monotonic() - started < 15, "a broker outage must not hang the caller"
+        sign_in(client, BUSINESS)
+        assert client.get("/notifications/").status_code == 200  # the web app keeps working
+    finally:
+        use_broker(real_broker)
+        app.conf.task_always_eager = True
+    assert Notification.objects.get().sent_at is None
+    assert mailoutbox == []
+
+    Notification.objects.update(
+        created_at=Notification.objects.get().created_at - timedelta(hours=1)
+    )
+    deliver_pending_notifications()
+    deliver_pending_notifications()
+
+    assert Notification.objects.get().sent_at is not None
+    assert len(mailoutbox) == 1

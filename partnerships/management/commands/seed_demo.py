@@ -205,7 +205,12 @@ class Command(BaseCommand):
         )
         admin, created = User.objects.get_or_create(
             username="admin",
-            defaults={"is_staff": True, "is_superuser": True, "email": "admin@example.org"},
+            defaults={
+                "is_staff": True,
+                "is_superuser": True,
+                "email": "admin@example.org",
+                "is_demo_account": True,
+            },
         )
         if created:
             admin.set_password(password)
@@ -219,6 +224,7 @@ class Command(BaseCommand):
                     "job_title": title,
                     "email": f"{username}@example.org",
                     "agency": agencies.get(agency_name),
+                    "is_demo_account": True,
                 },
             )
             if created:

@@ -1,0 +1,217 @@
+"""Getting in: two-factor sign-in, lock-out, expiring tokens, sessions, CSP, deploy checks."""
+
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests.partnerships.factories import RoleAssignmentFactory
+from tests.personas import BUSINESS
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def practitioner(demo):
+    """A real (non-demo) account: always needs a second factor."""
+    return RoleAssignmentFactory(
+        partnership=demo.riverside, user__agency=demo.agency("Riverside Community Health NHS Trust")
+    ).user
+
+
+def code_for(device):
+    device.refresh_from_db()
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def sign_in_with_password(client, username, password=PASSWORD):
+    return client.post("/sign-in/", {"username": username, "password": password})
+
+
+def test_a_first_sign_in_sets_up_an_authenticator_and_gives_recovery_codes(client, practitioner):
+    signed_in = sign_in_with_password(client, practitioner.username)
+    assert signed_in.status_code == 302
+
+    blocked = client.get("/partnerships/")
+    assert blocked.status_code == 302
+    assert blocked["Location"].startswith("/account/two-factor/")
+    setup = client.get("/account/two-factor/").content.decode()
+    assert "Set up two-factor sign-in" in setup and "data:image/svg+xml" in setup
+
+    device = TOTPDevice.objects.get(user=practitioner, confirmed=False)
+    done = client.post("/account/two-factor/", {"code": code_for(device)})
+
+    codes = re.findall(r"<code>([0-9a-f]{8}-[0-9a-f]{6})</code>", done.content.decode())
+    assert len(codes) == 10
+    assert client.get("/partnerships/").status_code == 200
+
+
+def test_a_wrong_code_is_explained_and_signs_nobody_in(client, practitioner):
+    sign_in_with_password(client, practitioner.username)
+    client.get("/account/two-factor/")
+
+    wrong = client.post("/account/two-factor/", {"code": "000000"})
+
+    assert "That code is not right" in wrong.content.decode()
+    assert client.get("/partnerships/").status_code == 302
+
+
+def test_later_sign_ins_need_a_code_and_a_recovery_code_works_once(client, practitioner):
+    sign_in_with_password(client, practitioner.username)
+    client.get("/account/two-factor/")
+    device = TOTPDevice.objects.get(user=practitioner)
+    done = client.post("/account/two-factor/", {"code": code_for(device)})
+    recovery = re.findall(r"<code>([0-9a-f]{8}-[0-9a-f]{6})</code>", done.content.decode())[0]
+    client.post("/sign-out/")
+
+    sign_in_with_password(client, practitioner.username)
+    assert "Enter your code" in client.get("/account/two-factor/").content.decode()
+    assert client.post("/account/two-factor/?next=/partnerships/", {"code": recovery}).url == (
+        "/partnerships/"
+    )
+    client.post("/sign-out/")
+    sign_in_with_password(client, practitioner.username)
+    again = client.post("/account/two-factor/", {"code": recovery})
+
+    assert "That code is not right" in again.content.decode()
+
+
+def test_demo_accounts_skip_the_second_factor_only_in_demo_mode(client, demo, settings):
+    sign_in_with_password(client, BUSINESS, "demo-pass-2026")
+    assert client.get("/partnerships/").status_code == 200
+
+    settings.DEMO_MODE = False
+    assert client.get("/partnerships/").status_code == 302
+
+
+def test_the_api_refuses_a_session_without_a_second_factor(client, practitioner):
+    sign_in_with_password(client, practitioner.username)
+
+    response = client.get("/api/v1/partnerships/")
+
+    assert response.status_code == 403
+    assert "two-factor" in response.json()["detail"]
+
+
+def test_an_api_token_needs_the_second_factor_and_can_be_listed_and_revoked(practitioner):
+    api = APIClient()
+    device = TOTPDevice.objects.create(user=practitioner, name="phone", confirmed=True)
+
+    refused = api.post(
+        "/api/v1/auth/token/", {"username": practitioner.username, "password": PASSWORD}
+    )
+    issued = api.post(
+        "/api/v1/auth/token/",
+        {"username": practitioner.username, "password": PASSWORD, "otp": code_for(device)},
+    )
+
+    assert refused.status_code == 400 and "otp" in refused.json()
+    assert issued.status_code == 200 and issued.json()["expiry"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {issued.json()['token']}")
+    listed = api.get("/api/v1/auth/tokens/").json()
+    assert len(listed) == 1
+    assert api.delete(f"/api/v1/auth/tokens/{listed[0]['token_key']}/").status_code == 204
+    assert api.get("/api/v1/partnerships/").status_code == 401
+
+
+def test_an_expired_token_is_refused(demo):
+    api = APIClient()
+    instance, token = AuthToken.objects.create(user=demo.user(BUSINESS))
+    AuthToken.objects.filter(pk=instance.pk).update(expiry=timezone.now() - timedelta(minutes=1))
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert api.get("/api/v1/partnerships/").status_code == 401
+
+
+def test_the_account_page_lists_and_revokes_tokens(client, demo):
+    AuthToken.objects.create(user=demo.user(BUSINESS))
+    client.force_login(demo.user(BUSINESS))
+    key = AuthToken.objects.get().token_key
+
+    assert key in client.get("/account/").content.decode()
+    client.post(f"/account/tokens/{key}/revoke/")
+
+    assert not AuthToken.objects.exists()
+
+
+def test_repeated_failures_lock_the_account_even_with_the_right_password(client, demo):
+    for _ in range(5):
+        sign_in_with_password(client, BUSINESS, "wrong-password")
+
+    locked = sign_in_with_password(client, BUSINESS, "demo-pass-2026")
+    api_locked = APIClient().post(
+        "/api/v1/auth/token/", {"username": BUSINESS, "password": "demo-pass-2026"}
+    )
+
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+    assert api_locked.status_code in (403, 429)
+
+
+def test_an_idle_session_expires_after_30_minutes(client, demo, settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    client.force_login(demo.user(BUSINESS))
+    assert client.get("/").status_code == 200
+
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
+
+
+def test_pages_carry_a_content_security_policy_and_no_inline_script(client, demo):
+    client.force_login(demo.user(BUSINESS))
+
+    response = client.get("/")
+
+    policy = response["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]+)", policy).group(1)
+    assert script_src.strip() == "'self'"
+    assert "frame-ancestors 'none'" in policy
+    inline = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", response.content.decode())
+    assert inline == []
+
+
+def production_env(**extra):
+    unset = ("DEBUG", "DEMO_MODE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(
+        DJANGO_SETTINGS_MODULE="safeguarding.settings",
+        SECRET_KEY="p" * 20 + "r0duct10n-s3cr3t-k3y-w1th-3n0ugh-ch4r5-2026",
+        ALLOWED_HOSTS="safeguarding.example.org",
+        **extra,
+    )
+    return env
+
+
+def test_the_deploy_checks_pass_with_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=production_env(),
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_demo_mode_is_refused_with_production_settings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env=production_env(DEMO_MODE="true"),
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode != 0
+    assert "DEMO_MODE is refused with production settings" in result.stderr
