@@ -7,7 +7,10 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from safeguarding.navigation import Destination, register
+        from safeguarding.retention import RetentionRule
+        from safeguarding.retention import register as register_retention
 
+        from .models import IncidentChild
         from .selectors import DASHBOARD_ROLES
 
         register(
@@ -33,6 +36,19 @@ class ReviewsConfig(AppConfig):
                 "Open reviews against their deadlines, returns outstanding and actions overdue.",
                 roles=DASHBOARD_ROLES,
                 order=22,
+            )
+        )
+        register_retention(
+            RetentionRule(
+                model=IncidentChild,
+                counted_from="incident__became_aware_on",
+                # Review records are kept long after the child has grown up; admins can change it.
+                default_years=25,
+                replacements={
+                    "first_name": "Removed",
+                    "last_name": "Removed",
+                    "date_of_birth": None,
+                },
             )
         )
         # Every review record uses the default policy: object permissions granted to the

@@ -35,7 +35,9 @@ def seed(*, partnerships) -> None:
         home_local_authority=Agency.objects.get(name="Hillford Council"),
         incident_type="serious_harm",
         categories=["physical", "neglect"],
-        children=[{"first_name": "Demo", "last_name": "Child", "date_of_birth": date(2026, 4, 2)}],
+        children=[
+            {"first_name": "Ellis", "last_name": "Marchbank", "date_of_birth": date(2026, 4, 2)}
+        ],
         became_aware_on=became_aware_on,
         summary=DEMO_SUMMARY,
         agencies_involved=list(Agency.objects.filter(name__in=INVOLVED)),

@@ -116,7 +116,9 @@ class IncidentChild(models.Model):
     position = models.PositiveSmallIntegerField()
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
+    # Cleared (with the name) when the retention period ends; always given before then.
+    date_of_birth = models.DateField(null=True)
+    pseudonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 

@@ -1,8 +1,9 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partnerships.models import Agency, Partnership
 
-from ..choices import AbuseCategory, Decision, IncidentType
+from ..choices import AbuseCategory, Decision, IncidentType, RapidReviewStatus
 from ..models import AgencyReturn, IncidentChild, PracticeReview, RapidReview, SeriousIncident
 
 
@@ -73,6 +74,12 @@ class RapidReviewSerializer(serializers.ModelSerializer):
     rag = serializers.CharField(read_only=True, allow_null=True)
     on_time = serializers.BooleanField(read_only=True, allow_null=True)
     late_by = serializers.IntegerField(read_only=True, allow_null=True)
+    # Plain text in the schema: a `status` enum would clash with the actions' own `status`.
+    status = serializers.CharField(
+        read_only=True,
+        help_text="One of, in order: " + ", ".join(RapidReviewStatus.values) + ".",
+    )
+    decision = serializers.SerializerMethodField()
     reasons = serializers.CharField(source="decision_reasons", read_only=True)
     signed_off_by = serializers.SerializerMethodField()
 
@@ -100,6 +107,10 @@ class RapidReviewSerializer(serializers.ModelSerializer):
             "returns_shared",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=Decision.choices, allow_null=True))
+    def get_decision(self, review) -> str | None:
+        return review.decision or None  # null until decided
 
     def get_signed_off_by(self, review) -> list[str]:
         return sorted(s.partner_kind for s in review.sign_offs.all())
