@@ -329,3 +329,19 @@ def test_factories_build_each_state(demo):
     assert RapidReviewFactory().status == "gathering"
     assert SignedOffRapidReviewFactory().status == "signed_off"
     assert user("lead.la").agency.name == "Riverside Council"
+
+
+def test_the_childrens_details_are_pseudonymised_after_the_retention_period(demo):
+    from safeguarding.retention import expired_records_pseudonymise
+
+    old = SeriousIncidentFactory(became_aware_on=date(2000, 1, 10)).children.get()
+    recent = SeriousIncidentFactory().children.get()
+
+    done = expired_records_pseudonymise(today=date(2026, 11, 20))
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert done["Children in serious incidents"] == 1
+    assert (old.first_name, old.last_name, old.date_of_birth) == ("Removed", "Removed", None)
+    assert old.history.filter(first_name="Alex").count() == 0
+    assert recent.first_name == "Alex"
