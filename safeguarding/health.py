@@ -18,6 +18,14 @@ def configured_checks():
 
 
 class HealthView(HealthCheckView):
+    """200 when everything answers; 503 (not 500) when a service it depends on does not."""
+
     def get_checks(self):
         self.checks = configured_checks()
         return super().get_checks()
+
+    async def get(self, request, *args, **kwargs):
+        response = await super().get(request, *args, **kwargs)
+        if response.status_code == 500:
+            response.status_code = 503
+        return response

@@ -39,7 +39,8 @@ class RoleRequiredMixin(LoginRequiredMixin):
         if request.user.is_authenticated and not (
             permissions.partnership_ids_with_role(request.user, self.required_roles).exists()
         ):
-            raise PermissionDenied("This page is for the partnership's business team.")
+            roles = " or ".join(Role(role).label.lower() for role in self.required_roles)
+            raise PermissionDenied(f"This page is for the partnership's {roles}.")
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -5,9 +5,12 @@ Examples are bounded (and derandomised) so CI takes the same, short time on ever
 
 import json
 
+import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
@@ -20,6 +23,17 @@ from schemathesis.checks import (
 from tests.personas import BUSINESS, SCRUTINEER
 
 MAX_EXAMPLES = 6
+
+
+@pytest.fixture(autouse=True)
+def keep_the_tests_database_connection():
+    """Requests go straight to the WSGI app, so do what Django's test client does: stop the
+    end of each request from closing the connection that holds the test's transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def load_schema():

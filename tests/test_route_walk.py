@@ -20,8 +20,16 @@ from tests.personas import ANONYMOUS, DEMO_USERNAMES, OTHER_PARTNERSHIP, SCRUTIN
 
 # Not walked: the framework's own pages (tested in tests/test_setup.py) and signing out, which
 # would end the walk.
-SKIPPED_PREFIXES = ("admin/", "static/", "media/", "api/v1/docs/", "api/v1/schema/", "sign-out/")
-OPEN_ROUTES = {"sign-in/", "health/", "api/v1/auth/token/"}
+SKIPPED_PREFIXES = (
+    "admin/",
+    "static/",
+    "media/",
+    "api/v1/docs/",
+    "api/v1/schema/",
+    "sign-out/",
+    "health/",  # infrastructure: answers 503 when no Celery worker runs (tests/safeguarding)
+)
+OPEN_ROUTES = {"sign-in/", "api/v1/auth/token/"}
 IDENTIFYING_FIELDS = (
     "first_name",
     "last_name",
@@ -97,17 +105,23 @@ def discover(riverside) -> tuple[list[Route], list[str]]:
 
 
 def identifying_values() -> set[str]:
-    """Every child's identifying detail held anywhere, as it could appear on a page."""
+    """Every child's identifying details held anywhere, in the forms a page would show them:
+    full names, dates of birth (ISO and written out), addresses, postcodes, NHS numbers."""
     values = set()
     for model in apps.get_models():
         if not hasattr(model, "access_log_label"):
             continue
         fields = [f.name for f in model._meta.fields if f.name in IDENTIFYING_FIELDS]
-        for row in model._default_manager.values_list(*fields):
-            for value in row:
-                if value:
-                    values.add(value.isoformat() if hasattr(value, "isoformat") else str(value))
-    return {v for v in values if len(v) >= 3}
+        for row in model._default_manager.values(*fields):
+            first, last = row.pop("first_name", ""), row.pop("last_name", "")
+            if first and last:
+                values.add(f"{first} {last}")
+            for value in row.values():
+                if hasattr(value, "isoformat"):
+                    values.update({value.isoformat(), f"{value:%-d %B %Y}", f"{value:%-d %b %Y}"})
+                elif value:
+                    values.add(str(value))
+    return values
 
 
 @pytest.mark.django_db

@@ -35,6 +35,6 @@ def test_health_reports_redis_and_a_live_celery_worker(client, needs_services):
 def test_health_fails_when_no_celery_worker_answers(client, db, needs_services):
     response = client.get("/health/", {"format": "json"})
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     body = response.json()
     assert any(name.startswith("Ping") and "unavailable" in state for name, state in body.items())
