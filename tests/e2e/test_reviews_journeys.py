@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -23,6 +25,8 @@ def test_the_business_team_follows_a_rapid_review_and_its_returns(
 
     page.goto(f"{live_server.url}/reviews/dashboard/")
     expect(page.get_by_role("heading", name="Agency returns outstanding")).to_be_visible()
+    # Chart.js has drawn the chart (it sizes the canvas), loaded without inline script.
+    expect(page.locator("#rag-chart")).to_have_attribute("style", re.compile("height"))
     assert_accessible(page)
 
     page.goto(f"{live_server.url}/reviews/incidents/new/")

@@ -94,6 +94,13 @@ def test_the_full_life_of_a_rapid_review_through_the_browser(client, demo):
     page = client.get(incident.get_absolute_url()).content.decode()
     assert "Friday 27 November 2026" in page  # notification due
     assert "Jordan Example" in page
+    too_early = client.post(
+        f"/reviews/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-19"}
+    )
+    assert too_early.status_code == 200
+    assert "cannot be notified before the local authority became aware" in (
+        too_early.content.decode()
+    )
     client.post(f"/reviews/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-20"})
     started = client.post(f"/reviews/incidents/{incident.pk}/start-review/")
     review = RapidReview.objects.get()
