@@ -283,7 +283,30 @@ def rapid_review_create(*, incident: SeriousIncident, by, today: date | None = N
             due_on=review.returns_due_on,
         )
         _grant_case_record(agency_return, partnership, [agency], agency_actions=(VIEW, CHANGE))
+        notify_all(
+            _return_recipients(agency_return),
+            kind="review_information_request",
+            subject=agency_return,
+            stage="requested",
+            message=Message(
+                title=f"Rapid review {incident.reference}: information request",
+                body=(
+                    f"Please give {agency}'s chronology of its involvement with the child and "
+                    f"family, and a summary of that involvement, by "
+                    f"{agency_return.due_on:%-d %B %Y}. You can save a draft and come back."
+                ),
+                url=agency_return.get_absolute_url(),
+            ),
+        )
     return review
+
+
+def _return_recipients(agency_return: AgencyReturn) -> list:
+    """The agency's safeguarding leads in the partnership, else everyone there with a role."""
+    partnership, agency = agency_return.partnership, agency_return.agency
+    return agency_leads_in(partnership, agency) or list(
+        people_with_role(partnership, *Role.values, agency=agency)
+    )
 
 
 def _refuse_out_of_order(review: RapidReview, allowed: tuple[str, ...], message: str) -> None:
@@ -702,11 +725,8 @@ def agency_return_reminders_send(*, today: date | None = None) -> int:
                 continue
             stage, wording = reached
         reference = agency_return.rapid_review.incident.reference
-        recipients = agency_leads_in(agency_return.partnership, agency_return.agency) or list(
-            people_with_role(agency_return.partnership, *Role.values, agency=agency_return.agency)
-        )
         created += notify_all(
-            recipients,
+            _return_recipients(agency_return),
             kind="review_return",
             subject=agency_return,
             stage=stage,

@@ -191,5 +191,8 @@ def make_reviews(partnership, count: int, *, first_aware_on=date(2026, 9, 1)):
 
 def remove_demo_reviews():
     """Start from no reviews: the demo's rapid review would otherwise join every count."""
+    from safeguarding.models import Notification
+
+    Notification.objects.all().delete()
     RapidReview.objects.all().delete()
     SeriousIncident.objects.all().delete()

@@ -155,6 +155,24 @@ def test_practice_review_milestones_are_reminded(demo):
     ]
 
 
+def test_starting_a_review_sends_each_agency_its_information_request(demo, mailoutbox):
+    review = RapidReviewFactory()
+
+    requests = Notification.objects.filter(kind="review_information_request")
+    assert {n.recipient.username for n in requests} == {
+        "business.riverside",
+        "frontdoor.riverside",
+        "lead.la",
+        "lead.health",
+        "lead.police",
+        "practitioner.police",
+        "practitioner.health",
+    }
+    police = requests.get(recipient__username="practitioner.police")
+    assert police.url == review.returns.get(agency__name="Midshire Police").get_absolute_url()
+    assert "by 4 December 2026" in police.body
+
+
 def test_the_tasks_run_the_sweeps_once(demo):
     RapidReviewFactory(incident__became_aware_on=date(2026, 10, 1))  # long overdue today
 
@@ -164,7 +182,8 @@ def test_the_tasks_run_the_sweeps_once(demo):
     assert return_reminders == 7  # everyone at the four involved agencies
     assert tasks.send_agency_return_reminders() == 0
     assert tasks.send_rapid_review_reminders() == 0
-    assert Notification.objects.count() == review_reminders + return_reminders
+    reminders = Notification.objects.exclude(kind="review_information_request")
+    assert reminders.count() == review_reminders + return_reminders
     assert tasks.send_practice_review_milestone_reminders() == 0
 
 
@@ -195,6 +214,7 @@ def test_concurrent_sweeps_record_each_reminder_once(
 
     # One overdue reminder, three escalations and one overdue reminder per person at the four
     # involved agencies (seven people), whichever sweep recorded them.
-    assert sum(results) == Notification.objects.count() == 1 + 3 + 7
-    assert Notification.objects.filter(stage="escalated").count() == 3
-    assert len(mailoutbox) == Notification.objects.count()
+    reminders = Notification.objects.exclude(kind="review_information_request")
+    assert sum(results) == reminders.count() == 1 + 3 + 7
+    assert reminders.filter(stage="escalated").count() == 3
+    assert len([m for m in mailoutbox if "information request" not in m.subject]) == 11
