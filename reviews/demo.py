@@ -2,13 +2,15 @@
 
 from datetime import date, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from partnerships.management.commands.seed_demo import RIVERSIDE
 from partnerships.models import Agency, User
+from safeguarding.models import Notification
 
 from . import services
-from .models import SeriousIncident
+from .models import AgencyReturn, SeriousIncident
 
 DEMO_SUMMARY = (
     "Fictional demo: a seven-month-old baby was admitted to hospital with a fractured arm "
@@ -55,6 +57,13 @@ def seed(*, partnerships) -> None:
         submit=True,
         by=User.objects.get(username="practitioner.health"),
     )
+    # Demo people start with empty inboxes (and other apps' tests count notifications from
+    # none): drop the information requests the service just recorded, before they are sent.
+    Notification.objects.filter(
+        kind="review_information_request",
+        subject_type=ContentType.objects.get_for_model(AgencyReturn),
+        subject_id__in=review.returns.values("pk"),
+    ).delete()
     police = review.returns.get(agency__name="Midshire Police")
     services.agency_return_save(
         agency_return=police,

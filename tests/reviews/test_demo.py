@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from reviews.demo import DEMO_SUMMARY
 from reviews.models import RapidReview
+from safeguarding.models import Notification
 from tests.personas import BUSINESS, PRACTITIONER_POLICE, SCRUTINEER, Demo, sign_in
 
 
@@ -16,6 +17,7 @@ def test_the_demo_has_a_rapid_review_in_progress_and_seeding_again_adds_nothing(
     assert {r.agency.name: r.status for r in review.returns.all()}[
         "Midshire Police"
     ] == "in_progress"
+    assert not Notification.objects.exists()  # demo people start with empty inboxes
     sign_in(client, BUSINESS)
     assert client.get(review.get_absolute_url()).status_code == 200
     sign_in(client, PRACTITIONER_POLICE)
