@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -49,6 +50,18 @@ def retention_years(rule: RetentionRule) -> int:
     return setting.years if setting else rule.default_years
 
 
+def field_at(model: type[models.Model], lookup: str) -> models.Field | None:
+    """The model field a lookup path such as "referral__received_at" ends on (None when the
+    path ends on a transform such as "__date")."""
+    *relations, name = lookup.split("__")
+    try:
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model._meta.get_field(name)
+    except (FieldDoesNotExist, AttributeError):
+        return None
+
+
 def cutoff_for(years: int, today: date) -> date:
     try:
         return today.replace(year=today.year - years)
@@ -62,8 +75,11 @@ def expired_records_pseudonymise(*, today: date | None = None) -> dict[str, int]
     done = {}
     for rule in _rules:
         cutoff = cutoff_for(retention_years(rule), today)
+        lookup = rule.counted_from
+        if isinstance(field_at(rule.model, lookup), models.DateTimeField):
+            lookup += "__date"  # compare calendar days, not a naive midnight
         expired = rule.model._default_manager.filter(
-            **{f"{rule.counted_from}__lt": cutoff, "pseudonymised_at__isnull": True}
+            **{f"{lookup}__lt": cutoff, "pseudonymised_at__isnull": True}
         )
         with transaction.atomic():
             ids = list(expired.values_list("pk", flat=True)[:10_000])
