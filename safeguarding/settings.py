@@ -287,6 +287,9 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "referrals.choices.ReferralStatus",
         "EscalationStatusEnum": "referrals.choices.EscalationStatus",
         "AuditReturnStatusEnum": "audits.choices.ReturnStatus",
+        "ReferralDecisionEnum": "referrals.choices.Decision",
+        "RapidReviewDecisionEnum": "reviews.choices.Decision",
+        "AgencyReturnStatusEnum": "reviews.choices.ReturnStatus",
     },
 }
 

@@ -124,7 +124,7 @@ class ReferralCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class DecisionSerializer(serializers.Serializer):
+class ReferralDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     reasons = serializers.CharField(error_messages={"blank": "Give the reasons for the decision."})
     quality_rating = serializers.ChoiceField(

@@ -12,11 +12,11 @@ from ..choices import Category, Decision, EscalationStatus, ReferralStatus
 from ..models import Escalation, Referral, ReferralCategory
 from ..selectors import with_categories
 from .serializers import (
-    DecisionSerializer,
     EscalationResolveSerializer,
     EscalationResponseSerializer,
     EscalationSerializer,
     ReferralCreateSerializer,
+    ReferralDecisionSerializer,
     ReferralDetailSerializer,
     ReferralSerializer,
 )
@@ -63,7 +63,7 @@ class ReferralViewSet(
         if self.action == "create":
             return ReferralCreateSerializer
         if self.action == "decision":
-            return DecisionSerializer
+            return ReferralDecisionSerializer
         return ReferralDetailSerializer
 
     def detail_response(self, referral, status_code=status.HTTP_200_OK):
@@ -88,12 +88,12 @@ class ReferralViewSet(
         )
         return self.detail_response(referral, status.HTTP_201_CREATED)
 
-    @extend_schema(request=DecisionSerializer, responses={200: ReferralDetailSerializer})
+    @extend_schema(request=ReferralDecisionSerializer, responses={200: ReferralDetailSerializer})
     @action(detail=True, methods=["post"])
     def decision(self, request, pk=None):
         """The front door of the child's local authority decides; anyone else is refused."""
         referral = self.get_object()
-        serializer = DecisionSerializer(data=request.data)
+        serializer = ReferralDecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.referral_decide(referral=referral, by=request.user, **serializer.validated_data)
         return self.detail_response(referral)

@@ -124,7 +124,7 @@ class MeetingSerializer(serializers.Serializer):
     learning = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DecisionSerializer(serializers.Serializer):
+class RapidReviewDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
     reasons = serializers.CharField(required=False, allow_blank=True, default="")
 

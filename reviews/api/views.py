@@ -15,13 +15,13 @@ from ..models import AgencyReturn, PracticeReview, RapidReview, SeriousIncident,
 from .serializers import (
     AgencyReturnSerializer,
     AgencyReturnWriteSerializer,
-    DecisionSerializer,
     ExtensionSerializer,
     IncidentChildSerializer,
     MeetingSerializer,
     NotificationSerializer,
     PracticeReviewSerializer,
     RapidReviewCreateSerializer,
+    RapidReviewDecisionSerializer,
     RapidReviewSerializer,
     RecommendationSerializer,
     SeriousIncidentCreateSerializer,
@@ -147,10 +147,10 @@ class RapidReviewViewSet(
         review, _ = self._step(request, MeetingSerializer, services.rapid_review_record_meeting)
         return self._respond(review)
 
-    @extend_schema(request=DecisionSerializer, responses=RapidReviewSerializer)
+    @extend_schema(request=RapidReviewDecisionSerializer, responses=RapidReviewSerializer)
     @route(detail=True, methods=["post"])
     def decision(self, request, pk=None):
-        review, _ = self._step(request, DecisionSerializer, services.rapid_review_decide)
+        review, _ = self._step(request, RapidReviewDecisionSerializer, services.rapid_review_decide)
         return self._respond(review)
 
     @extend_schema(request=None, responses=RapidReviewSerializer)
