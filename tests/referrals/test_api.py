@@ -249,7 +249,7 @@ def test_the_escalation_list_is_scoped_and_bounded(api, demo, django_assert_max_
         OpenEscalationFactory()
     sign_in(api, PRACTITIONER_HEALTH)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = api.get("/api/v1/escalations/", {"status": "open"})
 
     assert response.json()["count"] == 15
