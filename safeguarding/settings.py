@@ -333,6 +333,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.move_overdue_escalations",
         "schedule": crontab(hour=6, minute=30),
     },
+    "rapid-review-reminders": {
+        "task": "reviews.tasks.send_rapid_review_reminders",
+        "schedule": crontab(hour=7, minute=10),
+    },
+    "agency-return-reminders": {
+        "task": "reviews.tasks.send_agency_return_reminders",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    "practice-review-milestone-reminders": {
+        "task": "reviews.tasks.send_practice_review_milestone_reminders",
+        "schedule": crontab(hour=7, minute=20),
+    },
 }
 
 LOGGING = {
