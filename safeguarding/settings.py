@@ -345,6 +345,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.send_practice_review_milestone_reminders",
         "schedule": crontab(hour=7, minute=20),
     },
+    "audit-return-reminders": {
+        "task": "audits.tasks.send_audit_return_reminders",
+        "schedule": crontab(hour=7, minute=10),
+    },
 }
 
 LOGGING = {
