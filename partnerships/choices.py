@@ -72,3 +72,29 @@ class ActionStatus(models.TextChoices):
 
 
 OPEN_ACTION_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS)
+
+
+class IndicatorKey(models.TextChoices):
+    """The headline interagency indicators, each a percentage a partnership can set targets for."""
+
+    FRONT_DOOR_TIMELINESS = "front_door_timeliness", "Front door decisions within 1 working day"
+    REPEAT_REFERRALS = "repeat_referrals", "Repeat referrals within 12 months"
+    NOTIFICATION_TIMELINESS = (
+        "notification_timeliness",
+        "Serious incidents notified within 5 working days",
+    )
+    RAPID_REVIEW_TIMELINESS = (
+        "rapid_review_timeliness",
+        "Rapid reviews submitted within 15 working days",
+    )
+    PRACTICE_REVIEW_TIMELINESS = (
+        "practice_review_timeliness",
+        "Practice reviews published within 6 months",
+    )
+    AUDIT_GOOD_OR_BETTER = "audit_good_or_better", "Audit grades good or outstanding"
+    SECTION_11_MET = "section_11_met", "Section 11 standards met"
+    ACTIONS_ON_TIME = "actions_on_time", "Actions completed on time"
+
+
+# For these a lower figure is better, so red/amber/green thresholds read downwards.
+LOWER_IS_BETTER = (IndicatorKey.REPEAT_REFERRALS,)

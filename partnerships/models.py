@@ -12,10 +12,12 @@ from simple_history.models import HistoricalRecords
 
 from .choices import (
     EDUCATION_SECTORS,
+    LOWER_IS_BETTER,
     OPEN_ACTION_STATUSES,
     PARTNER_SECTORS,
     SAFEGUARDING_PARTNER_ROLES,
     ActionStatus,
+    IndicatorKey,
     MembershipRole,
     RapidReviewClockStart,
     Role,
@@ -129,12 +131,25 @@ class Partnership(models.Model):
         default=10,
         help_text="Working days after awareness by which agencies return rapid review information.",
     )
+    shares_benchmarks = models.BooleanField(
+        "Shares figures for regional benchmarking",
+        default=False,
+        help_text="Other partnerships in the region may compare their indicators with ours "
+        "(aggregates only; numbers under 5 are never shown).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(
+                fields=["region"],
+                condition=Q(shares_benchmarks=True),
+                name="partnership_benchmarks",
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -459,3 +474,63 @@ class Action(models.Model):
         if self.status != ActionStatus.COMPLETED or self.completed_on is None:
             return None
         return self.completed_on <= self.due_on
+
+
+class IndicatorTarget(models.Model):
+    """A partnership's own target for a headline indicator, read as red, amber or green.
+
+    For most indicators higher is better (a figure at or above `green_from` is green, at or
+    above `amber_from` amber, else red); for repeat referrals lower is better and the thresholds
+    are read the other way round.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="indicator_targets"
+    )
+    indicator = models.CharField(max_length=40, choices=IndicatorKey.choices)
+    green_from = models.DecimalField("Green at", max_digits=5, decimal_places=1)
+    amber_from = models.DecimalField("Amber at", max_digits=5, decimal_places=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "indicator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "indicator"], name="indicator_target_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_indicator_display()} target for {self.partnership}"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.indicator not in LOWER_IS_BETTER
+
+    def clean(self):
+        if self.green_from is None or self.amber_from is None:
+            return
+        wrong_way = (
+            self.amber_from > self.green_from
+            if self.higher_is_better
+            else self.amber_from < self.green_from
+        )
+        if wrong_way:
+            better = "above" if self.higher_is_better else "below"
+            raise ValidationError(
+                {"amber_from": f"For this indicator green must be at or {better} amber."}
+            )
+
+    def rag(self, value) -> str | None:
+        """'green', 'amber' or 'red' for a percentage; None when there is no figure."""
+        if value is None:
+            return None
+        if self.higher_is_better:
+            if value >= self.green_from:
+                return "green"
+            return "amber" if value >= self.amber_from else "red"
+        if value <= self.green_from:
+            return "green"
+        return "amber" if value <= self.amber_from else "red"

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from ..choices import ActionStatus, MembershipRole
+from ..indicators import Period
 from ..models import Action, Agency, Membership, Partnership
 
 
@@ -101,3 +102,27 @@ class ActionProgressSerializer(serializers.Serializer):
     completed_on = serializers.DateField(required=False, allow_null=True)
     evidence_of_completion = serializers.CharField(required=False, allow_blank=True)
     evidence_of_impact = serializers.CharField(required=False, allow_blank=True)
+
+
+class IndicatorPeriodSerializer(serializers.Serializer):
+    """`?from=YYYY-MM-DD&to=YYYY-MM-DD`: the period indicators are counted over."""
+
+    MAX_DAYS = 5 * 366
+
+    def get_fields(self):
+        # "from" is a Python keyword, so the fields are declared here rather than as attributes.
+        return {"from": serializers.DateField(), "to": serializers.DateField()}
+
+    def validate(self, attrs):
+        start, end = attrs["from"], attrs["to"]
+        if end < start:
+            raise serializers.ValidationError(
+                {"to": "The end of the period must be after its start."}
+            )
+        if (end - start).days > self.MAX_DAYS:
+            raise serializers.ValidationError({"to": "Choose a period of five years or less."})
+        return attrs
+
+    @property
+    def period(self) -> Period:
+        return Period(self.validated_data["from"], self.validated_data["to"])

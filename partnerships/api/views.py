@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action as route
 from rest_framework.response import Response
@@ -8,13 +10,14 @@ from rest_framework.response import Response
 from safeguarding import permissions
 from safeguarding.api import RestrictedQuerysetMixin
 
-from .. import selectors, services
+from .. import indicators, selectors, services
 from ..choices import ActionStatus, Sector
 from ..models import Action, Agency, Partnership
 from .serializers import (
     ActionProgressSerializer,
     ActionSerializer,
     AgencySerializer,
+    IndicatorPeriodSerializer,
     PartnershipSerializer,
 )
 
@@ -45,6 +48,24 @@ class PartnershipViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet)
     )
     serializer_class = PartnershipSerializer
     filterset_class = PartnershipApiFilterSet
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=True),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    @route(detail=True, methods=["get"])
+    def indicators(self, request, pk=None):
+        """The interagency indicators for a period, by quarter: aggregates only."""
+        partnership = get_object_or_404(
+            permissions.restrict(Partnership.objects.all(), request.user), pk=pk
+        )
+        selectors.require_indicator_reader(request.user, partnership)
+        query = IndicatorPeriodSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(indicators.indicators_for(partnership, query.period))
 
 
 class AgencyViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
