@@ -8,6 +8,7 @@ from .models import (
     Agency,
     ClosureDay,
     DesignatedSafeguardingLead,
+    IndicatorTarget,
     Membership,
     Partnership,
     PublishedArrangement,
@@ -41,8 +42,8 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Partnership)
 class PartnershipAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
-    list_display = ["name", "region", "rapid_review_clock_start"]
-    list_filter = ["region", "rapid_review_clock_start"]
+    list_display = ["name", "region", "rapid_review_clock_start", "shares_benchmarks"]
+    list_filter = ["region", "rapid_review_clock_start", "shares_benchmarks"]
     search_fields = ["name"]
     inlines = [MembershipInline, ClosureDayInline]
 
@@ -109,3 +110,12 @@ class ActionAdmin(SimpleHistoryAdmin):
     date_hierarchy = "due_on"
     autocomplete_fields = ["owner_agency", "partnership", "created_by"]
     list_select_related = ["owner_agency", "partnership"]
+
+
+@admin.register(IndicatorTarget)
+class IndicatorTargetAdmin(SimpleHistoryAdmin):
+    list_display = ["partnership", "indicator", "green_from", "amber_from", "updated_at"]
+    list_filter = ["indicator", "partnership"]
+    search_fields = ["partnership__name"]
+    autocomplete_fields = ["partnership"]
+    list_select_related = ["partnership"]

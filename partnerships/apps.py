@@ -10,6 +10,7 @@ class PartnershipsConfig(AppConfig):
 
         from . import signals  # noqa: F401
         from .choices import Role
+        from .selectors import INDICATOR_ROLES
 
         register(Destination("Home", "home", order=0))
         register(
@@ -52,4 +53,39 @@ class PartnershipsConfig(AppConfig):
                 roles=(Role.BUSINESS_TEAM, Role.SYSTEM_ADMIN),
                 order=90,
             )
+        )
+        # The independent scrutineer's home: aggregates only, never a child's identity.
+        register(
+            Destination(
+                "Indicators",
+                "partnerships:indicators",
+                "How well agencies work together: figures, trends and targets for any period.",
+                roles=INDICATOR_ROLES,
+                order=5,
+            )
+        )
+        register(
+            Destination(
+                "Benchmarking",
+                "partnerships:benchmarking",
+                "Your figures beside other partnerships' in the region (aggregates only).",
+                roles=INDICATOR_ROLES,
+                order=6,
+                in_menu=False,
+            )
+        )
+
+        from safeguarding import permissions
+
+        from .models import IndicatorTarget
+
+        permissions.register(
+            IndicatorTarget,
+            permissions.PartnershipScoped(
+                roles={
+                    permissions.VIEW: INDICATOR_ROLES,
+                    permissions.CHANGE: [Role.BUSINESS_TEAM],
+                    permissions.ADD: [Role.BUSINESS_TEAM],
+                }
+            ),
         )

@@ -608,3 +608,136 @@ def benchmark(partnerships, period: Period, *, today=None) -> list[dict]:
         }
         for p in partnerships
     ]
+
+
+# ---------------------------------------------------------------------------
+# Charts, each with the table that carries the same figures
+
+
+def _chart(key, title, columns, rows, *, labels, datasets, kind="bar", stacked=True) -> dict:
+    return {
+        "id": key,
+        "title": title,
+        "columns": columns,
+        "rows": rows,
+        "data_id": f"{key}-data",
+        "data": {"type": kind, "stacked": stacked, "labels": labels, "datasets": datasets},
+    }
+
+
+def _blank(value):
+    return "No figure" if value is None else value
+
+
+def charts(figures: dict) -> list[dict]:
+    """The dashboard's charts: Chart.js data and an accessible table for each."""
+    quarters = figures["quarters"]
+    result = []
+
+    referrals = figures["referrals"]
+    outcomes = referrals["outcome_labels"]
+    used = [k for k in outcomes if any(k in a["outcomes"] for a in referrals["by_agency"])]
+    agencies = referrals["by_agency"]
+    result.append(
+        _chart(
+            "referrals-by-agency",
+            "Referrals by referring agency and outcome",
+            ["Agency", *[outcomes[k] for k in used], "Total"],
+            [[a["agency"], *[a["outcomes"].get(k, 0) for k in used], a["total"]] for a in agencies],
+            labels=[a["agency"] for a in agencies],
+            datasets=[
+                {"label": outcomes[k], "data": [a["outcomes"].get(k, 0) for a in agencies]}
+                for k in used
+            ],
+        )
+    )
+
+    timely = [(key.label, HEADLINE_SOURCES[key]) for key in IndicatorKey]
+    result.append(
+        _chart(
+            "trends",
+            "Percentages by quarter",
+            ["Indicator", *quarters],
+            [
+                [label, *[_blank(q["percent"]) for q in figures[source]["by_quarter"]]]
+                for label, source in timely
+                if "by_quarter" in figures[source]
+            ],
+            labels=quarters,
+            datasets=[
+                {"label": label, "data": [q["percent"] for q in figures[source]["by_quarter"]]}
+                for label, source in timely
+                if "by_quarter" in figures[source]
+            ],
+            kind="line",
+            stacked=False,
+        )
+    )
+
+    audits = figures["audit_grades"]
+    grades = audits["grade_labels"]
+    result.append(
+        _chart(
+            "audit-grades",
+            "Audit grades by agency",
+            ["Agency", *grades.values(), "Total"],
+            [[a["agency"], *a["grades"].values(), a["total"]] for a in audits["by_agency"]],
+            labels=[a["agency"] for a in audits["by_agency"]],
+            datasets=[
+                {"label": label, "data": [a["grades"][g] for a in audits["by_agency"]]}
+                for g, label in grades.items()
+            ],
+        )
+    )
+
+    s11 = figures["section_11"]
+    ratings = s11["rating_labels"]
+    result.append(
+        _chart(
+            "section-11",
+            "Section 11 ratings by standard",
+            ["Standard", *ratings.values()],
+            [[s["code"], *s["ratings"].values()] for s in s11["by_standard"]],
+            labels=[s["code"] for s in s11["by_standard"]],
+            datasets=[
+                {"label": label, "data": [s["ratings"][r] for s in s11["by_standard"]]}
+                for r, label in ratings.items()
+            ],
+        )
+    )
+
+    escalations = figures["escalations"]
+    stage_outcomes = escalations["outcome_labels"]
+    stages = escalations["by_stage"]
+    result.append(
+        _chart(
+            "escalations",
+            "Escalations by highest stage reached and outcome",
+            ["Stage", *stage_outcomes.values(), "Total"],
+            [[f"Stage {s['stage']}", *s["outcomes"].values(), s["total"]] for s in stages],
+            labels=[f"Stage {s['stage']}" for s in stages],
+            datasets=[
+                {"label": label, "data": [s["outcomes"][o] for s in stages]}
+                for o, label in stage_outcomes.items()
+            ],
+        )
+    )
+
+    actions = figures["actions"]["by_agency"]
+    states = (
+        ("on_time", "Completed on time"),
+        ("late", "Completed late"),
+        ("overdue", "Overdue"),
+        ("open", "Open, not yet due"),
+    )
+    result.append(
+        _chart(
+            "actions",
+            "Actions due in the period, by owning agency",
+            ["Agency", *[label for _, label in states], "Total"],
+            [[a["agency"], *[a[s] for s, _ in states], a["total"]] for a in actions],
+            labels=[a["agency"] for a in actions],
+            datasets=[{"label": label, "data": [a[s] for a in actions]} for s, label in states],
+        )
+    )
+    return result

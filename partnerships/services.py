@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from safeguarding.notifications import Message, notify_all
 
-from .choices import ActionStatus
-from .models import Action, Membership, PublishedArrangement
+from .choices import ActionStatus, IndicatorKey
+from .models import Action, IndicatorTarget, Membership, Partnership, PublishedArrangement
 from .selectors import agency_leads_in, business_team_of
 
 ARRANGEMENT_REMINDER_STAGES = (
@@ -164,3 +164,46 @@ def action_overdue_reminders_send(*, today: date | None = None) -> int:
             ),
         )
     return created
+
+
+@transaction.atomic
+def indicator_targets_set(*, partnership: Partnership, targets: dict, by) -> list[IndicatorTarget]:
+    """Set the partnership's red/amber/green thresholds: {indicator: (green, amber)}.
+
+    Both blank removes a target; one without the other is refused.
+    """
+    errors, keep = {}, []
+    for key, (green, amber) in targets.items():
+        if key not in IndicatorKey.values:
+            errors[key] = "There is no such indicator."
+            continue
+        if green is None and amber is None:
+            IndicatorTarget.objects.filter(partnership=partnership, indicator=key).delete()
+            continue
+        if green is None or amber is None:
+            errors[f"{key}_{'green' if green is None else 'amber'}"] = (
+                "Give both thresholds, or neither."
+            )
+            continue
+        target = IndicatorTarget.objects.filter(partnership=partnership, indicator=key).first()
+        target = target or IndicatorTarget(partnership=partnership, indicator=key)
+        target.green_from, target.amber_from = green, amber
+        try:
+            target.clean()
+        except ValidationError as error:
+            errors[f"{key}_amber"] = error.message_dict["amber_from"]
+            continue
+        target._change_reason = f"Targets set by {by}"
+        keep.append(target)
+    if errors:
+        raise ValidationError(errors)
+    for target in keep:
+        target.save()
+    return keep
+
+
+def partnership_set_benchmark_sharing(*, partnership: Partnership, shares: bool, by) -> None:
+    """Opt the partnership in to (or out of) regional benchmarking of its aggregate figures."""
+    partnership.shares_benchmarks = shares
+    partnership._change_reason = f"Benchmark sharing {'on' if shares else 'off'} by {by}"
+    partnership.save(update_fields=["shares_benchmarks"])

@@ -11,6 +11,9 @@ urlpatterns = [
     path("agencies/<int:pk>/", views.AgencyDetailView.as_view(), name="agency-detail"),
     path("actions/", views.ActionListView.as_view(), name="action-list"),
     path("actions/<int:pk>/", views.ActionDetailView.as_view(), name="action-detail"),
+    path("indicators/", views.IndicatorDashboardView.as_view(), name="indicators"),
+    path("<int:pk>/targets/", views.IndicatorTargetsView.as_view(), name="indicator-targets"),
+    path("benchmarking/", views.BenchmarkingView.as_view(), name="benchmarking"),
     path(
         "safeguarding-leads/",
         views.DesignatedSafeguardingLeadListView.as_view(),

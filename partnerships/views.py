@@ -1,18 +1,30 @@
+from datetime import timedelta
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import redirect
-from django.views.generic import DetailView, ListView
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.edit import FormMixin
 
 from safeguarding import permissions
 from safeguarding.forms import add_service_errors
 from safeguarding.views import FilteredListView, RestrictedViewMixin
 
-from . import selectors, services
-from .choices import SAFEGUARDING_PARTNER_ROLES, MembershipRole
+from . import indicators, selectors, services
+from .choices import SAFEGUARDING_PARTNER_ROLES, MembershipRole, Role
 from .filtersets import ActionFilterSet, AgencyFilterSet, DesignatedSafeguardingLeadFilterSet
-from .forms import ActionProgressForm
+from .forms import (
+    ActionProgressForm,
+    BenchmarkSharingForm,
+    IndicatorPeriodForm,
+    IndicatorTargetsForm,
+)
+from .indicators import Period
 from .models import Action, Agency, DesignatedSafeguardingLead, Partnership
 
 PARTNERSHIPS = Partnership.objects.select_related("region").prefetch_related(
@@ -126,3 +138,147 @@ class ActionDetailView(RestrictedViewMixin, FormMixin, DetailView):
                 messages.success(request, "Progress recorded.")
                 return redirect(self.object)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+def default_period(today=None) -> Period:
+    """The last 12 months, ending today."""
+    today = today or timezone.localdate()
+    return Period(today.replace(year=today.year - 1) + timedelta(days=1), today)
+
+
+class IndicatorPartnershipMixin(LoginRequiredMixin):
+    """Pages of aggregate figures for a partnership the person oversees (403 for anyone else)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.partnerships = selectors.indicator_partnerships(request.user)
+            if not self.partnerships.exists():
+                raise PermissionDenied(
+                    "These figures are for the partnership's leaders, business team and scrutineer."
+                )
+        return super().dispatch(request, *args, **kwargs)
+
+    def period_form(self):
+        chosen = self.request.GET.get("partnership", "")
+        if chosen and not (chosen.isdigit() and self.partnerships.filter(pk=chosen).exists()):
+            raise Http404("No such partnership among yours.")
+        period = default_period()
+        initial = {"partnership": self.partnerships.first()}
+        # Whatever the query leaves out falls back to the first partnership and the last year.
+        data = {
+            "partnership": initial["partnership"].pk,
+            "date_from": period.start,
+            "date_to": period.end,
+            **self.request.GET.dict(),
+        }
+        form = IndicatorPeriodForm(data, partnerships=self.partnerships)
+        if form.is_valid():
+            data = form.cleaned_data
+            return form, data["partnership"], Period(data["date_from"], data["date_to"])
+        return form, None, None
+
+
+class IndicatorDashboardView(IndicatorPartnershipMixin, TemplateView):
+    """The independent scrutineer's home: the indicators with trends, charts and tables."""
+
+    template_name = "partnerships/indicator_dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form, partnership, period = self.period_form()
+        context.update(form=form, partnership=partnership, period=period)
+        if partnership is not None:
+            figures = indicators.indicators_for(partnership, period)
+            targets = list(partnership.indicator_targets.all())
+            context.update(
+                figures=figures,
+                headlines=indicators.headlines(figures, targets),
+                charts=indicators.charts(figures),
+                can_set_targets=permissions.has_role(
+                    self.request.user, partnership, Role.BUSINESS_TEAM
+                ),
+            )
+        return context
+
+
+class IndicatorTargetsView(LoginRequiredMixin, FormView):
+    """The business team sets red/amber/green thresholds for each headline indicator."""
+
+    form_class = IndicatorTargetsForm
+    template_name = "partnerships/indicator_targets.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.partnership = permissions.get_visible_or_404(
+                Partnership.objects.all(), request.user, pk=kwargs["pk"]
+            )
+            if not permissions.has_role(request.user, self.partnership, Role.BUSINESS_TEAM):
+                raise PermissionDenied("Only the partnership's business team sets targets.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "targets": self.partnership.indicator_targets.all()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(partnership=self.partnership, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.indicator_targets_set(
+                partnership=self.partnership, targets=form.targets(), by=self.request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Targets saved.")
+        return redirect(f"{reverse('partnerships:indicators')}?partnership={self.partnership.pk}")
+
+
+class BenchmarkingView(IndicatorPartnershipMixin, TemplateView):
+    """Partnerships of the same region that share their figures, side by side.
+
+    Only aggregates cross partnership lines and counts under 5 are never shown. A partnership
+    sees others' figures only while it shares its own.
+    """
+
+    template_name = "partnerships/benchmarking.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form, partnership, period = self.period_form()
+        context.update(form=form, partnership=partnership, period=period)
+        if partnership is None:
+            return context
+        context["can_change_sharing"] = permissions.has_role(
+            self.request.user, partnership, Role.BUSINESS_TEAM
+        )
+        context["sharing_form"] = BenchmarkSharingForm(
+            initial={"shares_benchmarks": partnership.shares_benchmarks}
+        )
+        if partnership.shares_benchmarks:
+            compared = list(
+                Partnership.objects.filter(region=partnership.region_id, shares_benchmarks=True)
+            )
+            rows = indicators.benchmark(compared, period)
+            context["measures"] = [
+                (label, [row["figures"][key] for row in rows])
+                for key, label in indicators.BENCHMARKS
+            ]
+            context["compared"] = compared
+        return context
+
+    def post(self, request, *args, **kwargs):
+        partnership = permissions.get_visible_or_404(
+            Partnership.objects.all(), request.user, pk=request.POST.get("partnership") or 0
+        )
+        if not permissions.has_role(request.user, partnership, Role.BUSINESS_TEAM):
+            raise PermissionDenied("Only the partnership's business team decides what it shares.")
+        form = BenchmarkSharingForm(request.POST)
+        form.is_valid()
+        services.partnership_set_benchmark_sharing(
+            partnership=partnership,
+            shares=form.cleaned_data.get("shares_benchmarks", False),
+            by=request.user,
+        )
+        messages.success(request, "Sharing for benchmarking saved.")
+        return redirect(f"{reverse('partnerships:benchmarking')}?partnership={partnership.pk}")
