@@ -14,6 +14,7 @@ from .models import (
     PublishedArrangement,
     Region,
     RoleAssignment,
+    ScrutinyChallenge,
     User,
 )
 
@@ -119,3 +120,20 @@ class IndicatorTargetAdmin(SimpleHistoryAdmin):
     search_fields = ["partnership__name"]
     autocomplete_fields = ["partnership"]
     list_select_related = ["partnership"]
+
+
+@admin.register(ScrutinyChallenge)
+class ScrutinyChallengeAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "addressed_to",
+        "partnership",
+        "response_due_on",
+        "responded_at",
+    ]
+    list_filter = ["kind", "partnership"]
+    search_fields = ["title", "addressed_to__name"]
+    date_hierarchy = "response_due_on"
+    autocomplete_fields = ["partnership", "addressed_to", "raised_by", "responded_by"]
+    list_select_related = ["partnership", "addressed_to"]

@@ -77,7 +77,8 @@ class PartnershipsConfig(AppConfig):
 
         from safeguarding import permissions
 
-        from .models import IndicatorTarget
+        from .models import IndicatorTarget, ScrutinyChallenge
+        from .services import SCRUTINY_RESPONDER_ROLES
 
         permissions.register(
             IndicatorTarget,
@@ -88,4 +89,33 @@ class PartnershipsConfig(AppConfig):
                     permissions.ADD: [Role.BUSINESS_TEAM],
                 }
             ),
+        )
+        # Scrutiny: the partnership's overseers read every challenge and the scrutineer raises
+        # them; the addressed agency's partners (or safeguarding lead) read and answer theirs.
+        permissions.register(
+            ScrutinyChallenge,
+            permissions.AnyOf(
+                permissions.PartnershipScoped(
+                    roles={
+                        permissions.VIEW: INDICATOR_ROLES,
+                        permissions.ADD: [Role.INDEPENDENT_SCRUTINEER],
+                    }
+                ),
+                permissions.OwnAgency(
+                    "addressed_to",
+                    roles={
+                        permissions.VIEW: SCRUTINY_RESPONDER_ROLES,
+                        permissions.CHANGE: SCRUTINY_RESPONDER_ROLES,
+                    },
+                ),
+            ),
+        )
+        register(
+            Destination(
+                "Scrutiny",
+                "partnerships:scrutiny-list",
+                "Findings and challenges from independent scrutiny, and the responses.",
+                roles=(*INDICATOR_ROLES, Role.AGENCY_SAFEGUARDING_LEAD),
+                order=7,
+            )
         )

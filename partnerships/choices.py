@@ -98,3 +98,8 @@ class IndicatorKey(models.TextChoices):
 
 # For these a lower figure is better, so red/amber/green thresholds read downwards.
 LOWER_IS_BETTER = (IndicatorKey.REPEAT_REFERRALS,)
+
+
+class ScrutinyKind(models.TextChoices):
+    FINDING = "finding", "Finding"
+    CHALLENGE = "challenge", "Challenge"

@@ -1,6 +1,7 @@
 from django import forms
 
-from .choices import LOWER_IS_BETTER, ActionStatus, IndicatorKey
+from .choices import LOWER_IS_BETTER, ActionStatus, IndicatorKey, ScrutinyKind
+from .models import Agency, Membership
 
 
 class ActionProgressForm(forms.Form):
@@ -79,4 +80,39 @@ class IndicatorTargetsForm(forms.Form):
 class BenchmarkSharingForm(forms.Form):
     shares_benchmarks = forms.BooleanField(
         required=False, label="Share our figures with partnerships in our region"
+    )
+
+
+class ScrutinyChallengeForm(forms.Form):
+    partnership = forms.ModelChoiceField(queryset=None, empty_label=None)
+    kind = forms.ChoiceField(
+        label="Is this a finding or a challenge?",
+        choices=ScrutinyKind.choices,
+        widget=forms.RadioSelect,
+    )
+    addressed_to = forms.ModelChoiceField(
+        label="Partner or agency it is addressed to", queryset=None
+    )
+    title = forms.CharField(max_length=200)
+    detail = forms.CharField(
+        label="What you found or what you are asking", widget=forms.Textarea(attrs={"rows": 6})
+    )
+    response_due_on = forms.DateField(label="Response due", help_text="For example, 2026-12-18")
+
+    def __init__(self, *args, partnerships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnerships
+        self.fields["addressed_to"].queryset = (
+            Agency.objects.filter(
+                memberships__in=Membership.objects.current().filter(partnership__in=partnerships)
+            )
+            .distinct()
+            .order_by("name")
+        )
+
+
+class ScrutinyResponseForm(forms.Form):
+    response = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What you have done or will do, and by when.",
     )

@@ -21,6 +21,7 @@ from .choices import (
     MembershipRole,
     RapidReviewClockStart,
     Role,
+    ScrutinyKind,
     Sector,
 )
 
@@ -534,3 +535,62 @@ class IndicatorTarget(models.Model):
         if value <= self.green_from:
             return "green"
         return "amber" if value <= self.amber_from else "red"
+
+
+class ScrutinyChallenge(models.Model):
+    """A finding or challenge the independent scrutineer puts to a partner or agency.
+
+    The addressed agency's lead or delegated safeguarding partner (or, for a relevant agency,
+    its safeguarding lead) must respond by `response_due_on`; reminders go out before the date
+    and an overdue response is escalated, once, to the partnership's lead safeguarding partners.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="scrutiny_challenges"
+    )
+    kind = models.CharField(max_length=20, choices=ScrutinyKind.choices)
+    addressed_to = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="scrutiny_challenges"
+    )
+    title = models.CharField(max_length=200)
+    detail = models.TextField("What the scrutineer found or asks")
+    response_due_on = models.DateField("Response due")
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the overdue response went to the lead partners."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        indexes = [
+            models.Index(fields=["partnership", "-raised_at"], name="scrutiny_by_partnership"),
+            models.Index(fields=["addressed_to", "-raised_at"], name="scrutiny_by_agency"),
+            # The reminder sweep: unanswered, by due date.
+            models.Index(
+                fields=["response_due_on"],
+                condition=Q(responded_at__isnull=True),
+                name="scrutiny_awaiting_due",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("partnerships:scrutiny-detail", args=[self.pk])
+
+    @property
+    def is_answered(self) -> bool:
+        return self.responded_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_answered and self.response_due_on < timezone.localdate()

@@ -9,10 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguarding.notifications import Message, notify_all
+from safeguarding.working_days import WorkingDayCalendar
 
-from .choices import ActionStatus, IndicatorKey
-from .models import Action, IndicatorTarget, Membership, Partnership, PublishedArrangement
-from .selectors import agency_leads_in, business_team_of
+from .choices import PARTNER_ROLES, ActionStatus, IndicatorKey, Role, ScrutinyKind
+from .models import (
+    Action,
+    IndicatorTarget,
+    Membership,
+    Partnership,
+    PublishedArrangement,
+    ScrutinyChallenge,
+)
+from .selectors import agency_leads_in, business_team_of, people_with_role
 
 ARRANGEMENT_REMINDER_STAGES = (
     # (stage, applies when days until review <=, wording)
@@ -207,3 +215,158 @@ def partnership_set_benchmark_sharing(*, partnership: Partnership, shares: bool,
     partnership.shares_benchmarks = shares
     partnership._change_reason = f"Benchmark sharing {'on' if shares else 'off'} by {by}"
     partnership.save(update_fields=["shares_benchmarks"])
+
+
+# Who answers a scrutiny challenge for the agency it is addressed to.
+SCRUTINY_RESPONDER_ROLES = (*PARTNER_ROLES, Role.AGENCY_SAFEGUARDING_LEAD)
+
+
+def _responders(partnership, agency) -> list:
+    return list(people_with_role(partnership, *SCRUTINY_RESPONDER_ROLES, agency=agency))
+
+
+@transaction.atomic
+def scrutiny_challenge_create(
+    *,
+    partnership: Partnership,
+    kind: str,
+    addressed_to,
+    title: str,
+    detail: str,
+    response_due_on: date,
+    by,
+) -> ScrutinyChallenge:
+    """Record the scrutineer's finding or challenge and tell the agency who must respond."""
+    errors = {}
+    if kind not in ScrutinyKind.values:
+        errors["kind"] = "Choose finding or challenge."
+    if (
+        not Membership.objects.current()
+        .filter(partnership=partnership, agency=addressed_to)
+        .exists()
+    ):
+        errors["addressed_to"] = "Choose a partner or agency of the partnership."
+    if not title.strip():
+        errors["title"] = "Give the finding or challenge a short title."
+    if not detail.strip():
+        errors["detail"] = "Say what you found or what you are asking."
+    if response_due_on <= timezone.localdate():
+        errors["response_due_on"] = "The response must be due after today."
+    if errors:
+        raise ValidationError(errors)
+    challenge = ScrutinyChallenge.objects.create(
+        partnership=partnership,
+        kind=kind,
+        addressed_to=addressed_to,
+        title=title.strip(),
+        detail=detail.strip(),
+        response_due_on=response_due_on,
+        raised_by=by,
+    )
+    notify_all(
+        _responders(partnership, addressed_to),
+        kind="scrutiny",
+        subject=challenge,
+        stage="raised",
+        message=Message(
+            title=f"Scrutiny {challenge.get_kind_display().lower()} for {addressed_to}",
+            body=f"{challenge.title}. Please respond by {response_due_on:%-d %B %Y}.",
+            url=challenge.get_absolute_url(),
+        ),
+    )
+    return challenge
+
+
+@transaction.atomic
+def scrutiny_challenge_respond(*, challenge: ScrutinyChallenge, response: str, by):
+    """Record the addressed agency's response; the scrutineer is told."""
+    challenge = ScrutinyChallenge.objects.select_for_update().get(pk=challenge.pk)
+    if challenge.is_answered:
+        raise ValidationError({"response": "This has already been answered."})
+    if not response.strip():
+        raise ValidationError({"response": "Write the response."})
+    challenge.response = response.strip()
+    challenge.responded_by = by
+    challenge.responded_at = timezone.now()
+    challenge._change_reason = f"Response recorded by {by}"
+    challenge.save()
+    notify_all(
+        [challenge.raised_by],
+        kind="scrutiny",
+        subject=challenge,
+        stage="responded",
+        message=Message(
+            title=f"{challenge.addressed_to} responded: {challenge.title}",
+            url=challenge.get_absolute_url(),
+        ),
+    )
+    return challenge
+
+
+def scrutiny_reminders_send(*, today: date | None = None) -> int:
+    """Remind responders 5 and 1 working days before a response is due and when it is overdue,
+    and escalate an overdue response to the lead safeguarding partners. Each once.
+
+    Only unanswered challenges due within the next fortnight, or overdue and not yet
+    escalated, are read (by the partial index on the due date).
+    """
+    today = today or timezone.localdate()
+    created = 0
+    awaiting = ScrutinyChallenge.objects.filter(responded_at__isnull=True).select_related(
+        "partnership", "addressed_to"
+    )
+    upcoming = awaiting.filter(
+        response_due_on__gte=today, response_due_on__lte=today + timedelta(days=14)
+    )
+    calendars = {}
+    for challenge in upcoming.iterator(chunk_size=500):
+        if challenge.partnership_id not in calendars:
+            calendars[challenge.partnership_id] = WorkingDayCalendar.for_partnership(
+                challenge.partnership
+            )
+        remaining = calendars[challenge.partnership_id].between(today, challenge.response_due_on)
+        stage = "due-in-1" if remaining <= 1 else "due-in-5" if remaining <= 5 else None
+        if stage:
+            created += notify_all(
+                _responders(challenge.partnership, challenge.addressed_to),
+                kind="scrutiny",
+                subject=challenge,
+                stage=stage,
+                message=Message(
+                    title=f"Scrutiny response due {challenge.response_due_on:%-d %B %Y}",
+                    body=challenge.title,
+                    url=challenge.get_absolute_url(),
+                ),
+            )
+    overdue = awaiting.filter(response_due_on__lt=today, escalated_at__isnull=True)
+    for challenge in overdue.iterator(chunk_size=500):
+        with transaction.atomic():
+            # Claim the escalation: of two sweeps at once only one updates the row.
+            claimed = ScrutinyChallenge.objects.filter(
+                pk=challenge.pk, escalated_at__isnull=True
+            ).update(escalated_at=timezone.now())
+            if not claimed:
+                continue
+            message = Message(
+                title=f"Scrutiny response overdue from {challenge.addressed_to}",
+                body=(
+                    f"{challenge.title}. The response was due "
+                    f"{challenge.response_due_on:%-d %B %Y}."
+                ),
+                url=challenge.get_absolute_url(),
+            )
+            created += notify_all(
+                _responders(challenge.partnership, challenge.addressed_to),
+                kind="scrutiny",
+                subject=challenge,
+                stage="overdue",
+                message=message,
+            )
+            created += notify_all(
+                people_with_role(challenge.partnership, Role.LEAD_SAFEGUARDING_PARTNER),
+                kind="scrutiny",
+                subject=challenge,
+                stage="escalated",
+                message=message,
+            )
+    return created

@@ -1,6 +1,10 @@
 from celery import shared_task
 
-from .services import action_overdue_reminders_send, arrangement_review_reminders_send
+from .services import (
+    action_overdue_reminders_send,
+    arrangement_review_reminders_send,
+    scrutiny_reminders_send,
+)
 
 
 @shared_task
@@ -11,3 +15,8 @@ def send_arrangement_review_reminders() -> int:
 @shared_task
 def send_action_overdue_reminders() -> int:
     return action_overdue_reminders_send()
+
+
+@shared_task
+def send_scrutiny_reminders() -> int:
+    return scrutiny_reminders_send()

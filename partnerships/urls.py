@@ -14,6 +14,9 @@ urlpatterns = [
     path("indicators/", views.IndicatorDashboardView.as_view(), name="indicators"),
     path("<int:pk>/targets/", views.IndicatorTargetsView.as_view(), name="indicator-targets"),
     path("benchmarking/", views.BenchmarkingView.as_view(), name="benchmarking"),
+    path("scrutiny/", views.ScrutinyListView.as_view(), name="scrutiny-list"),
+    path("scrutiny/new/", views.ScrutinyCreateView.as_view(), name="scrutiny-create"),
+    path("scrutiny/<int:pk>/", views.ScrutinyDetailView.as_view(), name="scrutiny-detail"),
     path(
         "safeguarding-leads/",
         views.DesignatedSafeguardingLeadListView.as_view(),

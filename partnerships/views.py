@@ -13,7 +13,7 @@ from django.views.generic.edit import FormMixin
 
 from safeguarding import permissions
 from safeguarding.forms import add_service_errors
-from safeguarding.views import FilteredListView, RestrictedViewMixin
+from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
 
 from . import indicators, selectors, services
 from .choices import SAFEGUARDING_PARTNER_ROLES, MembershipRole, Role
@@ -23,9 +23,11 @@ from .forms import (
     BenchmarkSharingForm,
     IndicatorPeriodForm,
     IndicatorTargetsForm,
+    ScrutinyChallengeForm,
+    ScrutinyResponseForm,
 )
 from .indicators import Period
-from .models import Action, Agency, DesignatedSafeguardingLead, Partnership
+from .models import Action, Agency, DesignatedSafeguardingLead, Partnership, ScrutinyChallenge
 
 PARTNERSHIPS = Partnership.objects.select_related("region").prefetch_related(
     Prefetch("memberships", queryset=selectors.current_memberships())
@@ -282,3 +284,84 @@ class BenchmarkingView(IndicatorPartnershipMixin, TemplateView):
         )
         messages.success(request, "Sharing for benchmarking saved.")
         return redirect(f"{reverse('partnerships:benchmarking')}?partnership={partnership.pk}")
+
+
+class ScrutinyListView(RestrictedViewMixin, ListView):
+    """Findings and challenges a person may see, newest first."""
+
+    model = ScrutinyChallenge
+    paginate_by = 50
+    template_name = "partnerships/scrutiny_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("partnership", "addressed_to")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_raise"] = permissions.partnership_ids_with_role(
+            self.request.user, [Role.INDEPENDENT_SCRUTINEER]
+        ).exists()
+        return context
+
+
+class ScrutinyCreateView(RoleRequiredMixin, FormView):
+    """The scrutineer records a finding or challenge with a response date."""
+
+    required_roles = (Role.INDEPENDENT_SCRUTINEER,)
+    form_class = ScrutinyChallengeForm
+    template_name = "partnerships/scrutiny_form.html"
+
+    def get_form_kwargs(self):
+        partnerships = Partnership.objects.filter(
+            pk__in=permissions.partnership_ids_with_role(self.request.user, self.required_roles)
+        )
+        return {**super().get_form_kwargs(), "partnerships": partnerships}
+
+    def form_valid(self, form):
+        try:
+            challenge = services.scrutiny_challenge_create(
+                by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{challenge.get_kind_display()} recorded.")
+        return redirect(challenge)
+
+
+class ScrutinyDetailView(RestrictedViewMixin, FormMixin, DetailView):
+    """A finding or challenge, its response, and the form to respond for those who answer it."""
+
+    model = ScrutinyChallenge
+    form_class = ScrutinyResponseForm
+    template_name = "partnerships/scrutiny_detail.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("partnership", "addressed_to", "raised_by", "responded_by")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_respond"] = not self.object.is_answered and permissions.can(
+            self.request.user, permissions.CHANGE, self.object
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        permissions.require(request.user, permissions.CHANGE, self.object)
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                services.scrutiny_challenge_respond(
+                    challenge=self.object, response=form.cleaned_data["response"], by=request.user
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Response recorded.")
+                return redirect(self.object)
+        return self.render_to_response(self.get_context_data(form=form))

@@ -325,6 +325,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerships.tasks.send_action_overdue_reminders",
         "schedule": crontab(hour=7, minute=5),
     },
+    "scrutiny-response-reminders": {
+        "task": "partnerships.tasks.send_scrutiny_reminders",
+        "schedule": crontab(hour=7, minute=10),
+    },
     "referral-deadline-reminders": {
         "task": "referrals.tasks.send_referral_deadline_reminders",
         "schedule": crontab(hour="8,12,15", minute=0, day_of_week="mon-fri"),

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from ..choices import ActionStatus, MembershipRole
 from ..indicators import Period
-from ..models import Action, Agency, Membership, Partnership
+from ..models import Action, Agency, Membership, Partnership, ScrutinyChallenge
 
 
 class AgencySummarySerializer(serializers.ModelSerializer):
@@ -126,3 +126,31 @@ class IndicatorPeriodSerializer(serializers.Serializer):
     @property
     def period(self) -> Period:
         return Period(self.validated_data["from"], self.validated_data["to"])
+
+
+class ScrutinyChallengeSerializer(serializers.ModelSerializer):
+    addressed_to_name = serializers.CharField(source="addressed_to.name", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ScrutinyChallenge
+        fields = [
+            "id",
+            "partnership",
+            "kind",
+            "addressed_to",
+            "addressed_to_name",
+            "title",
+            "detail",
+            "response_due_on",
+            "raised_at",
+            "response",
+            "responded_at",
+            "escalated_at",
+            "is_overdue",
+        ]
+        read_only_fields = ["raised_at", "response", "responded_at", "escalated_at"]
+
+
+class ScrutinyResponseSerializer(serializers.Serializer):
+    response = serializers.CharField()

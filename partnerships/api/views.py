@@ -3,7 +3,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action as route
 from rest_framework.response import Response
 
@@ -11,14 +11,16 @@ from safeguarding import permissions
 from safeguarding.api import RestrictedQuerysetMixin
 
 from .. import indicators, selectors, services
-from ..choices import ActionStatus, Sector
-from ..models import Action, Agency, Partnership
+from ..choices import ActionStatus, Role, Sector
+from ..models import Action, Agency, Partnership, ScrutinyChallenge
 from .serializers import (
     ActionProgressSerializer,
     ActionSerializer,
     AgencySerializer,
     IndicatorPeriodSerializer,
     PartnershipSerializer,
+    ScrutinyChallengeSerializer,
+    ScrutinyResponseSerializer,
 )
 
 
@@ -106,3 +108,34 @@ class ActionViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         services.action_update_progress(action=action, by=request.user, **data.validated_data)
         return Response(ActionSerializer(action).data)
+
+
+class ScrutinyChallengeViewSet(
+    RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Independent scrutiny's findings and challenges, and the responses to them."""
+
+    queryset = ScrutinyChallenge.objects.select_related("addressed_to")
+    serializer_class = ScrutinyChallengeSerializer
+    filterset_fields = ["partnership", "addressed_to", "kind"]
+
+    def create(self, request, *args, **kwargs):
+        data = ScrutinyChallengeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        partnership = data.validated_data["partnership"]
+        if not permissions.has_role(request.user, partnership, Role.INDEPENDENT_SCRUTINEER):
+            raise exceptions.PermissionDenied("Only the partnership's scrutineer records these.")
+        challenge = services.scrutiny_challenge_create(by=request.user, **data.validated_data)
+        return Response(ScrutinyChallengeSerializer(challenge).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ScrutinyResponseSerializer, responses=ScrutinyChallengeSerializer)
+    @route(detail=True, methods=["post"])
+    def respond(self, request, pk=None):
+        challenge = self.get_object()
+        permissions.require(request.user, permissions.CHANGE, challenge)
+        data = ScrutinyResponseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        challenge = services.scrutiny_challenge_respond(
+            challenge=challenge, by=request.user, **data.validated_data
+        )
+        return Response(ScrutinyChallengeSerializer(challenge).data)
