@@ -77,7 +77,7 @@ class PartnershipsConfig(AppConfig):
 
         from safeguarding import permissions
 
-        from .models import IndicatorTarget, ScrutinyChallenge
+        from .models import IndicatorTarget, ScrutinyChallenge, YearlyReport
         from .services import SCRUTINY_RESPONDER_ROLES
 
         permissions.register(
@@ -117,5 +117,26 @@ class PartnershipsConfig(AppConfig):
                 "Findings and challenges from independent scrutiny, and the responses.",
                 roles=(*INDICATOR_ROLES, Role.AGENCY_SAFEGUARDING_LEAD),
                 order=7,
+            )
+        )
+        # The yearly report: drafted and published by the business team, read by the partners
+        # and the scrutineer. Signing off is decided by the service (lead partners only).
+        permissions.register(
+            YearlyReport,
+            permissions.PartnershipScoped(
+                roles={
+                    permissions.VIEW: INDICATOR_ROLES,
+                    permissions.CHANGE: [Role.BUSINESS_TEAM],
+                    permissions.ADD: [Role.BUSINESS_TEAM],
+                }
+            ),
+        )
+        register(
+            Destination(
+                "Yearly reports",
+                "partnerships:report-list",
+                "The partnership's yearly report: drafted from the data, signed off, published.",
+                roles=INDICATOR_ROLES,
+                order=8,
             )
         )

@@ -103,3 +103,26 @@ LOWER_IS_BETTER = (IndicatorKey.REPEAT_REFERRALS,)
 class ScrutinyKind(models.TextChoices):
     FINDING = "finding", "Finding"
     CHALLENGE = "challenge", "Challenge"
+
+
+class YearlyReportStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED_OFF = "signed_off", "Signed off by the three partners"
+    PUBLISHED = "published", "Published"
+
+
+class ReportSection(models.TextChoices):
+    """The sections of the yearly report, in order; each has figures and a narrative."""
+
+    ARRANGEMENTS = "arrangements", "Our arrangements and partners"
+    FUNDING = "funding", "Funding from each partner"
+    INDICATORS = "indicators", "How well agencies work together"
+    REVIEWS = "reviews", "Rapid reviews and practice reviews: learning and action"
+    AUDITS = "audits", "Multi-agency audits and their findings"
+    SECTION_11 = "section_11", "Section 11 self-assessments"
+    SCRUTINY = "scrutiny", "Independent scrutiny: findings and responses"
+    ESCALATIONS = "escalations", "Resolving professional disagreements"
+    TRAINING = "training", "Training delivered"
+    VOICE = "voice", "How children's and families' views shaped our work"
+    PRIORITIES = "priorities", "Our priorities and progress"
+    LITTLE_PROGRESS = "little_progress", "Where we have made little progress"

@@ -1,6 +1,6 @@
 from django import forms
 
-from .choices import LOWER_IS_BETTER, ActionStatus, IndicatorKey, ScrutinyKind
+from .choices import LOWER_IS_BETTER, ActionStatus, IndicatorKey, ReportSection, ScrutinyKind
 from .models import Agency, Membership
 
 
@@ -115,4 +115,47 @@ class ScrutinyResponseForm(forms.Form):
     response = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What you have done or will do, and by when.",
+    )
+
+
+class YearlyReportStartForm(forms.Form):
+    partnership = forms.ModelChoiceField(queryset=None, empty_label=None)
+    period_start = forms.DateField(
+        label="First day of the 12 months the report covers", help_text="For example, 2025-04-01"
+    )
+
+    def __init__(self, *args, partnerships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnerships
+
+
+class YearlyReportEditForm(forms.Form):
+    """A narrative for each section and the young person-friendly summary."""
+
+    def __init__(self, *args, report, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in ReportSection.choices:
+            self.fields[key] = forms.CharField(
+                label=f"Narrative: {label}",
+                required=False,
+                initial=report.narratives.get(key, ""),
+                widget=forms.Textarea(attrs={"rows": 5}),
+            )
+        self.fields["young_people_summary"] = forms.CharField(
+            label="Summary for children and young people",
+            required=False,
+            initial=report.young_people_summary,
+            help_text="Short sentences and everyday words.",
+            widget=forms.Textarea(attrs={"rows": 6}),
+        )
+
+
+class YearlyReportPublishForm(forms.Form):
+    published_on = forms.DateField(label="Date published", help_text="For example, 2026-09-30")
+
+
+class YearlyReportSentForm(forms.Form):
+    sent_to_panel_on = forms.DateField(label="Sent to the national Panel on", required=False)
+    sent_to_what_works_on = forms.DateField(
+        label="Sent to the What Works Centre (Foundations) on", required=False
     )

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -23,6 +25,7 @@ from .choices import (
     Role,
     ScrutinyKind,
     Sector,
+    YearlyReportStatus,
 )
 
 
@@ -594,3 +597,99 @@ class ScrutinyChallenge(models.Model):
     @property
     def is_overdue(self) -> bool:
         return not self.is_answered and self.response_due_on < timezone.localdate()
+
+
+class FinancialContribution(models.Model):
+    """What one partner or agency paid into the partnership's budget for a financial year."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="contributions"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="contributions")
+    year_starting = models.DateField(help_text="The first day of the financial year, e.g. 1 April.")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "-year_starting", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "agency", "year_starting"], name="contribution_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.agency}: £{self.amount} from {self.year_starting:%-d %B %Y}"
+
+
+class YearlyReport(models.Model):
+    """The partnership's yearly report on what it did and how effective it was.
+
+    It drafts itself from the records of a 12-month period; the business team writes a
+    narrative beside each section's figures. The three lead safeguarding partners sign it off,
+    it is published, and within 7 days it goes to the national Panel and the What Works Centre.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="yearly_reports"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=YearlyReportStatus.choices, default=YearlyReportStatus.DRAFT
+    )
+    narratives = models.JSONField(default=dict, blank=True, help_text="Section key: narrative.")
+    young_people_summary = models.TextField(
+        "Young person-friendly summary", blank=True, help_text="Short sentences, plain words."
+    )
+    published_on = models.DateField(null=True, blank=True)
+    sent_to_panel_on = models.DateField(null=True, blank=True)
+    sent_to_what_works_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "-period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "period_start"], name="yearly_report_once_per_period"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "published_on"], name="yearly_report_published"),
+        ]
+
+    def __str__(self):
+        return f"Yearly report {self.period_start:%B %Y} to {self.period_end:%B %Y}"
+
+    def get_absolute_url(self):
+        return reverse("partnerships:report-detail", args=[self.pk])
+
+    @property
+    def sending_due_on(self):
+        """The national Panel and the What Works Centre get it within 7 days of publication."""
+        return self.published_on + timedelta(days=7) if self.published_on else None
+
+
+class YearlyReportSignOff(models.Model):
+    """One of the three lead safeguarding partners agreeing the yearly report."""
+
+    report = models.ForeignKey(YearlyReport, on_delete=models.CASCADE, related_name="sign_offs")
+    partner_role = models.CharField(max_length=32, choices=MembershipRole.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "partner_role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "partner_role"], name="yearly_report_sign_off_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_partner_role_display()} signed off by {self.signed_by}"

@@ -4,14 +4,23 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from safeguarding.notifications import Message, notify_all
 from safeguarding.working_days import WorkingDayCalendar
 
-from .choices import PARTNER_ROLES, ActionStatus, IndicatorKey, Role, ScrutinyKind
+from .choices import (
+    PARTNER_ROLES,
+    SAFEGUARDING_PARTNER_ROLES,
+    ActionStatus,
+    IndicatorKey,
+    ReportSection,
+    Role,
+    ScrutinyKind,
+    YearlyReportStatus,
+)
 from .models import (
     Action,
     IndicatorTarget,
@@ -19,6 +28,8 @@ from .models import (
     Partnership,
     PublishedArrangement,
     ScrutinyChallenge,
+    YearlyReport,
+    YearlyReportSignOff,
 )
 from .selectors import agency_leads_in, business_team_of, people_with_role
 
@@ -369,4 +380,174 @@ def scrutiny_reminders_send(*, today: date | None = None) -> int:
                 stage="escalated",
                 message=message,
             )
+    return created
+
+
+# ---------------------------------------------------------------------------
+# The yearly report
+
+
+def yearly_report_start(*, partnership: Partnership, period_start: date, by) -> YearlyReport:
+    """Start the report for the 12 months from `period_start`; it drafts itself from the data."""
+    period_end = _add_months(period_start, 12) - timedelta(days=1)
+    if YearlyReport.objects.filter(partnership=partnership, period_start=period_start).exists():
+        raise ValidationError({"period_start": "There is already a report for this period."})
+    if period_start > timezone.localdate():
+        raise ValidationError({"period_start": "The period cannot start in the future."})
+    return YearlyReport.objects.create(
+        partnership=partnership, period_start=period_start, period_end=period_end, created_by=by
+    )
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    try:
+        return day.replace(year=year, month=month)
+    except ValueError:  # 29, 30 or 31 of a shorter month
+        return (day.replace(year=year, month=month, day=1) + timedelta(days=31)).replace(
+            day=1
+        ) - timedelta(days=1)
+
+
+def yearly_report_edit(
+    *, report: YearlyReport, narratives: dict, young_people_summary: str, by
+) -> YearlyReport:
+    """Save the narratives. Once a partner has signed, the text is fixed."""
+    if report.sign_offs.exists() or report.status != YearlyReportStatus.DRAFT:
+        raise ValidationError("The report has been signed off: it can no longer be changed.")
+    unknown = set(narratives) - set(ReportSection.values)
+    if unknown:
+        raise ValidationError({"narratives": f"Unknown sections: {', '.join(sorted(unknown))}."})
+    report.narratives = {**report.narratives, **narratives}
+    report.young_people_summary = young_people_summary
+    report._change_reason = f"Edited by {by}"
+    report.save()
+    return report
+
+
+@transaction.atomic
+def yearly_report_sign_off(*, report: YearlyReport, by) -> YearlyReportSignOff:
+    """A lead safeguarding partner signs for their partner; all three make it signed off."""
+    report = YearlyReport.objects.select_for_update().get(pk=report.pk)
+    seat = (
+        Membership.objects.current()
+        .filter(
+            partnership=report.partnership, agency=by.agency_id, role__in=SAFEGUARDING_PARTNER_ROLES
+        )
+        .first()
+    )
+    is_lead = people_with_role(report.partnership, Role.LEAD_SAFEGUARDING_PARTNER).filter(pk=by.pk)
+    if seat is None or not is_lead.exists():
+        raise ValidationError("Only a lead safeguarding partner signs off the report.")
+    if report.status != YearlyReportStatus.DRAFT:
+        raise ValidationError("The report is already signed off.")
+    if report.sign_offs.filter(partner_role=seat.role).exists():
+        raise ValidationError(f"{seat.agency} has already signed off the report.")
+    sign_off = YearlyReportSignOff.objects.create(
+        report=report, partner_role=seat.role, agency=seat.agency, signed_by=by
+    )
+    if report.sign_offs.count() == len(SAFEGUARDING_PARTNER_ROLES):
+        report.status = YearlyReportStatus.SIGNED_OFF
+        report._change_reason = "Signed off by the three partners"
+        report.save(update_fields=["status"])
+    return sign_off
+
+
+def yearly_report_publish(*, report: YearlyReport, published_on: date, by) -> YearlyReport:
+    """Publish a signed-off report; it must then go to the Panel and What Works within 7 days."""
+    if report.status != YearlyReportStatus.SIGNED_OFF:
+        raise ValidationError("The three lead safeguarding partners must sign it off first.")
+    if published_on > timezone.localdate():
+        raise ValidationError({"published_on": "The publication date cannot be in the future."})
+    if published_on < report.period_end:
+        raise ValidationError({"published_on": "Publish it after the end of its period."})
+    report.status = YearlyReportStatus.PUBLISHED
+    report.published_on = published_on
+    report._change_reason = f"Published by {by}"
+    report.save()
+    return report
+
+
+def yearly_report_record_sent(
+    *, report: YearlyReport, sent_to_panel_on: date | None, sent_to_what_works_on: date | None, by
+) -> YearlyReport:
+    """Record when the published report went to the national Panel and the What Works Centre."""
+    if report.status != YearlyReportStatus.PUBLISHED:
+        raise ValidationError("Publish the report before recording where it was sent.")
+    errors = {}
+    for name, day in (
+        ("sent_to_panel_on", sent_to_panel_on),
+        ("sent_to_what_works_on", sent_to_what_works_on),
+    ):
+        if day and (day < report.published_on or day > timezone.localdate()):
+            errors[name] = "Give a date between publication and today."
+    if errors:
+        raise ValidationError(errors)
+    report.sent_to_panel_on = sent_to_panel_on or report.sent_to_panel_on
+    report.sent_to_what_works_on = sent_to_what_works_on or report.sent_to_what_works_on
+    report._change_reason = f"Sending recorded by {by}"
+    report.save()
+    return report
+
+
+# A new report is due 12 months after the last publication; the team hears two months ahead.
+NEXT_REPORT_WARNING_DAYS = 60
+
+
+def yearly_report_reminders_send(*, today: date | None = None) -> int:
+    """Tell the business team, once each, when a published report has not yet gone to the
+    Panel and What Works Centre by its due date, and when 12 months since the last publication
+    approach."""
+    today = today or timezone.localdate()
+    created = 0
+    unsent = (
+        YearlyReport.objects.filter(
+            status=YearlyReportStatus.PUBLISHED,
+            published_on__lte=today - timedelta(days=5),
+            published_on__gte=today - timedelta(days=60),
+        )
+        .filter(Q(sent_to_panel_on__isnull=True) | Q(sent_to_what_works_on__isnull=True))
+        .select_related("partnership")
+    )
+    for report in unsent:
+        created += notify_all(
+            business_team_of(report.partnership),
+            kind="yearly_report",
+            subject=report,
+            stage="sending-due",
+            message=Message(
+                title="Send the yearly report to the Panel and the What Works Centre",
+                body=f"It is due with them by {report.sending_due_on:%-d %B %Y}.",
+                url=report.get_absolute_url(),
+            ),
+        )
+    # The latest publication of each partnership within the warning window.
+    window_start = _add_months(today, -12)
+    window_end = window_start + timedelta(days=NEXT_REPORT_WARNING_DAYS)
+    newer = YearlyReport.objects.filter(
+        partnership=OuterRef("partnership"), published_on__gt=OuterRef("published_on")
+    )
+    approaching = (
+        YearlyReport.objects.filter(
+            status=YearlyReportStatus.PUBLISHED,
+            published_on__gte=window_start - timedelta(days=365),
+            published_on__lte=window_end,
+        )
+        .exclude(Exists(newer))
+        .select_related("partnership")
+    )
+    for report in approaching:
+        due = _add_months(report.published_on, 12)
+        created += notify_all(
+            business_team_of(report.partnership),
+            kind="yearly_report",
+            subject=report,
+            stage="next-report-due",
+            message=Message(
+                title=f"The next yearly report is due by {due:%-d %B %Y}",
+                body="It must be published within 12 months of the last one.",
+                url=reverse("partnerships:report-list"),
+            ),
+        )
     return created

@@ -4,6 +4,7 @@ from .services import (
     action_overdue_reminders_send,
     arrangement_review_reminders_send,
     scrutiny_reminders_send,
+    yearly_report_reminders_send,
 )
 
 
@@ -20,3 +21,8 @@ def send_action_overdue_reminders() -> int:
 @shared_task
 def send_scrutiny_reminders() -> int:
     return scrutiny_reminders_send()
+
+
+@shared_task
+def send_yearly_report_reminders() -> int:
+    return yearly_report_reminders_send()

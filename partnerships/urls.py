@@ -17,6 +17,14 @@ urlpatterns = [
     path("scrutiny/", views.ScrutinyListView.as_view(), name="scrutiny-list"),
     path("scrutiny/new/", views.ScrutinyCreateView.as_view(), name="scrutiny-create"),
     path("scrutiny/<int:pk>/", views.ScrutinyDetailView.as_view(), name="scrutiny-detail"),
+    path("reports/", views.YearlyReportListView.as_view(), name="report-list"),
+    path("reports/<int:pk>/", views.YearlyReportDetailView.as_view(), name="report-detail"),
+    path("reports/<int:pk>/pdf/", views.YearlyReportPdfView.as_view(), name="report-pdf"),
+    path(
+        "reports/<int:pk>/young-people/",
+        views.YearlyReportYoungPeopleView.as_view(),
+        name="report-young-people",
+    ),
     path(
         "safeguarding-leads/",
         views.DesignatedSafeguardingLeadListView.as_view(),

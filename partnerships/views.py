@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -15,8 +16,14 @@ from safeguarding import permissions
 from safeguarding.forms import add_service_errors
 from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
 
-from . import indicators, selectors, services
-from .choices import SAFEGUARDING_PARTNER_ROLES, MembershipRole, Role
+from . import indicators, selectors, services, yearly_report
+from .choices import (
+    SAFEGUARDING_PARTNER_ROLES,
+    MembershipRole,
+    ReportSection,
+    Role,
+    YearlyReportStatus,
+)
 from .filtersets import ActionFilterSet, AgencyFilterSet, DesignatedSafeguardingLeadFilterSet
 from .forms import (
     ActionProgressForm,
@@ -25,9 +32,20 @@ from .forms import (
     IndicatorTargetsForm,
     ScrutinyChallengeForm,
     ScrutinyResponseForm,
+    YearlyReportEditForm,
+    YearlyReportPublishForm,
+    YearlyReportSentForm,
+    YearlyReportStartForm,
 )
 from .indicators import Period
-from .models import Action, Agency, DesignatedSafeguardingLead, Partnership, ScrutinyChallenge
+from .models import (
+    Action,
+    Agency,
+    DesignatedSafeguardingLead,
+    Partnership,
+    ScrutinyChallenge,
+    YearlyReport,
+)
 
 PARTNERSHIPS = Partnership.objects.select_related("region").prefetch_related(
     Prefetch("memberships", queryset=selectors.current_memberships())
@@ -365,3 +383,157 @@ class ScrutinyDetailView(RestrictedViewMixin, FormMixin, DetailView):
                 messages.success(request, "Response recorded.")
                 return redirect(self.object)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+REPORTS = YearlyReport.objects.select_related("partnership")
+
+
+class YearlyReportListView(RestrictedViewMixin, ListView):
+    """The partnership's yearly reports; the business team starts a new one here."""
+
+    queryset = REPORTS
+    paginate_by = 25
+    template_name = "partnerships/report_list.html"
+
+    def business_partnerships(self):
+        return Partnership.objects.filter(
+            pk__in=permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        partnerships = self.business_partnerships()
+        if partnerships.exists():
+            context["start_form"] = kwargs.get("start_form") or YearlyReportStartForm(
+                partnerships=partnerships
+            )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        partnerships = self.business_partnerships()
+        if not partnerships.exists():
+            raise PermissionDenied("Only the business team starts a yearly report.")
+        form = YearlyReportStartForm(request.POST, partnerships=partnerships)
+        if form.is_valid():
+            try:
+                report = services.yearly_report_start(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Report started: it has drafted itself from the data.")
+                return redirect(report)
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(start_form=form))
+
+
+class YearlyReportDetailView(RestrictedViewMixin, DetailView):
+    """The report: each section's figures with its narrative; editing, sign-off, publication."""
+
+    queryset = REPORTS
+    template_name = "partnerships/report_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report, user = self.object, self.request.user
+        is_business = permissions.can(user, permissions.CHANGE, report)
+        signed = {s.partner_role: s for s in report.sign_offs.select_related("agency", "signed_by")}
+        context.update(
+            sections=yearly_report.sections_for(report),
+            sign_offs=list(signed.values()),
+            is_business=is_business,
+            can_sign=report.status == YearlyReportStatus.DRAFT
+            and permissions.has_role(user, report.partnership, Role.LEAD_SAFEGUARDING_PARTNER)
+            and user.agency_id not in {s.agency_id for s in signed.values()},
+            can_edit=is_business and report.status == YearlyReportStatus.DRAFT and not signed,
+        )
+        if context["can_edit"]:
+            form = kwargs.get("edit_form") or YearlyReportEditForm(report=report)
+            # Each section's figures with its narrative beside them.
+            context["edit_form"] = form
+            context["edit_rows"] = [(s, form[s.key]) for s in context["sections"]]
+        if is_business and report.status == YearlyReportStatus.SIGNED_OFF:
+            context["publish_form"] = kwargs.get("publish_form") or YearlyReportPublishForm()
+        if is_business and report.status == YearlyReportStatus.PUBLISHED:
+            context["sent_form"] = kwargs.get("sent_form") or YearlyReportSentForm(
+                initial={
+                    "sent_to_panel_on": report.sent_to_panel_on,
+                    "sent_to_what_works_on": report.sent_to_what_works_on,
+                }
+            )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = report = self.get_object()
+        step = request.POST.get("step")
+        if step == "sign":
+            try:
+                services.yearly_report_sign_off(report=report, by=request.user)
+            except ValidationError as error:
+                raise PermissionDenied(" ".join(error.messages)) from error
+            messages.success(request, "Signed off.")
+            return redirect(report)
+        permissions.require(request.user, permissions.CHANGE, report)
+        forms_by_step = {
+            "edit": ("edit_form", YearlyReportEditForm(request.POST, report=report)),
+            "publish": ("publish_form", YearlyReportPublishForm(request.POST)),
+            "sent": ("sent_form", YearlyReportSentForm(request.POST)),
+        }
+        if step not in forms_by_step:
+            return redirect(report)
+        name, form = forms_by_step[step]
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if step == "edit":
+                    summary = data.pop("young_people_summary")
+                    services.yearly_report_edit(
+                        report=report,
+                        narratives=data,
+                        young_people_summary=summary,
+                        by=request.user,
+                    )
+                elif step == "publish":
+                    services.yearly_report_publish(report=report, by=request.user, **data)
+                else:
+                    services.yearly_report_record_sent(report=report, by=request.user, **data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Saved.")
+                return redirect(report)
+        return self.render_to_response(self.get_context_data(**{name: form}))
+
+
+class YearlyReportPdfView(RestrictedViewMixin, DetailView):
+    """The report as a PDF, from the same template as the page."""
+
+    queryset = REPORTS
+    template_name = "partnerships/report_document.html"
+
+    def render_to_response(self, context, **response_kwargs):
+        # Imported here: WeasyPrint loads Pango, which only this view needs.
+        from weasyprint import HTML
+
+        html = render_to_string(
+            self.template_name,
+            {"report": self.object, "sections": yearly_report.sections_for(self.object)},
+            request=self.request,
+        )
+        pdf = HTML(string=html, base_url=self.request.build_absolute_uri("/")).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"yearly-report-{self.object.period_start:%Y}-{self.object.period_end:%Y}.pdf"
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+
+class YearlyReportYoungPeopleView(RestrictedViewMixin, DetailView):
+    """The short young person-friendly version."""
+
+    queryset = REPORTS
+    template_name = "partnerships/report_young_people.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sections = {s.key: s for s in yearly_report.sections_for(self.object)}
+        context["headline"] = sections[ReportSection.INDICATORS].figures[-1]
+        return context

@@ -329,6 +329,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerships.tasks.send_scrutiny_reminders",
         "schedule": crontab(hour=7, minute=10),
     },
+    "yearly-report-reminders": {
+        "task": "partnerships.tasks.send_yearly_report_reminders",
+        "schedule": crontab(hour=7, minute=15),
+    },
     "referral-deadline-reminders": {
         "task": "referrals.tasks.send_referral_deadline_reminders",
         "schedule": crontab(hour="8,12,15", minute=0, day_of_week="mon-fri"),
