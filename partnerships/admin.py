@@ -8,6 +8,7 @@ from .models import (
     Agency,
     ClosureDay,
     DesignatedSafeguardingLead,
+    FinancialContribution,
     IndicatorTarget,
     Membership,
     Partnership,
@@ -16,6 +17,8 @@ from .models import (
     RoleAssignment,
     ScrutinyChallenge,
     User,
+    YearlyReport,
+    YearlyReportSignOff,
 )
 
 
@@ -137,3 +140,33 @@ class ScrutinyChallengeAdmin(SimpleHistoryAdmin):
     date_hierarchy = "response_due_on"
     autocomplete_fields = ["partnership", "addressed_to", "raised_by", "responded_by"]
     list_select_related = ["partnership", "addressed_to"]
+
+
+@admin.register(FinancialContribution)
+class FinancialContributionAdmin(SimpleHistoryAdmin):
+    list_display = ["agency", "partnership", "year_starting", "amount"]
+    list_filter = ["partnership", "year_starting"]
+    search_fields = ["agency__name", "partnership__name"]
+    autocomplete_fields = ["partnership", "agency"]
+    list_select_related = ["partnership", "agency"]
+
+
+class YearlyReportSignOffInline(admin.TabularInline):
+    model = YearlyReportSignOff
+    extra = 0
+    readonly_fields = ["partner_role", "agency", "signed_by", "signed_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # sign-off happens through the service, by the lead partners themselves
+
+
+@admin.register(YearlyReport)
+class YearlyReportAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "partnership", "status", "published_on", "sent_to_panel_on"]
+    list_filter = ["status", "partnership"]
+    search_fields = ["partnership__name"]
+    date_hierarchy = "period_end"
+    autocomplete_fields = ["partnership", "created_by"]
+    list_select_related = ["partnership"]
+    inlines = [YearlyReportSignOffInline]
