@@ -281,6 +281,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two apps have a field named "kind": name their choice sets apart in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ScrutinyKindEnum": "partnerships.choices.ScrutinyKind",
+        "SelfAssessmentKindEnum": "audits.choices.SelfAssessmentKind",
+    },
 }
 
 # Celery. Without a broker, tasks run in-process as soon as they are sent.
