@@ -1,6 +1,5 @@
 import django_filters
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -61,9 +60,7 @@ class PartnershipViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet)
     @route(detail=True, methods=["get"])
     def indicators(self, request, pk=None):
         """The interagency indicators for a period, by quarter: aggregates only."""
-        partnership = get_object_or_404(
-            permissions.restrict(Partnership.objects.all(), request.user), pk=pk
-        )
+        partnership = self.get_object()
         selectors.require_indicator_reader(request.user, partnership)
         query = IndicatorPeriodSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
