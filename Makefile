@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install browser run test lint format worker beat clean
+.PHONY: install browser run test lint format worker beat clean pdf-libraries
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ node_modules/.installed: package.json package-lock.json
 static/dist/app.css: node_modules/.installed static/src/app.scss static/src/copy-vendor.sh $(wildcard static/src/js/*.js)
 	npm run --silent build
 
-install: $(VENV)/.installed static/dist/app.css
+install: $(VENV)/.installed static/dist/app.css pdf-libraries
 
 # The browser tests drive Debian's Chromium (/usr/bin/chromium). Installed here when we can.
 browser:
@@ -65,3 +65,13 @@ beat: install
 
 clean:
 	rm -rf $(VENV) node_modules static/dist staticfiles
+
+# WeasyPrint (the yearly report's PDF) needs Pango. Installed with apt when root and missing.
+pdf-libraries:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0; \
+		else \
+			echo "PDFs need Pango: install libpango-1.0-0 and libpangoft2-1.0-0"; \
+		fi; \
+	fi

@@ -8,12 +8,17 @@ from .models import (
     Agency,
     ClosureDay,
     DesignatedSafeguardingLead,
+    FinancialContribution,
+    IndicatorTarget,
     Membership,
     Partnership,
     PublishedArrangement,
     Region,
     RoleAssignment,
+    ScrutinyChallenge,
     User,
+    YearlyReport,
+    YearlyReportSignOff,
 )
 
 
@@ -41,8 +46,8 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Partnership)
 class PartnershipAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
-    list_display = ["name", "region", "rapid_review_clock_start"]
-    list_filter = ["region", "rapid_review_clock_start"]
+    list_display = ["name", "region", "rapid_review_clock_start", "shares_benchmarks"]
+    list_filter = ["region", "rapid_review_clock_start", "shares_benchmarks"]
     search_fields = ["name"]
     inlines = [MembershipInline, ClosureDayInline]
 
@@ -109,3 +114,59 @@ class ActionAdmin(SimpleHistoryAdmin):
     date_hierarchy = "due_on"
     autocomplete_fields = ["owner_agency", "partnership", "created_by"]
     list_select_related = ["owner_agency", "partnership"]
+
+
+@admin.register(IndicatorTarget)
+class IndicatorTargetAdmin(SimpleHistoryAdmin):
+    list_display = ["partnership", "indicator", "green_from", "amber_from", "updated_at"]
+    list_filter = ["indicator", "partnership"]
+    search_fields = ["partnership__name"]
+    autocomplete_fields = ["partnership"]
+    list_select_related = ["partnership"]
+
+
+@admin.register(ScrutinyChallenge)
+class ScrutinyChallengeAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "kind",
+        "addressed_to",
+        "partnership",
+        "response_due_on",
+        "responded_at",
+    ]
+    list_filter = ["kind", "partnership"]
+    search_fields = ["title", "addressed_to__name"]
+    date_hierarchy = "response_due_on"
+    autocomplete_fields = ["partnership", "addressed_to", "raised_by", "responded_by"]
+    list_select_related = ["partnership", "addressed_to"]
+
+
+@admin.register(FinancialContribution)
+class FinancialContributionAdmin(SimpleHistoryAdmin):
+    list_display = ["agency", "partnership", "year_starting", "amount"]
+    list_filter = ["partnership", "year_starting"]
+    search_fields = ["agency__name", "partnership__name"]
+    autocomplete_fields = ["partnership", "agency"]
+    list_select_related = ["partnership", "agency"]
+
+
+class YearlyReportSignOffInline(admin.TabularInline):
+    model = YearlyReportSignOff
+    extra = 0
+    readonly_fields = ["partner_role", "agency", "signed_by", "signed_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # sign-off happens through the service, by the lead partners themselves
+
+
+@admin.register(YearlyReport)
+class YearlyReportAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "partnership", "status", "published_on", "sent_to_panel_on"]
+    list_filter = ["status", "partnership"]
+    search_fields = ["partnership__name"]
+    date_hierarchy = "period_end"
+    autocomplete_fields = ["partnership", "created_by"]
+    list_select_related = ["partnership"]
+    inlines = [YearlyReportSignOffInline]

@@ -72,3 +72,57 @@ class ActionStatus(models.TextChoices):
 
 
 OPEN_ACTION_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS)
+
+
+class IndicatorKey(models.TextChoices):
+    """The headline interagency indicators, each a percentage a partnership can set targets for."""
+
+    FRONT_DOOR_TIMELINESS = "front_door_timeliness", "Front door decisions within 1 working day"
+    REPEAT_REFERRALS = "repeat_referrals", "Repeat referrals within 12 months"
+    NOTIFICATION_TIMELINESS = (
+        "notification_timeliness",
+        "Serious incidents notified within 5 working days",
+    )
+    RAPID_REVIEW_TIMELINESS = (
+        "rapid_review_timeliness",
+        "Rapid reviews submitted within 15 working days",
+    )
+    PRACTICE_REVIEW_TIMELINESS = (
+        "practice_review_timeliness",
+        "Practice reviews published within 6 months",
+    )
+    AUDIT_GOOD_OR_BETTER = "audit_good_or_better", "Audit grades good or outstanding"
+    SECTION_11_MET = "section_11_met", "Section 11 standards met"
+    ACTIONS_ON_TIME = "actions_on_time", "Actions completed on time"
+
+
+# For these a lower figure is better, so red/amber/green thresholds read downwards.
+LOWER_IS_BETTER = (IndicatorKey.REPEAT_REFERRALS,)
+
+
+class ScrutinyKind(models.TextChoices):
+    FINDING = "finding", "Finding"
+    CHALLENGE = "challenge", "Challenge"
+
+
+class YearlyReportStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SIGNED_OFF = "signed_off", "Signed off by the three partners"
+    PUBLISHED = "published", "Published"
+
+
+class ReportSection(models.TextChoices):
+    """The sections of the yearly report, in order; each has figures and a narrative."""
+
+    ARRANGEMENTS = "arrangements", "Our arrangements and partners"
+    FUNDING = "funding", "Funding from each partner"
+    INDICATORS = "indicators", "How well agencies work together"
+    REVIEWS = "reviews", "Rapid reviews and practice reviews: learning and action"
+    AUDITS = "audits", "Multi-agency audits and their findings"
+    SECTION_11 = "section_11", "Section 11 self-assessments"
+    SCRUTINY = "scrutiny", "Independent scrutiny: findings and responses"
+    ESCALATIONS = "escalations", "Resolving professional disagreements"
+    TRAINING = "training", "Training delivered"
+    VOICE = "voice", "How children's and families' views shaped our work"
+    PRIORITIES = "priorities", "Our priorities and progress"
+    LITTLE_PROGRESS = "little_progress", "Where we have made little progress"

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -12,14 +14,18 @@ from simple_history.models import HistoricalRecords
 
 from .choices import (
     EDUCATION_SECTORS,
+    LOWER_IS_BETTER,
     OPEN_ACTION_STATUSES,
     PARTNER_SECTORS,
     SAFEGUARDING_PARTNER_ROLES,
     ActionStatus,
+    IndicatorKey,
     MembershipRole,
     RapidReviewClockStart,
     Role,
+    ScrutinyKind,
     Sector,
+    YearlyReportStatus,
 )
 
 
@@ -129,12 +135,25 @@ class Partnership(models.Model):
         default=10,
         help_text="Working days after awareness by which agencies return rapid review information.",
     )
+    shares_benchmarks = models.BooleanField(
+        "Shares figures for regional benchmarking",
+        default=False,
+        help_text="Other partnerships in the region may compare their indicators with ours "
+        "(aggregates only; numbers under 5 are never shown).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(
+                fields=["region"],
+                condition=Q(shares_benchmarks=True),
+                name="partnership_benchmarks",
+            )
+        ]
 
     def __str__(self):
         return self.name
@@ -459,3 +478,218 @@ class Action(models.Model):
         if self.status != ActionStatus.COMPLETED or self.completed_on is None:
             return None
         return self.completed_on <= self.due_on
+
+
+class IndicatorTarget(models.Model):
+    """A partnership's own target for a headline indicator, read as red, amber or green.
+
+    For most indicators higher is better (a figure at or above `green_from` is green, at or
+    above `amber_from` amber, else red); for repeat referrals lower is better and the thresholds
+    are read the other way round.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="indicator_targets"
+    )
+    indicator = models.CharField(max_length=40, choices=IndicatorKey.choices)
+    green_from = models.DecimalField("Green at", max_digits=5, decimal_places=1)
+    amber_from = models.DecimalField("Amber at", max_digits=5, decimal_places=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "indicator"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "indicator"], name="indicator_target_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_indicator_display()} target for {self.partnership}"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.indicator not in LOWER_IS_BETTER
+
+    def clean(self):
+        if self.green_from is None or self.amber_from is None:
+            return
+        wrong_way = (
+            self.amber_from > self.green_from
+            if self.higher_is_better
+            else self.amber_from < self.green_from
+        )
+        if wrong_way:
+            better = "above" if self.higher_is_better else "below"
+            raise ValidationError(
+                {"amber_from": f"For this indicator green must be at or {better} amber."}
+            )
+
+    def rag(self, value) -> str | None:
+        """'green', 'amber' or 'red' for a percentage; None when there is no figure."""
+        if value is None:
+            return None
+        if self.higher_is_better:
+            if value >= self.green_from:
+                return "green"
+            return "amber" if value >= self.amber_from else "red"
+        if value <= self.green_from:
+            return "green"
+        return "amber" if value <= self.amber_from else "red"
+
+
+class ScrutinyChallenge(models.Model):
+    """A finding or challenge the independent scrutineer puts to a partner or agency.
+
+    The addressed agency's lead or delegated safeguarding partner (or, for a relevant agency,
+    its safeguarding lead) must respond by `response_due_on`; reminders go out before the date
+    and an overdue response is escalated, once, to the partnership's lead safeguarding partners.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="scrutiny_challenges"
+    )
+    kind = models.CharField(max_length=20, choices=ScrutinyKind.choices)
+    addressed_to = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="scrutiny_challenges"
+    )
+    title = models.CharField(max_length=200)
+    detail = models.TextField("What the scrutineer found or asks")
+    response_due_on = models.DateField("Response due")
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the overdue response went to the lead partners."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        indexes = [
+            models.Index(fields=["partnership", "-raised_at"], name="scrutiny_by_partnership"),
+            models.Index(fields=["addressed_to", "-raised_at"], name="scrutiny_by_agency"),
+            # The reminder sweep: unanswered, by due date.
+            models.Index(
+                fields=["response_due_on"],
+                condition=Q(responded_at__isnull=True),
+                name="scrutiny_awaiting_due",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("partnerships:scrutiny-detail", args=[self.pk])
+
+    @property
+    def is_answered(self) -> bool:
+        return self.responded_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_answered and self.response_due_on < timezone.localdate()
+
+
+class FinancialContribution(models.Model):
+    """What one partner or agency paid into the partnership's budget for a financial year."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="contributions"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="contributions")
+    year_starting = models.DateField(help_text="The first day of the financial year, e.g. 1 April.")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "-year_starting", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "agency", "year_starting"], name="contribution_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.agency}: £{self.amount} from {self.year_starting:%-d %B %Y}"
+
+
+class YearlyReport(models.Model):
+    """The partnership's yearly report on what it did and how effective it was.
+
+    It drafts itself from the records of a 12-month period; the business team writes a
+    narrative beside each section's figures. The three lead safeguarding partners sign it off,
+    it is published, and within 7 days it goes to the national Panel and the What Works Centre.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="yearly_reports"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    status = models.CharField(
+        max_length=20, choices=YearlyReportStatus.choices, default=YearlyReportStatus.DRAFT
+    )
+    narratives = models.JSONField(default=dict, blank=True, help_text="Section key: narrative.")
+    young_people_summary = models.TextField(
+        "Young person-friendly summary", blank=True, help_text="Short sentences, plain words."
+    )
+    published_on = models.DateField(null=True, blank=True)
+    sent_to_panel_on = models.DateField(null=True, blank=True)
+    sent_to_what_works_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["partnership", "-period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "period_start"], name="yearly_report_once_per_period"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "published_on"], name="yearly_report_published"),
+        ]
+
+    def __str__(self):
+        return f"Yearly report {self.period_start:%B %Y} to {self.period_end:%B %Y}"
+
+    def get_absolute_url(self):
+        return reverse("partnerships:report-detail", args=[self.pk])
+
+    @property
+    def sending_due_on(self):
+        """The national Panel and the What Works Centre get it within 7 days of publication."""
+        return self.published_on + timedelta(days=7) if self.published_on else None
+
+
+class YearlyReportSignOff(models.Model):
+    """One of the three lead safeguarding partners agreeing the yearly report."""
+
+    report = models.ForeignKey(YearlyReport, on_delete=models.CASCADE, related_name="sign_offs")
+    partner_role = models.CharField(max_length=32, choices=MembershipRole.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "partner_role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "partner_role"], name="yearly_report_sign_off_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_partner_role_display()} signed off by {self.signed_by}"

@@ -1,9 +1,18 @@
 """Reads of partnerships, agencies and people, always through the permission layer."""
 
+from django.core.exceptions import PermissionDenied
+
 from safeguarding import permissions
 
-from .choices import Role
-from .models import Action, DesignatedSafeguardingLead, Membership, RoleAssignment, User
+from .choices import PARTNER_ROLES, Role
+from .models import (
+    Action,
+    DesignatedSafeguardingLead,
+    Membership,
+    Partnership,
+    RoleAssignment,
+    User,
+)
 
 
 def current_memberships():
@@ -50,3 +59,25 @@ def actions_visible_to(user):
     return permissions.restrict(Action.objects.all(), user).select_related(
         "partnership", "owner_agency"
     )
+
+
+# Who reads a partnership's indicators, dashboard and benchmarking: aggregates only.
+INDICATOR_ROLES = (
+    Role.BUSINESS_TEAM,
+    *PARTNER_ROLES,
+    Role.INDEPENDENT_SCRUTINEER,
+    Role.SYSTEM_ADMIN,
+)
+
+
+def require_indicator_reader(user, partnership) -> None:
+    """403 for someone who can see the partnership but does not oversee its performance."""
+    if not permissions.has_role(user, partnership, *INDICATOR_ROLES):
+        raise PermissionDenied("The indicators are for the partnership's leaders and scrutineer.")
+
+
+def indicator_partnerships(user):
+    """Partnerships whose indicators the person may read."""
+    return Partnership.objects.filter(
+        pk__in=permissions.partnership_ids_with_role(user, INDICATOR_ROLES)
+    ).select_related("region")

@@ -4,15 +4,34 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from safeguarding.notifications import Message, notify_all
+from safeguarding.working_days import WorkingDayCalendar
 
-from .choices import ActionStatus
-from .models import Action, Membership, PublishedArrangement
-from .selectors import agency_leads_in, business_team_of
+from .choices import (
+    PARTNER_ROLES,
+    SAFEGUARDING_PARTNER_ROLES,
+    ActionStatus,
+    IndicatorKey,
+    ReportSection,
+    Role,
+    ScrutinyKind,
+    YearlyReportStatus,
+)
+from .models import (
+    Action,
+    IndicatorTarget,
+    Membership,
+    Partnership,
+    PublishedArrangement,
+    ScrutinyChallenge,
+    YearlyReport,
+    YearlyReportSignOff,
+)
+from .selectors import agency_leads_in, business_team_of, people_with_role
 
 ARRANGEMENT_REMINDER_STAGES = (
     # (stage, applies when days until review <=, wording)
@@ -161,6 +180,374 @@ def action_overdue_reminders_send(*, today: date | None = None) -> int:
                     f"{action.due_on:%-d %B %Y} for {action.partnership}."
                 ),
                 url=action.get_absolute_url(),
+            ),
+        )
+    return created
+
+
+@transaction.atomic
+def indicator_targets_set(*, partnership: Partnership, targets: dict, by) -> list[IndicatorTarget]:
+    """Set the partnership's red/amber/green thresholds: {indicator: (green, amber)}.
+
+    Both blank removes a target; one without the other is refused.
+    """
+    errors, keep = {}, []
+    for key, (green, amber) in targets.items():
+        if key not in IndicatorKey.values:
+            errors[key] = "There is no such indicator."
+            continue
+        if green is None and amber is None:
+            IndicatorTarget.objects.filter(partnership=partnership, indicator=key).delete()
+            continue
+        if green is None or amber is None:
+            errors[f"{key}_{'green' if green is None else 'amber'}"] = (
+                "Give both thresholds, or neither."
+            )
+            continue
+        target = IndicatorTarget.objects.filter(partnership=partnership, indicator=key).first()
+        target = target or IndicatorTarget(partnership=partnership, indicator=key)
+        target.green_from, target.amber_from = green, amber
+        try:
+            target.clean()
+        except ValidationError as error:
+            errors[f"{key}_amber"] = error.message_dict["amber_from"]
+            continue
+        target._change_reason = f"Targets set by {by}"
+        keep.append(target)
+    if errors:
+        raise ValidationError(errors)
+    for target in keep:
+        target.save()
+    return keep
+
+
+def partnership_set_benchmark_sharing(*, partnership: Partnership, shares: bool, by) -> None:
+    """Opt the partnership in to (or out of) regional benchmarking of its aggregate figures."""
+    partnership.shares_benchmarks = shares
+    partnership._change_reason = f"Benchmark sharing {'on' if shares else 'off'} by {by}"
+    partnership.save(update_fields=["shares_benchmarks"])
+
+
+# Who answers a scrutiny challenge for the agency it is addressed to.
+SCRUTINY_RESPONDER_ROLES = (*PARTNER_ROLES, Role.AGENCY_SAFEGUARDING_LEAD)
+
+
+def _responders(partnership, agency) -> list:
+    return list(people_with_role(partnership, *SCRUTINY_RESPONDER_ROLES, agency=agency))
+
+
+@transaction.atomic
+def scrutiny_challenge_create(
+    *,
+    partnership: Partnership,
+    kind: str,
+    addressed_to,
+    title: str,
+    detail: str,
+    response_due_on: date,
+    by,
+) -> ScrutinyChallenge:
+    """Record the scrutineer's finding or challenge and tell the agency who must respond."""
+    errors = {}
+    if kind not in ScrutinyKind.values:
+        errors["kind"] = "Choose finding or challenge."
+    if (
+        not Membership.objects.current()
+        .filter(partnership=partnership, agency=addressed_to)
+        .exists()
+    ):
+        errors["addressed_to"] = "Choose a partner or agency of the partnership."
+    if not title.strip():
+        errors["title"] = "Give the finding or challenge a short title."
+    if not detail.strip():
+        errors["detail"] = "Say what you found or what you are asking."
+    if response_due_on <= timezone.localdate():
+        errors["response_due_on"] = "The response must be due after today."
+    if errors:
+        raise ValidationError(errors)
+    challenge = ScrutinyChallenge.objects.create(
+        partnership=partnership,
+        kind=kind,
+        addressed_to=addressed_to,
+        title=title.strip(),
+        detail=detail.strip(),
+        response_due_on=response_due_on,
+        raised_by=by,
+    )
+    notify_all(
+        _responders(partnership, addressed_to),
+        kind="scrutiny",
+        subject=challenge,
+        stage="raised",
+        message=Message(
+            title=f"Scrutiny {challenge.get_kind_display().lower()} for {addressed_to}",
+            body=f"{challenge.title}. Please respond by {response_due_on:%-d %B %Y}.",
+            url=challenge.get_absolute_url(),
+        ),
+    )
+    return challenge
+
+
+@transaction.atomic
+def scrutiny_challenge_respond(*, challenge: ScrutinyChallenge, response: str, by):
+    """Record the addressed agency's response; the scrutineer is told."""
+    challenge = ScrutinyChallenge.objects.select_for_update().get(pk=challenge.pk)
+    if challenge.is_answered:
+        raise ValidationError({"response": "This has already been answered."})
+    if not response.strip():
+        raise ValidationError({"response": "Write the response."})
+    challenge.response = response.strip()
+    challenge.responded_by = by
+    challenge.responded_at = timezone.now()
+    challenge._change_reason = f"Response recorded by {by}"
+    challenge.save()
+    notify_all(
+        [challenge.raised_by],
+        kind="scrutiny",
+        subject=challenge,
+        stage="responded",
+        message=Message(
+            title=f"{challenge.addressed_to} responded: {challenge.title}",
+            url=challenge.get_absolute_url(),
+        ),
+    )
+    return challenge
+
+
+def scrutiny_reminders_send(*, today: date | None = None) -> int:
+    """Remind responders 5 and 1 working days before a response is due and when it is overdue,
+    and escalate an overdue response to the lead safeguarding partners. Each once.
+
+    Only unanswered challenges due within the next fortnight, or overdue and not yet
+    escalated, are read (by the partial index on the due date).
+    """
+    today = today or timezone.localdate()
+    created = 0
+    awaiting = ScrutinyChallenge.objects.filter(responded_at__isnull=True).select_related(
+        "partnership", "addressed_to"
+    )
+    upcoming = awaiting.filter(
+        response_due_on__gte=today, response_due_on__lte=today + timedelta(days=14)
+    )
+    calendars = {}
+    for challenge in upcoming.iterator(chunk_size=500):
+        if challenge.partnership_id not in calendars:
+            calendars[challenge.partnership_id] = WorkingDayCalendar.for_partnership(
+                challenge.partnership
+            )
+        remaining = calendars[challenge.partnership_id].between(today, challenge.response_due_on)
+        stage = "due-in-1" if remaining <= 1 else "due-in-5" if remaining <= 5 else None
+        if stage:
+            created += notify_all(
+                _responders(challenge.partnership, challenge.addressed_to),
+                kind="scrutiny",
+                subject=challenge,
+                stage=stage,
+                message=Message(
+                    title=f"Scrutiny response due {challenge.response_due_on:%-d %B %Y}",
+                    body=challenge.title,
+                    url=challenge.get_absolute_url(),
+                ),
+            )
+    overdue = awaiting.filter(response_due_on__lt=today, escalated_at__isnull=True)
+    for challenge in overdue.iterator(chunk_size=500):
+        with transaction.atomic():
+            # Claim the escalation: of two sweeps at once only one updates the row.
+            claimed = ScrutinyChallenge.objects.filter(
+                pk=challenge.pk, escalated_at__isnull=True
+            ).update(escalated_at=timezone.now())
+            if not claimed:
+                continue
+            message = Message(
+                title=f"Scrutiny response overdue from {challenge.addressed_to}",
+                body=(
+                    f"{challenge.title}. The response was due "
+                    f"{challenge.response_due_on:%-d %B %Y}."
+                ),
+                url=challenge.get_absolute_url(),
+            )
+            created += notify_all(
+                _responders(challenge.partnership, challenge.addressed_to),
+                kind="scrutiny",
+                subject=challenge,
+                stage="overdue",
+                message=message,
+            )
+            created += notify_all(
+                people_with_role(challenge.partnership, Role.LEAD_SAFEGUARDING_PARTNER),
+                kind="scrutiny",
+                subject=challenge,
+                stage="escalated",
+                message=message,
+            )
+    return created
+
+
+# ---------------------------------------------------------------------------
+# The yearly report
+
+
+def yearly_report_start(*, partnership: Partnership, period_start: date, by) -> YearlyReport:
+    """Start the report for the 12 months from `period_start`; it drafts itself from the data."""
+    period_end = _add_months(period_start, 12) - timedelta(days=1)
+    if YearlyReport.objects.filter(partnership=partnership, period_start=period_start).exists():
+        raise ValidationError({"period_start": "There is already a report for this period."})
+    if period_start > timezone.localdate():
+        raise ValidationError({"period_start": "The period cannot start in the future."})
+    return YearlyReport.objects.create(
+        partnership=partnership, period_start=period_start, period_end=period_end, created_by=by
+    )
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    try:
+        return day.replace(year=year, month=month)
+    except ValueError:  # 29, 30 or 31 of a shorter month
+        return (day.replace(year=year, month=month, day=1) + timedelta(days=31)).replace(
+            day=1
+        ) - timedelta(days=1)
+
+
+def yearly_report_edit(
+    *, report: YearlyReport, narratives: dict, young_people_summary: str, by
+) -> YearlyReport:
+    """Save the narratives. Once a partner has signed, the text is fixed."""
+    if report.sign_offs.exists() or report.status != YearlyReportStatus.DRAFT:
+        raise ValidationError("The report has been signed off: it can no longer be changed.")
+    unknown = set(narratives) - set(ReportSection.values)
+    if unknown:
+        raise ValidationError({"narratives": f"Unknown sections: {', '.join(sorted(unknown))}."})
+    report.narratives = {**report.narratives, **narratives}
+    report.young_people_summary = young_people_summary
+    report._change_reason = f"Edited by {by}"
+    report.save()
+    return report
+
+
+@transaction.atomic
+def yearly_report_sign_off(*, report: YearlyReport, by) -> YearlyReportSignOff:
+    """A lead safeguarding partner signs for their partner; all three make it signed off."""
+    report = YearlyReport.objects.select_for_update().get(pk=report.pk)
+    seat = (
+        Membership.objects.current()
+        .filter(
+            partnership=report.partnership, agency=by.agency_id, role__in=SAFEGUARDING_PARTNER_ROLES
+        )
+        .first()
+    )
+    is_lead = people_with_role(report.partnership, Role.LEAD_SAFEGUARDING_PARTNER).filter(pk=by.pk)
+    if seat is None or not is_lead.exists():
+        raise ValidationError("Only a lead safeguarding partner signs off the report.")
+    if report.status != YearlyReportStatus.DRAFT:
+        raise ValidationError("The report is already signed off.")
+    if report.sign_offs.filter(partner_role=seat.role).exists():
+        raise ValidationError(f"{seat.agency} has already signed off the report.")
+    sign_off = YearlyReportSignOff.objects.create(
+        report=report, partner_role=seat.role, agency=seat.agency, signed_by=by
+    )
+    if report.sign_offs.count() == len(SAFEGUARDING_PARTNER_ROLES):
+        report.status = YearlyReportStatus.SIGNED_OFF
+        report._change_reason = "Signed off by the three partners"
+        report.save(update_fields=["status"])
+    return sign_off
+
+
+def yearly_report_publish(*, report: YearlyReport, published_on: date, by) -> YearlyReport:
+    """Publish a signed-off report; it must then go to the Panel and What Works within 7 days."""
+    if report.status != YearlyReportStatus.SIGNED_OFF:
+        raise ValidationError("The three lead safeguarding partners must sign it off first.")
+    if published_on > timezone.localdate():
+        raise ValidationError({"published_on": "The publication date cannot be in the future."})
+    if published_on < report.period_end:
+        raise ValidationError({"published_on": "Publish it after the end of its period."})
+    report.status = YearlyReportStatus.PUBLISHED
+    report.published_on = published_on
+    report._change_reason = f"Published by {by}"
+    report.save()
+    return report
+
+
+def yearly_report_record_sent(
+    *, report: YearlyReport, sent_to_panel_on: date | None, sent_to_what_works_on: date | None, by
+) -> YearlyReport:
+    """Record when the published report went to the national Panel and the What Works Centre."""
+    if report.status != YearlyReportStatus.PUBLISHED:
+        raise ValidationError("Publish the report before recording where it was sent.")
+    errors = {}
+    for name, day in (
+        ("sent_to_panel_on", sent_to_panel_on),
+        ("sent_to_what_works_on", sent_to_what_works_on),
+    ):
+        if day and (day < report.published_on or day > timezone.localdate()):
+            errors[name] = "Give a date between publication and today."
+    if errors:
+        raise ValidationError(errors)
+    report.sent_to_panel_on = sent_to_panel_on or report.sent_to_panel_on
+    report.sent_to_what_works_on = sent_to_what_works_on or report.sent_to_what_works_on
+    report._change_reason = f"Sending recorded by {by}"
+    report.save()
+    return report
+
+
+# A new report is due 12 months after the last publication; the team hears two months ahead.
+NEXT_REPORT_WARNING_DAYS = 60
+
+
+def yearly_report_reminders_send(*, today: date | None = None) -> int:
+    """Tell the business team, once each, when a published report has not yet gone to the
+    Panel and What Works Centre by its due date, and when 12 months since the last publication
+    approach."""
+    today = today or timezone.localdate()
+    created = 0
+    unsent = (
+        YearlyReport.objects.filter(
+            status=YearlyReportStatus.PUBLISHED,
+            published_on__lte=today - timedelta(days=5),
+            published_on__gte=today - timedelta(days=60),
+        )
+        .filter(Q(sent_to_panel_on__isnull=True) | Q(sent_to_what_works_on__isnull=True))
+        .select_related("partnership")
+    )
+    for report in unsent:
+        created += notify_all(
+            business_team_of(report.partnership),
+            kind="yearly_report",
+            subject=report,
+            stage="sending-due",
+            message=Message(
+                title="Send the yearly report to the Panel and the What Works Centre",
+                body=f"It is due with them by {report.sending_due_on:%-d %B %Y}.",
+                url=report.get_absolute_url(),
+            ),
+        )
+    # The latest publication of each partnership within the warning window.
+    window_start = _add_months(today, -12)
+    window_end = window_start + timedelta(days=NEXT_REPORT_WARNING_DAYS)
+    newer = YearlyReport.objects.filter(
+        partnership=OuterRef("partnership"), published_on__gt=OuterRef("published_on")
+    )
+    approaching = (
+        YearlyReport.objects.filter(
+            status=YearlyReportStatus.PUBLISHED,
+            published_on__gte=window_start - timedelta(days=365),
+            published_on__lte=window_end,
+        )
+        .exclude(Exists(newer))
+        .select_related("partnership")
+    )
+    for report in approaching:
+        due = _add_months(report.published_on, 12)
+        created += notify_all(
+            business_team_of(report.partnership),
+            kind="yearly_report",
+            subject=report,
+            stage="next-report-due",
+            message=Message(
+                title=f"The next yearly report is due by {due:%-d %B %Y}",
+                body="It must be published within 12 months of the last one.",
+                url=reverse("partnerships:report-list"),
             ),
         )
     return created

@@ -1,19 +1,51 @@
+from datetime import timedelta
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.views.generic import DetailView, ListView
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.edit import FormMixin
 
 from safeguarding import permissions
 from safeguarding.forms import add_service_errors
-from safeguarding.views import FilteredListView, RestrictedViewMixin
+from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
 
-from . import selectors, services
-from .choices import SAFEGUARDING_PARTNER_ROLES, MembershipRole
+from . import indicators, selectors, services, yearly_report
+from .choices import (
+    SAFEGUARDING_PARTNER_ROLES,
+    MembershipRole,
+    ReportSection,
+    Role,
+    YearlyReportStatus,
+)
 from .filtersets import ActionFilterSet, AgencyFilterSet, DesignatedSafeguardingLeadFilterSet
-from .forms import ActionProgressForm
-from .models import Action, Agency, DesignatedSafeguardingLead, Partnership
+from .forms import (
+    ActionProgressForm,
+    BenchmarkSharingForm,
+    IndicatorPeriodForm,
+    IndicatorTargetsForm,
+    ScrutinyChallengeForm,
+    ScrutinyResponseForm,
+    YearlyReportEditForm,
+    YearlyReportPublishForm,
+    YearlyReportSentForm,
+    YearlyReportStartForm,
+)
+from .indicators import Period
+from .models import (
+    Action,
+    Agency,
+    DesignatedSafeguardingLead,
+    Partnership,
+    ScrutinyChallenge,
+    YearlyReport,
+)
 
 PARTNERSHIPS = Partnership.objects.select_related("region").prefetch_related(
     Prefetch("memberships", queryset=selectors.current_memberships())
@@ -126,3 +158,382 @@ class ActionDetailView(RestrictedViewMixin, FormMixin, DetailView):
                 messages.success(request, "Progress recorded.")
                 return redirect(self.object)
         return self.render_to_response(self.get_context_data(form=form))
+
+
+def default_period(today=None) -> Period:
+    """The last 12 months, ending today."""
+    today = today or timezone.localdate()
+    return Period(today.replace(year=today.year - 1) + timedelta(days=1), today)
+
+
+class IndicatorPartnershipMixin(LoginRequiredMixin):
+    """Pages of aggregate figures for a partnership the person oversees (403 for anyone else)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.partnerships = selectors.indicator_partnerships(request.user)
+            if not self.partnerships.exists():
+                raise PermissionDenied(
+                    "These figures are for the partnership's leaders, business team and scrutineer."
+                )
+        return super().dispatch(request, *args, **kwargs)
+
+    def period_form(self):
+        chosen = self.request.GET.get("partnership", "")
+        if chosen and not (chosen.isdigit() and self.partnerships.filter(pk=chosen).exists()):
+            raise Http404("No such partnership among yours.")
+        period = default_period()
+        initial = {"partnership": self.partnerships.first()}
+        # Whatever the query leaves out falls back to the first partnership and the last year.
+        data = {
+            "partnership": initial["partnership"].pk,
+            "date_from": period.start,
+            "date_to": period.end,
+            **self.request.GET.dict(),
+        }
+        form = IndicatorPeriodForm(data, partnerships=self.partnerships)
+        if form.is_valid():
+            data = form.cleaned_data
+            return form, data["partnership"], Period(data["date_from"], data["date_to"])
+        return form, None, None
+
+
+class IndicatorDashboardView(IndicatorPartnershipMixin, TemplateView):
+    """The independent scrutineer's home: the indicators with trends, charts and tables."""
+
+    template_name = "partnerships/indicator_dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form, partnership, period = self.period_form()
+        context.update(form=form, partnership=partnership, period=period)
+        if partnership is not None:
+            figures = indicators.indicators_for(partnership, period)
+            targets = list(partnership.indicator_targets.all())
+            context.update(
+                figures=figures,
+                headlines=indicators.headlines(figures, targets),
+                charts=indicators.charts(figures),
+                can_set_targets=permissions.has_role(
+                    self.request.user, partnership, Role.BUSINESS_TEAM
+                ),
+            )
+        return context
+
+
+class IndicatorTargetsView(LoginRequiredMixin, FormView):
+    """The business team sets red/amber/green thresholds for each headline indicator."""
+
+    form_class = IndicatorTargetsForm
+    template_name = "partnerships/indicator_targets.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.partnership = permissions.get_visible_or_404(
+                Partnership.objects.all(), request.user, pk=kwargs["pk"]
+            )
+            if not permissions.has_role(request.user, self.partnership, Role.BUSINESS_TEAM):
+                raise PermissionDenied("Only the partnership's business team sets targets.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "targets": self.partnership.indicator_targets.all()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(partnership=self.partnership, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.indicator_targets_set(
+                partnership=self.partnership, targets=form.targets(), by=self.request.user
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Targets saved.")
+        return redirect(f"{reverse('partnerships:indicators')}?partnership={self.partnership.pk}")
+
+
+class BenchmarkingView(IndicatorPartnershipMixin, TemplateView):
+    """Partnerships of the same region that share their figures, side by side.
+
+    Only aggregates cross partnership lines and counts under 5 are never shown. A partnership
+    sees others' figures only while it shares its own.
+    """
+
+    template_name = "partnerships/benchmarking.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form, partnership, period = self.period_form()
+        context.update(form=form, partnership=partnership, period=period)
+        if partnership is None:
+            return context
+        context["can_change_sharing"] = permissions.has_role(
+            self.request.user, partnership, Role.BUSINESS_TEAM
+        )
+        context["sharing_form"] = BenchmarkSharingForm(
+            initial={"shares_benchmarks": partnership.shares_benchmarks}
+        )
+        if partnership.shares_benchmarks:
+            compared = list(
+                Partnership.objects.filter(region=partnership.region_id, shares_benchmarks=True)
+            )
+            rows = indicators.benchmark(compared, period)
+            context["measures"] = [
+                (label, [row["figures"][key] for row in rows])
+                for key, label in indicators.BENCHMARKS
+            ]
+            context["compared"] = compared
+        return context
+
+    def post(self, request, *args, **kwargs):
+        partnership = permissions.get_visible_or_404(
+            Partnership.objects.all(), request.user, pk=request.POST.get("partnership") or 0
+        )
+        if not permissions.has_role(request.user, partnership, Role.BUSINESS_TEAM):
+            raise PermissionDenied("Only the partnership's business team decides what it shares.")
+        form = BenchmarkSharingForm(request.POST)
+        form.is_valid()
+        services.partnership_set_benchmark_sharing(
+            partnership=partnership,
+            shares=form.cleaned_data.get("shares_benchmarks", False),
+            by=request.user,
+        )
+        messages.success(request, "Sharing for benchmarking saved.")
+        return redirect(f"{reverse('partnerships:benchmarking')}?partnership={partnership.pk}")
+
+
+class ScrutinyListView(RestrictedViewMixin, ListView):
+    """Findings and challenges a person may see, newest first."""
+
+    model = ScrutinyChallenge
+    paginate_by = 50
+    template_name = "partnerships/scrutiny_list.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("partnership", "addressed_to")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_raise"] = permissions.partnership_ids_with_role(
+            self.request.user, [Role.INDEPENDENT_SCRUTINEER]
+        ).exists()
+        return context
+
+
+class ScrutinyCreateView(RoleRequiredMixin, FormView):
+    """The scrutineer records a finding or challenge with a response date."""
+
+    required_roles = (Role.INDEPENDENT_SCRUTINEER,)
+    form_class = ScrutinyChallengeForm
+    template_name = "partnerships/scrutiny_form.html"
+
+    def get_form_kwargs(self):
+        partnerships = Partnership.objects.filter(
+            pk__in=permissions.partnership_ids_with_role(self.request.user, self.required_roles)
+        )
+        return {**super().get_form_kwargs(), "partnerships": partnerships}
+
+    def form_valid(self, form):
+        try:
+            challenge = services.scrutiny_challenge_create(
+                by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{challenge.get_kind_display()} recorded.")
+        return redirect(challenge)
+
+
+class ScrutinyDetailView(RestrictedViewMixin, FormMixin, DetailView):
+    """A finding or challenge, its response, and the form to respond for those who answer it."""
+
+    model = ScrutinyChallenge
+    form_class = ScrutinyResponseForm
+    template_name = "partnerships/scrutiny_detail.html"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("partnership", "addressed_to", "raised_by", "responded_by")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_respond"] = not self.object.is_answered and permissions.can(
+            self.request.user, permissions.CHANGE, self.object
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        permissions.require(request.user, permissions.CHANGE, self.object)
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                services.scrutiny_challenge_respond(
+                    challenge=self.object, response=form.cleaned_data["response"], by=request.user
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Response recorded.")
+                return redirect(self.object)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+REPORTS = YearlyReport.objects.select_related("partnership")
+
+
+class YearlyReportListView(RestrictedViewMixin, ListView):
+    """The partnership's yearly reports; the business team starts a new one here."""
+
+    queryset = REPORTS
+    paginate_by = 25
+    template_name = "partnerships/report_list.html"
+
+    def business_partnerships(self):
+        return Partnership.objects.filter(
+            pk__in=permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        partnerships = self.business_partnerships()
+        if partnerships.exists():
+            context["start_form"] = kwargs.get("start_form") or YearlyReportStartForm(
+                partnerships=partnerships
+            )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        partnerships = self.business_partnerships()
+        if not partnerships.exists():
+            raise PermissionDenied("Only the business team starts a yearly report.")
+        form = YearlyReportStartForm(request.POST, partnerships=partnerships)
+        if form.is_valid():
+            try:
+                report = services.yearly_report_start(by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Report started: it has drafted itself from the data.")
+                return redirect(report)
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(start_form=form))
+
+
+class YearlyReportDetailView(RestrictedViewMixin, DetailView):
+    """The report: each section's figures with its narrative; editing, sign-off, publication."""
+
+    queryset = REPORTS
+    template_name = "partnerships/report_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report, user = self.object, self.request.user
+        is_business = permissions.can(user, permissions.CHANGE, report)
+        signed = {s.partner_role: s for s in report.sign_offs.select_related("agency", "signed_by")}
+        context.update(
+            sections=yearly_report.sections_for(report),
+            sign_offs=list(signed.values()),
+            is_business=is_business,
+            can_sign=report.status == YearlyReportStatus.DRAFT
+            and permissions.has_role(user, report.partnership, Role.LEAD_SAFEGUARDING_PARTNER)
+            and user.agency_id not in {s.agency_id for s in signed.values()},
+            can_edit=is_business and report.status == YearlyReportStatus.DRAFT and not signed,
+        )
+        if context["can_edit"]:
+            form = kwargs.get("edit_form") or YearlyReportEditForm(report=report)
+            # Each section's figures with its narrative beside them.
+            context["edit_form"] = form
+            context["edit_rows"] = [(s, form[s.key]) for s in context["sections"]]
+        if is_business and report.status == YearlyReportStatus.SIGNED_OFF:
+            context["publish_form"] = kwargs.get("publish_form") or YearlyReportPublishForm()
+        if is_business and report.status == YearlyReportStatus.PUBLISHED:
+            context["sent_form"] = kwargs.get("sent_form") or YearlyReportSentForm(
+                initial={
+                    "sent_to_panel_on": report.sent_to_panel_on,
+                    "sent_to_what_works_on": report.sent_to_what_works_on,
+                }
+            )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = report = self.get_object()
+        step = request.POST.get("step")
+        if step == "sign":
+            try:
+                services.yearly_report_sign_off(report=report, by=request.user)
+            except ValidationError as error:
+                raise PermissionDenied(" ".join(error.messages)) from error
+            messages.success(request, "Signed off.")
+            return redirect(report)
+        permissions.require(request.user, permissions.CHANGE, report)
+        forms_by_step = {
+            "edit": ("edit_form", YearlyReportEditForm(request.POST, report=report)),
+            "publish": ("publish_form", YearlyReportPublishForm(request.POST)),
+            "sent": ("sent_form", YearlyReportSentForm(request.POST)),
+        }
+        if step not in forms_by_step:
+            return redirect(report)
+        name, form = forms_by_step[step]
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if step == "edit":
+                    summary = data.pop("young_people_summary")
+                    services.yearly_report_edit(
+                        report=report,
+                        narratives=data,
+                        young_people_summary=summary,
+                        by=request.user,
+                    )
+                elif step == "publish":
+                    services.yearly_report_publish(report=report, by=request.user, **data)
+                else:
+                    services.yearly_report_record_sent(report=report, by=request.user, **data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Saved.")
+                return redirect(report)
+        return self.render_to_response(self.get_context_data(**{name: form}))
+
+
+class YearlyReportPdfView(RestrictedViewMixin, DetailView):
+    """The report as a PDF, from the same template as the page."""
+
+    queryset = REPORTS
+    template_name = "partnerships/report_document.html"
+
+    def render_to_response(self, context, **response_kwargs):
+        # Imported here: WeasyPrint loads Pango, which only this view needs.
+        from weasyprint import HTML
+
+        html = render_to_string(
+            self.template_name,
+            {"report": self.object, "sections": yearly_report.sections_for(self.object)},
+            request=self.request,
+        )
+        pdf = HTML(string=html, base_url=self.request.build_absolute_uri("/")).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"yearly-report-{self.object.period_start:%Y}-{self.object.period_end:%Y}.pdf"
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+
+class YearlyReportYoungPeopleView(RestrictedViewMixin, DetailView):
+    """The short young person-friendly version."""
+
+    queryset = REPORTS
+    template_name = "partnerships/report_young_people.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sections = {s.key: s for s in yearly_report.sections_for(self.object)}
+        context["headline"] = sections[ReportSection.INDICATORS].figures[-1]
+        return context

@@ -1,6 +1,102 @@
 from django.apps import AppConfig
 
+# A default only: admins set each record type's period (RetentionSetting).
+REFERRAL_RETENTION_YEARS = 6
+
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = "Referrals and escalations"
+
+    def ready(self):
+        from partnerships.choices import Role
+        from safeguarding import retention
+        from safeguarding.navigation import Destination, register
+
+        from .models import ReferralChild, ReferralHousehold
+        from .selectors import DASHBOARD_ROLES
+
+        # After the retention period (from when the referral was made) the children's and
+        # household's identifying details are replaced; the case record and its figures stay.
+        retention.register(
+            retention.RetentionRule(
+                model=ReferralChild,
+                counted_from="referral__created_at__date",
+                default_years=REFERRAL_RETENTION_YEARS,
+                replacements={
+                    "first_name": "Removed",
+                    "last_name": "Removed",
+                    "date_of_birth": None,
+                    "expected_due_date": None,
+                    "address": "",
+                    "postcode": "",
+                    "school": "",
+                    "nhs_number": "",
+                },
+            )
+        )
+        retention.register(
+            retention.RetentionRule(
+                model=ReferralHousehold,
+                counted_from="referral__created_at__date",
+                default_years=REFERRAL_RETENTION_YEARS,
+                replacements={"parents_and_carers": "", "household_members": ""},
+            )
+        )
+
+        # Referrals and escalations use the default policy (django-guardian object
+        # permissions granted by their services); their parts are only read through them.
+        referrers = (
+            Role.PRACTITIONER,
+            Role.AGENCY_SAFEGUARDING_LEAD,
+            Role.FRONT_DOOR_WORKER,
+            Role.LEAD_SAFEGUARDING_PARTNER,
+            Role.DELEGATED_SAFEGUARDING_PARTNER,
+        )
+        register(
+            Destination(
+                "Referrals",
+                "referrals:referral-list",
+                "Refer a worry about a child to the front door, and see what was decided.",
+                roles=referrers,
+                order=30,
+            )
+        )
+        register(
+            Destination(
+                "Front door",
+                "referrals:queue",
+                "Referrals waiting for your decision, flagged and oldest first.",
+                roles=(Role.FRONT_DOOR_WORKER,),
+                order=31,
+            )
+        )
+        register(
+            Destination(
+                "Referral figures",
+                "referrals:dashboard",
+                "Referrals, decisions and timeliness across the partnership (no names).",
+                roles=DASHBOARD_ROLES,
+                in_menu=False,
+                order=32,
+            )
+        )
+        register(
+            Destination(
+                "Escalations",
+                "referrals:escalation-list",
+                "Disagree with another agency's decision and resolve it, stage by stage.",
+                roles=referrers,
+                order=33,
+            )
+        )
+        register(
+            Destination(
+                "Escalation figures",
+                "referrals:escalation-dashboard",
+                "Open escalations by stage and age, outcomes, themes and agencies.",
+                roles=DASHBOARD_ROLES,
+                in_menu=False,
+                order=34,
+            )
+        )

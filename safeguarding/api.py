@@ -30,6 +30,8 @@ def exception_handler(exc, context):
 class RestrictedQuerysetMixin:
     """Every object a viewset reads comes through the permission layer: unseen objects 404."""
 
+    lookup_value_regex = "[0-9]+"  # ids are numbers: anything else is simply not found
+
     def get_queryset(self):
         return permissions.restrict(super().get_queryset(), self.request.user, permissions.VIEW)
 

@@ -149,6 +149,22 @@ class AnyOf(Policy):
         return reduce(or_, (p.restrict(queryset, user, action) for p in self.policies))
 
 
+class ThroughRelated(Policy):
+    """Rows whose `field` points at a row the user may `action` under that model's own policy.
+
+    For the parts of a record (a case's questions, a return's answers): whoever may see or
+    change the whole may see or change its parts.
+    """
+
+    def __init__(self, field: str):
+        self.field = field
+
+    def restrict(self, queryset, user, action):
+        related = queryset.model._meta.get_field(self.field).related_model
+        allowed = restrict(related._default_manager.all(), user, action).values("pk")
+        return queryset.filter(**{f"{self.field}__in": allowed})
+
+
 _policies: dict[type[models.Model], Policy] = {}
 _default_policy = ObjectPermissions()
 

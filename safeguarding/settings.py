@@ -281,6 +281,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps have fields named `status`, `decision` or `kind`: each choice set gets its
+    # own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "partnerships.choices.ActionStatus",
+        "ReferralStatusEnum": "referrals.choices.ReferralStatus",
+        "EscalationStatusEnum": "referrals.choices.EscalationStatus",
+        "AuditReturnStatusEnum": "audits.choices.ReturnStatus",
+        "ReferralDecisionEnum": "referrals.choices.Decision",
+        "RapidReviewDecisionEnum": "reviews.choices.Decision",
+        "AgencyReturnStatusEnum": "reviews.choices.ReturnStatus",
+        "ScrutinyKindEnum": "partnerships.choices.ScrutinyKind",
+        "SelfAssessmentKindEnum": "audits.choices.SelfAssessmentKind",
+    },
 }
 
 # Celery. Without a broker, tasks run in-process as soon as they are sent.
@@ -313,17 +326,49 @@ CELERY_BEAT_SCHEDULE = {
         "task": "safeguarding.tasks.deliver_pending_notifications",
         "schedule": timedelta(minutes=5),
     },
-    "arrangement-review-reminders": {
-        "task": "partnerships.tasks.send_arrangement_review_reminders",
-        "schedule": crontab(hour=7, minute=0),
-    },
     "pseudonymise-expired-records": {
         "task": "safeguarding.tasks.pseudonymise_expired_records",
         "schedule": crontab(hour=2, minute=30),
     },
+    "escalation-stage-sweep": {
+        "task": "referrals.tasks.move_overdue_escalations",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "arrangement-review-reminders": {
+        "task": "partnerships.tasks.send_arrangement_review_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "action-overdue-reminders": {
         "task": "partnerships.tasks.send_action_overdue_reminders",
         "schedule": crontab(hour=7, minute=5),
+    },
+    "rapid-review-reminders": {
+        "task": "reviews.tasks.send_rapid_review_reminders",
+        "schedule": crontab(hour=7, minute=10),
+    },
+    "agency-return-reminders": {
+        "task": "reviews.tasks.send_agency_return_reminders",
+        "schedule": crontab(hour=7, minute=15),
+    },
+    "practice-review-milestone-reminders": {
+        "task": "reviews.tasks.send_practice_review_milestone_reminders",
+        "schedule": crontab(hour=7, minute=20),
+    },
+    "audit-return-reminders": {
+        "task": "audits.tasks.send_audit_return_reminders",
+        "schedule": crontab(hour=7, minute=25),
+    },
+    "scrutiny-response-reminders": {
+        "task": "partnerships.tasks.send_scrutiny_reminders",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "yearly-report-reminders": {
+        "task": "partnerships.tasks.send_yearly_report_reminders",
+        "schedule": crontab(hour=7, minute=35),
+    },
+    "referral-deadline-reminders": {
+        "task": "referrals.tasks.send_referral_deadline_reminders",
+        "schedule": crontab(hour="8,12,15", minute=0, day_of_week="mon-fri"),
     },
 }
 

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
 from ..choices import ActionStatus, MembershipRole
-from ..models import Action, Agency, Membership, Partnership
+from ..indicators import Period
+from ..models import Action, Agency, Membership, Partnership, ScrutinyChallenge
 
 
 class AgencySummarySerializer(serializers.ModelSerializer):
@@ -101,3 +102,55 @@ class ActionProgressSerializer(serializers.Serializer):
     completed_on = serializers.DateField(required=False, allow_null=True)
     evidence_of_completion = serializers.CharField(required=False, allow_blank=True)
     evidence_of_impact = serializers.CharField(required=False, allow_blank=True)
+
+
+class IndicatorPeriodSerializer(serializers.Serializer):
+    """`?from=YYYY-MM-DD&to=YYYY-MM-DD`: the period indicators are counted over."""
+
+    MAX_DAYS = 5 * 366
+
+    def get_fields(self):
+        # "from" is a Python keyword, so the fields are declared here rather than as attributes.
+        return {"from": serializers.DateField(), "to": serializers.DateField()}
+
+    def validate(self, attrs):
+        start, end = attrs["from"], attrs["to"]
+        if end < start:
+            raise serializers.ValidationError(
+                {"to": "The end of the period must be after its start."}
+            )
+        if (end - start).days > self.MAX_DAYS:
+            raise serializers.ValidationError({"to": "Choose a period of five years or less."})
+        return attrs
+
+    @property
+    def period(self) -> Period:
+        return Period(self.validated_data["from"], self.validated_data["to"])
+
+
+class ScrutinyChallengeSerializer(serializers.ModelSerializer):
+    addressed_to_name = serializers.CharField(source="addressed_to.name", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ScrutinyChallenge
+        fields = [
+            "id",
+            "partnership",
+            "kind",
+            "addressed_to",
+            "addressed_to_name",
+            "title",
+            "detail",
+            "response_due_on",
+            "raised_at",
+            "response",
+            "responded_at",
+            "escalated_at",
+            "is_overdue",
+        ]
+        read_only_fields = ["raised_at", "response", "responded_at", "escalated_at"]
+
+
+class ScrutinyResponseSerializer(serializers.Serializer):
+    response = serializers.CharField()

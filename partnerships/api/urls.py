@@ -1,10 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
-from .views import ActionViewSet, AgencyViewSet, PartnershipViewSet
+from .views import ActionViewSet, AgencyViewSet, PartnershipViewSet, ScrutinyChallengeViewSet
 
 router = SimpleRouter()
 router.register("partnerships", PartnershipViewSet)
 router.register("agencies", AgencyViewSet)
 router.register("actions", ActionViewSet)
+router.register("scrutiny-challenges", ScrutinyChallengeViewSet)
 
 urlpatterns = router.urls

@@ -1,21 +1,25 @@
 import django_filters
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action as route
 from rest_framework.response import Response
 
 from safeguarding import permissions
 from safeguarding.api import RestrictedQuerysetMixin
 
-from .. import selectors, services
-from ..choices import ActionStatus, Sector
-from ..models import Action, Agency, Partnership
+from .. import indicators, selectors, services
+from ..choices import ActionStatus, Role, Sector
+from ..models import Action, Agency, Partnership, ScrutinyChallenge
 from .serializers import (
     ActionProgressSerializer,
     ActionSerializer,
     AgencySerializer,
+    IndicatorPeriodSerializer,
     PartnershipSerializer,
+    ScrutinyChallengeSerializer,
+    ScrutinyResponseSerializer,
 )
 
 
@@ -45,6 +49,22 @@ class PartnershipViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet)
     )
     serializer_class = PartnershipSerializer
     filterset_class = PartnershipApiFilterSet
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("to", OpenApiTypes.DATE, required=True),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    @route(detail=True, methods=["get"])
+    def indicators(self, request, pk=None):
+        """The interagency indicators for a period, by quarter: aggregates only."""
+        partnership = self.get_object()
+        selectors.require_indicator_reader(request.user, partnership)
+        query = IndicatorPeriodSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(indicators.indicators_for(partnership, query.period))
 
 
 class AgencyViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
@@ -85,3 +105,34 @@ class ActionViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         services.action_update_progress(action=action, by=request.user, **data.validated_data)
         return Response(ActionSerializer(action).data)
+
+
+class ScrutinyChallengeViewSet(
+    RestrictedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Independent scrutiny's findings and challenges, and the responses to them."""
+
+    queryset = ScrutinyChallenge.objects.select_related("addressed_to")
+    serializer_class = ScrutinyChallengeSerializer
+    filterset_fields = ["partnership", "addressed_to", "kind"]
+
+    def create(self, request, *args, **kwargs):
+        data = ScrutinyChallengeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        partnership = data.validated_data["partnership"]
+        if not permissions.has_role(request.user, partnership, Role.INDEPENDENT_SCRUTINEER):
+            raise exceptions.PermissionDenied("Only the partnership's scrutineer records these.")
+        challenge = services.scrutiny_challenge_create(by=request.user, **data.validated_data)
+        return Response(ScrutinyChallengeSerializer(challenge).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ScrutinyResponseSerializer, responses=ScrutinyChallengeSerializer)
+    @route(detail=True, methods=["post"])
+    def respond(self, request, pk=None):
+        challenge = self.get_object()
+        permissions.require(request.user, permissions.CHANGE, challenge)
+        data = ScrutinyResponseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        challenge = services.scrutiny_challenge_respond(
+            challenge=challenge, by=request.user, **data.validated_data
+        )
+        return Response(ScrutinyChallengeSerializer(challenge).data)

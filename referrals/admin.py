@@ -1,0 +1,132 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from safeguarding.access_log import record_access
+
+from .models import (
+    Escalation,
+    EscalationResponse,
+    EscalationStage,
+    GoodPractice,
+    InformationSharingDecision,
+    Referral,
+    ReferralCategory,
+    ReferralChild,
+    ReferralHousehold,
+)
+
+
+class ReferralCategoryInline(admin.TabularInline):
+    model = ReferralCategory
+    extra = 0
+
+
+class ReferralChildInline(admin.StackedInline):
+    model = ReferralChild
+    extra = 0
+
+
+class ReferralHouseholdInline(admin.StackedInline):
+    model = ReferralHousehold
+    extra = 0
+
+
+class InformationSharingInline(admin.TabularInline):
+    model = InformationSharingDecision
+    extra = 0
+    fk_name = "referral"
+    raw_id_fields = ["recorded_by", "withdrawn_by"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "reference",
+        "front_door",
+        "referrer_agency",
+        "status",
+        "immediate_danger",
+        "received_at",
+        "decision_due_on",
+        "decision",
+    ]
+    list_filter = ["status", "decision", "immediate_danger", "consent", "partnership", "front_door"]
+    search_fields = ["pk", "referrer__username", "referrer_agency__name", "front_door__name"]
+    date_hierarchy = "received_at"
+    list_select_related = ["front_door", "referrer_agency"]
+    raw_id_fields = ["referrer", "decided_by"]
+    autocomplete_fields = ["front_door", "referrer_agency", "partnership"]
+    inlines = [
+        ReferralCategoryInline,
+        ReferralChildInline,
+        ReferralHouseholdInline,
+        InformationSharingInline,
+    ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The inlines show the children's and household's details: every read is logged.
+        referral = self.get_object(request, object_id)
+        if referral is not None:
+            household = ReferralHousehold.objects.filter(referral=referral)
+            record_access(request, [*referral.children.all(), *household])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_search_results(self, request, queryset, search_term):
+        # "R-000123" finds referral 123.
+        if search_term.upper().startswith("R-") and search_term[2:].isdigit():
+            return queryset.filter(pk=int(search_term[2:])), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(InformationSharingDecision)
+class InformationSharingDecisionAdmin(SimpleHistoryAdmin):
+    list_display = ["referral", "agency", "lawful_basis", "recorded_at", "withdrawn_at"]
+    list_filter = ["lawful_basis", "agency"]
+    search_fields = ["agency__name", "reason"]
+    raw_id_fields = ["referral", "recorded_by", "withdrawn_by"]
+
+
+@admin.register(EscalationStage)
+class EscalationStageAdmin(admin.ModelAdmin):
+    list_display = ["partnership", "number", "name", "response_working_days", "contacts"]
+    list_filter = ["partnership"]
+    search_fields = ["name", "partnership__name"]
+
+
+class EscalationResponseInline(admin.TabularInline):
+    model = EscalationResponse
+    extra = 0
+    raw_id_fields = ["by"]
+
+
+class GoodPracticeInline(admin.TabularInline):
+    model = GoodPractice
+    extra = 0
+    raw_id_fields = ["recorded_by"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "reference",
+        "raised_by_agency",
+        "against_agency",
+        "stage",
+        "stage_due_on",
+        "status",
+        "resolution",
+    ]
+    list_filter = ["status", "stage", "theme", "resolution", "partnership"]
+    search_fields = ["raised_by_agency__name", "against_agency__name", "decision_disputed"]
+    list_select_related = ["raised_by_agency", "against_agency"]
+    raw_id_fields = ["referral", "raised_by"]
+    autocomplete_fields = ["partnership", "raised_by_agency", "against_agency"]
+    inlines = [EscalationResponseInline, GoodPracticeInline]
+
+
+@admin.register(GoodPractice)
+class GoodPracticeAdmin(admin.ModelAdmin):
+    list_display = ["agency", "escalation", "recorded_at"]
+    list_filter = ["agency"]
+    search_fields = ["description", "agency__name"]
+    raw_id_fields = ["escalation", "recorded_by"]

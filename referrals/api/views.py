@@ -1,0 +1,159 @@
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from safeguarding.access_log import record_access
+from safeguarding.api import RestrictedQuerysetMixin
+
+from .. import services
+from ..choices import Category, Decision, EscalationStatus, ReferralStatus
+from ..models import Escalation, Referral, ReferralCategory
+from ..selectors import with_categories
+from .serializers import (
+    EscalationResolveSerializer,
+    EscalationResponseSerializer,
+    EscalationSerializer,
+    ReferralCreateSerializer,
+    ReferralDecisionSerializer,
+    ReferralDetailSerializer,
+    ReferralSerializer,
+)
+
+
+class ReferralApiFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ReferralStatus.choices)
+    decision = django_filters.ChoiceFilter(choices=Decision.choices)
+    category = django_filters.ChoiceFilter(choices=Category.choices, method="filter_category")
+    front_door = django_filters.NumberFilter()
+    received_after = django_filters.DateFilter(field_name="received_at", lookup_expr="date__gte")
+
+    class Meta:
+        model = Referral
+        fields = ["status", "decision", "category", "front_door", "received_after"]
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=ReferralCategory.objects.filter(category=value).values("referral_id")
+        )
+
+
+class ReferralViewSet(
+    RestrictedQuerysetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Referrals you made, your agency's (as its safeguarding lead), or your front door's.
+
+    Creating one sends it at once to the front door of the child's local authority.
+    """
+
+    queryset = Referral.objects.exclude(status=ReferralStatus.DRAFT).order_by("-received_at", "-pk")
+    filterset_class = ReferralApiFilterSet
+
+    def get_queryset(self):
+        return with_categories(super().get_queryset())
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ReferralSerializer
+        if self.action == "create":
+            return ReferralCreateSerializer
+        if self.action == "decision":
+            return ReferralDecisionSerializer
+        return ReferralDetailSerializer
+
+    def detail_response(self, referral, status_code=status.HTTP_200_OK):
+        referral = self.get_queryset().prefetch_related("children").get(pk=referral.pk)
+        record_access(self.request, referral.children.all())
+        return Response(ReferralDetailSerializer(referral).data, status=status_code)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.detail_response(self.get_object())
+
+    @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ReferralCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        child = dict(data.pop("child"))
+        referral = services.referral_create(
+            referrer=request.user,
+            local_authority=child.pop("local_authority"),
+            child=child,
+            **data,
+        )
+        return self.detail_response(referral, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReferralDecisionSerializer, responses={200: ReferralDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def decision(self, request, pk=None):
+        """The front door of the child's local authority decides; anyone else is refused."""
+        referral = self.get_object()
+        serializer = ReferralDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.referral_decide(referral=referral, by=request.user, **serializer.validated_data)
+        return self.detail_response(referral)
+
+
+class EscalationApiFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=EscalationStatus.choices)
+    stage = django_filters.NumberFilter()
+    referral = django_filters.NumberFilter()
+
+    class Meta:
+        model = Escalation
+        fields = ["status", "stage", "referral"]
+
+
+class EscalationViewSet(
+    RestrictedQuerysetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Professional disagreements you raised, or that have reached you, stage by stage."""
+
+    queryset = Escalation.objects.prefetch_related("responses").order_by("-created_at", "-pk")
+    serializer_class = EscalationSerializer
+    filterset_class = EscalationApiFilterSet
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.escalation_create(raised_by=self.request.user, **data)
+
+    @extend_schema(
+        request=EscalationResponseSerializer, responses={201: EscalationResponseSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def respond(self, request, pk=None):
+        escalation = self.get_object()
+        serializer = EscalationResponseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        response = services.escalation_respond(
+            escalation=escalation, by=request.user, text=serializer.validated_data["text"]
+        )
+        return Response(EscalationResponseSerializer(response).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: EscalationSerializer})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        """The raiser takes an unresolved disagreement to the next stage now."""
+        escalation = services.escalation_escalate(escalation=self.get_object(), by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=escalation.pk)).data)
+
+    @extend_schema(request=EscalationResolveSerializer, responses={200: EscalationSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        escalation = self.get_object()
+        serializer = EscalationResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.escalation_resolve(
+            escalation=escalation, by=request.user, **serializer.validated_data
+        )
+        escalation = self.get_queryset().get(pk=escalation.pk)
+        return Response(self.get_serializer(escalation).data)

@@ -1,0 +1,118 @@
+"""Reads of referrals and escalations, always through the permission layer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+from partnerships.choices import Role
+from partnerships.models import Agency, Membership, User
+from safeguarding import permissions
+
+from .choices import ReferralStatus
+from .models import Escalation, Referral, ReferralCategory, ReferralChild
+
+DUPLICATE_WINDOW = timedelta(days=365)
+# Who sees the aggregate dashboards of a partnership: counts and timeliness, never names.
+DASHBOARD_ROLES = (
+    Role.BUSINESS_TEAM,
+    Role.INDEPENDENT_SCRUTINEER,
+    Role.LEAD_SAFEGUARDING_PARTNER,
+    Role.DELEGATED_SAFEGUARDING_PARTNER,
+    Role.SYSTEM_ADMIN,
+)
+
+
+def people_in_group(*groups):
+    """The active people in any of the groups (each once)."""
+    return User.objects.filter(is_active=True, groups__in=list(groups)).distinct().order_by("pk")
+
+
+def referrals_visible_to(user, action: str = permissions.VIEW):
+    """Referrals a person may see: drafts only to their own referrer."""
+    visible = permissions.restrict(Referral.objects.all(), user, action)
+    if not user.is_authenticated:
+        return visible
+    return visible.filter(~Q(status=ReferralStatus.DRAFT) | Q(referrer=user))
+
+
+def is_front_door_for(user, referral: Referral) -> bool:
+    """Whether the person works at the front door the referral was sent to."""
+    if user.is_superuser:
+        return True
+    return (
+        user.is_authenticated
+        and referral.front_door_id is not None
+        and user.agency_id == referral.front_door_id
+        and permissions.has_role(user, referral.partnership, Role.FRONT_DOOR_WORKER)
+    )
+
+
+def with_categories(queryset):
+    return queryset.prefetch_related(
+        Prefetch("categories", queryset=ReferralCategory.objects.order_by("category"))
+    )
+
+
+def front_door_queue(user):
+    """Undecided referrals at the front doors the person works for: flagged first, then oldest."""
+    return with_categories(
+        permissions.restrict(Referral.objects.all(), user, permissions.CHANGE)
+        .filter(status=ReferralStatus.SUBMITTED, front_door_id=user.agency_id)
+        .select_related("referrer_agency", "partnership")
+        .order_by("-immediate_danger", "received_at", "id")
+    )
+
+
+def possible_duplicates(referral: Referral):
+    """Other referrals to the same front door about a child with the same name and birthday.
+
+    For the front door only: never shown to a referrer.
+    """
+    children = [c for c in referral.children.all() if c.date_of_birth]
+    if not children or referral.received_at is None:
+        return Referral.objects.none()
+    match = Q()
+    for child in children:
+        match |= Q(
+            date_of_birth=child.date_of_birth,
+            last_name__iexact=child.last_name,
+            first_name__iexact=child.first_name,
+        )
+    same_child = ReferralChild.objects.filter(match, referral=OuterRef("pk"))
+    return (
+        Referral.objects.filter(
+            front_door_id=referral.front_door_id,
+            received_at__gte=referral.received_at - DUPLICATE_WINDOW,
+        )
+        .exclude(status=ReferralStatus.DRAFT)
+        .exclude(pk=referral.pk)
+        .filter(Exists(same_child))
+        .order_by("-received_at")
+    )
+
+
+def local_authorities_with_front_door():
+    """Councils that are a partnership's local authority partner: they have a front door here."""
+    seats = Membership.objects.current().local_authorities().filter(agency=OuterRef("pk"))
+    return Agency.objects.active().filter(Exists(seats)).order_by("name")
+
+
+def dashboard_partnership_ids(user):
+    return permissions.partnership_ids_with_role(user, DASHBOARD_ROLES)
+
+
+def escalations_visible_to(user):
+    return permissions.restrict(Escalation.objects.all(), user).select_related(
+        "raised_by_agency", "against_agency", "partnership"
+    )
+
+
+def category_counts(referrals) -> list[dict]:
+    return list(
+        ReferralCategory.objects.filter(referral__in=referrals.values("pk"))
+        .values("category")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "category")
+    )

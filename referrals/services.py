@@ -1,0 +1,702 @@
+"""Writes for referrals and escalations: every rule about them lives here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from partnerships.choices import Role
+from partnerships.models import Agency, Membership, Partnership
+from partnerships.selectors import business_team_of
+from safeguarding import permissions
+from safeguarding.notifications import Message, notify_all
+from safeguarding.working_days import WorkingDayCalendar
+
+from .choices import (
+    CONSENT_WITHOUT,
+    DEFAULT_ESCALATION_STAGES,
+    Category,
+    Decision,
+    EscalationResolution,
+    EscalationStatus,
+    QualityRating,
+    ReferralStatus,
+    StageContacts,
+)
+from .models import (
+    Escalation,
+    EscalationResponse,
+    EscalationStage,
+    GoodPractice,
+    InformationSharingDecision,
+    Referral,
+    ReferralCategory,
+    ReferralChild,
+    ReferralHousehold,
+)
+from .selectors import is_front_door_for, people_in_group
+
+DECISION_WORKING_DAYS = 1
+DRAFT_FIELDS = ("concerns", "immediate_danger", "consent", "reason_without_consent")
+CHILD_FIELDS = (
+    "first_name",
+    "last_name",
+    "is_unborn",
+    "date_of_birth",
+    "expected_due_date",
+    "address",
+    "postcode",
+    "school",
+    "nhs_number",
+)
+
+
+# ---------------------------------------------------------------------------
+# Referrals
+
+
+def front_door_partnership(council: Agency) -> Partnership | None:
+    """The partnership whose local authorities include the council (its front door's home)."""
+    membership = (
+        Membership.objects.current()
+        .local_authorities()
+        .filter(agency=council)
+        .select_related("partnership")
+        .order_by("joined_on", "pk")
+        .first()
+    )
+    return membership.partnership if membership else None
+
+
+def _require_draft_owner(referral: Referral, by) -> None:
+    if referral.referrer_id != by.pk:
+        raise PermissionDenied("Only the person making a referral can change its draft.")
+    if not referral.is_draft:
+        raise ValidationError("This referral has been sent and can no longer be changed.")
+
+
+def referral_draft_create(*, referrer) -> Referral:
+    """Start a referral. It is saved as a draft that only its referrer can see or change."""
+    if referrer.agency_id is None:
+        raise PermissionDenied("Referrals are made by staff of an agency.")
+    with transaction.atomic():
+        referral = Referral.objects.create(referrer=referrer, referrer_agency=referrer.agency)
+        permissions.grant(referral, [permissions.VIEW, permissions.CHANGE], users=[referrer])
+    return referral
+
+
+def referral_draft_update(
+    *,
+    referral: Referral,
+    by,
+    local_authority: Agency | None = None,
+    categories: list[str] | None = None,
+    household: dict | None = None,
+    **fields,
+) -> Referral:
+    """Save one page of a draft referral. Anything not given is left as it was."""
+    _require_draft_owner(referral, by)
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not draft fields: {sorted(unknown)}")
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(referral, name, value)
+        if local_authority is not None:
+            if not local_authority.is_local_authority:
+                raise ValidationError({"local_authority": "Choose a local authority (a council)."})
+            referral.front_door = local_authority
+        if categories is not None:
+            _set_categories(referral, categories)
+        if household is not None:
+            ReferralHousehold.objects.update_or_create(referral=referral, defaults=household)
+        referral.save()
+    return referral
+
+
+def referral_draft_answers_keep(*, referral: Referral, by, page: str, answers: dict) -> None:
+    """Keep what was typed on a page that failed its checks, so coming back loses nothing."""
+    _require_draft_owner(referral, by)
+    referral.draft_answers = {**referral.draft_answers, page: answers}
+    referral.save(update_fields=["draft_answers"])
+
+
+def referral_draft_answers_clear(*, referral: Referral, page: str) -> None:
+    """Forget what was kept for a page once it has been answered properly."""
+    if page in referral.draft_answers:
+        referral.draft_answers = {k: v for k, v in referral.draft_answers.items() if k != page}
+        referral.save(update_fields=["draft_answers"])
+
+
+def _set_categories(referral: Referral, categories: list[str]) -> None:
+    bad = [c for c in categories if c not in Category.values]
+    if bad:
+        raise ValidationError({"categories": f"Not a category: {', '.join(bad)}."})
+    referral.categories.exclude(category__in=categories).delete()
+    existing = set(referral.categories.values_list("category", flat=True))
+    ReferralCategory.objects.bulk_create(
+        [ReferralCategory(referral=referral, category=c) for c in set(categories) - existing]
+    )
+
+
+def referral_child_save(
+    *, referral: Referral, by, child: ReferralChild | None = None, **fields
+) -> ReferralChild:
+    """Add a child to a draft referral, or change one: checks dates and the NHS number."""
+    _require_draft_owner(referral, by)
+    child = child or ReferralChild(referral=referral)
+    if child.referral_id != referral.pk:
+        raise PermissionDenied("That child is on another referral.")
+    for name in CHILD_FIELDS:
+        if name in fields:
+            setattr(child, name, fields[name] if fields[name] is not None else "")
+    for name in ("date_of_birth", "expected_due_date"):
+        if getattr(child, name) == "":
+            setattr(child, name, None)
+    child.full_clean()
+    child.save()
+    return child
+
+
+def referral_child_remove(*, referral: Referral, by, child: ReferralChild) -> None:
+    _require_draft_owner(referral, by)
+    if child.referral_id == referral.pk:
+        child.delete()
+
+
+def referral_check(referral: Referral) -> dict[str, list[str]]:
+    """What still has to be answered before the referral can be sent, by field."""
+    problems: dict[str, list[str]] = {}
+    if not referral.children.exists():
+        problems["child"] = ["Add the child you are worried about."]
+    if referral.front_door_id is None:
+        problems["local_authority"] = ["Choose the local authority the child lives in."]
+    if not referral.concerns.strip():
+        problems["concerns"] = ["Describe what you are worried about."]
+    if not referral.consent:
+        problems["consent"] = ["Say whether the family agreed to this referral."]
+    elif referral.consent in CONSENT_WITHOUT and not referral.reason_without_consent.strip():
+        problems["reason_without_consent"] = [
+            "Give the lawful reason for sharing without the family's consent."
+        ]
+    return problems
+
+
+def referral_submit(*, referral: Referral, by, received_at: datetime | None = None) -> Referral:
+    """Send a draft to the front door of the child's local authority.
+
+    The front door has one working day from receipt to decide. The referrer, their agency's
+    safeguarding leads and the front door can then see it; only the front door can decide
+    ("change"), and only until it has: so the queue's permission check covers only the
+    referrals still waiting, however many a council has received.
+    """
+    _require_draft_owner(referral, by)
+    problems = referral_check(referral)
+    if problems:
+        raise ValidationError(problems)
+    partnership = front_door_partnership(referral.front_door)
+    if partnership is None:
+        raise ValidationError(
+            {
+                "local_authority": "This council is not the local authority partner of any "
+                "partnership, so it has no front door here."
+            }
+        )
+    received_at = received_at or timezone.now()
+    received_on = timezone.localdate(received_at)
+    calendar = WorkingDayCalendar.for_partnership(partnership)
+    with transaction.atomic():
+        referral.partnership = partnership
+        referral.status = ReferralStatus.SUBMITTED
+        referral.received_at = received_at
+        referral.decision_due_on = calendar.add(received_on, DECISION_WORKING_DAYS).due
+        referral.draft_answers = {}
+        referral.save()
+        front_door = permissions.agency_group(referral.front_door, role=Role.FRONT_DOOR_WORKER)
+        leads = permissions.agency_group(
+            referral.referrer_agency, role=Role.AGENCY_SAFEGUARDING_LEAD
+        )
+        permissions.revoke(referral, permissions.CHANGE, users=[by])
+        permissions.grant(referral, permissions.VIEW, groups=[front_door, leads])
+        permissions.grant(referral, permissions.CHANGE, groups=[front_door])
+        urgent = "Immediate danger: " if referral.immediate_danger else ""
+        notify_all(
+            people_in_group(front_door),
+            kind="referral_received",
+            subject=referral,
+            stage="received",
+            message=Message(
+                title=f"{urgent}New referral {referral.reference} from {referral.referrer_agency}",
+                body=f"Decide by {referral.decision_due_on:%A %-d %B %Y}.",
+                url=referral.get_absolute_url(),
+            ),
+        )
+    return referral
+
+
+def referral_create(
+    *,
+    referrer,
+    child: dict,
+    local_authority: Agency,
+    concerns: str,
+    categories: list[str],
+    immediate_danger: bool = False,
+    consent: str,
+    reason_without_consent: str = "",
+    household: dict | None = None,
+    received_at: datetime | None = None,
+) -> Referral:
+    """Make and send a referral in one go (the API's way in)."""
+    with transaction.atomic():
+        referral = referral_draft_create(referrer=referrer)
+        referral_child_save(referral=referral, by=referrer, **child)
+        referral_draft_update(
+            referral=referral,
+            by=referrer,
+            local_authority=local_authority,
+            categories=categories,
+            household=household,
+            concerns=concerns,
+            immediate_danger=immediate_danger,
+            consent=consent,
+            reason_without_consent=reason_without_consent,
+        )
+        return referral_submit(referral=referral, by=referrer, received_at=received_at)
+
+
+def referral_decide(
+    *, referral: Referral, by, decision: str, reasons: str, quality_rating: str = ""
+) -> Referral:
+    """The front door's decision on a referral, with reasons; the referrer is told the outcome."""
+    if not is_front_door_for(by, referral) or not permissions.can(by, permissions.VIEW, referral):
+        raise PermissionDenied(
+            "Only the front door of the child's local authority can decide this referral."
+        )
+    errors = {}
+    if referral.status != ReferralStatus.SUBMITTED:
+        errors["decision"] = ["This referral has already been decided."]
+    elif decision not in Decision.values:
+        errors["decision"] = [f"“{decision}” is not a decision the front door can make."]
+    if not (reasons or "").strip():
+        errors["reasons"] = ["Give the reasons for the decision: the referrer will read them."]
+    if quality_rating and quality_rating not in QualityRating.values:
+        errors["quality_rating"] = ["Choose a quality rating from the list."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        referral.status = ReferralStatus.DECIDED
+        referral.decision = decision
+        referral.decision_reasons = reasons.strip()
+        referral.quality_rating = quality_rating
+        referral.decided_at = timezone.now()
+        referral.decided_by = by
+        referral.save()
+        front_door = permissions.agency_group(referral.front_door, role=Role.FRONT_DOOR_WORKER)
+        permissions.revoke(referral, permissions.CHANGE, groups=[front_door])
+        notify_all(
+            [referral.referrer],
+            kind="referral_decided",
+            subject=referral,
+            stage="decided",
+            message=Message(
+                title=f"Referral {referral.reference}: {referral.get_decision_display()}",
+                body=f"{referral.front_door} decided: {referral.get_decision_display()}.\n\n"
+                f"{referral.decision_reasons}",
+                url=referral.get_absolute_url(),
+            ),
+        )
+    return referral
+
+
+def _require_front_door(referral: Referral, by) -> None:
+    if referral.is_draft or not permissions.can(by, permissions.VIEW, referral):
+        raise PermissionDenied("You cannot see this referral.")
+    if not is_front_door_for(by, referral):
+        raise PermissionDenied(
+            "Only the front door of the child's local authority can share this referral."
+        )
+
+
+def information_sharing_record(
+    *, referral: Referral, by, agency: Agency, reason: str, lawful_basis: str
+) -> InformationSharingDecision:
+    """Share a referral with another agency, recording why and on what lawful basis."""
+    _require_front_door(referral, by)
+    decision = InformationSharingDecision(
+        referral=referral, agency=agency, reason=reason, lawful_basis=lawful_basis, recorded_by=by
+    )
+    decision.full_clean()
+    with transaction.atomic():
+        decision.save()
+        permissions.grant(referral, permissions.VIEW, groups=[permissions.agency_group(agency)])
+    return decision
+
+
+def information_sharing_withdraw(*, decision: InformationSharingDecision, by) -> None:
+    """Stop sharing: the agency loses sight of the referral unless another decision stands."""
+    _require_front_door(decision.referral, by)
+    if decision.withdrawn_at:
+        return
+    with transaction.atomic():
+        decision.withdrawn_at = timezone.now()
+        decision.withdrawn_by = by
+        decision.save(update_fields=["withdrawn_at", "withdrawn_by"])
+        still_shared = InformationSharingDecision.objects.filter(
+            referral=decision.referral, agency=decision.agency, withdrawn_at__isnull=True
+        ).exists()
+        if not still_shared:
+            permissions.revoke(
+                decision.referral,
+                permissions.VIEW,
+                groups=[permissions.agency_group(decision.agency)],
+            )
+
+
+def referral_deadline_stage(*, due_on: date, today: date) -> tuple[str, str] | None:
+    """Which deadline reminder a waiting referral has reached today, if any."""
+    if due_on < today:
+        return "overdue", "is past its decision deadline"
+    if due_on == today:
+        return "due_today", "needs a decision today"
+    return None
+
+
+def referral_deadline_reminders_send(*, today: date | None = None) -> int:
+    """Remind each front door, and its manager, of referrals due today or past their deadline.
+
+    The foundation has no "front door manager" role: the council's agency safeguarding leads
+    are its managers here. Only undecided referrals due by today are read (a partial index).
+    """
+    today = today or timezone.localdate()
+    due = (
+        Referral.objects.filter(status=ReferralStatus.SUBMITTED, decision_due_on__lte=today)
+        .select_related("front_door")
+        .order_by("decision_due_on", "pk")
+    )
+    recipients_by_agency: dict[int, list] = {}
+    created = 0
+    for referral in due.iterator(chunk_size=500):
+        if referral.front_door_id not in recipients_by_agency:
+            recipients_by_agency[referral.front_door_id] = list(
+                people_in_group(
+                    permissions.agency_group(referral.front_door, role=Role.FRONT_DOOR_WORKER),
+                    permissions.agency_group(
+                        referral.front_door, role=Role.AGENCY_SAFEGUARDING_LEAD
+                    ),
+                )
+            )
+        stage, wording = referral_deadline_stage(due_on=referral.decision_due_on, today=today)
+        flagged = " (immediate danger)" if referral.immediate_danger else ""
+        created += notify_all(
+            recipients_by_agency[referral.front_door_id],
+            kind="referral_deadline",
+            subject=referral,
+            stage=stage,
+            message=Message(
+                title=f"Referral {referral.reference}{flagged} {wording}",
+                body=f"The decision was due by {referral.decision_due_on:%A %-d %B %Y}.",
+                url=referral.get_absolute_url(),
+            ),
+        )
+    return created
+
+
+# ---------------------------------------------------------------------------
+# Escalations
+
+
+def escalation_stages_for(partnership: Partnership) -> list[EscalationStage]:
+    """The partnership's escalation stages, set up with the defaults the first time."""
+    stages = list(partnership.escalation_stages.order_by("number"))
+    if stages:
+        return stages
+    EscalationStage.objects.bulk_create(
+        [
+            EscalationStage(
+                partnership=partnership,
+                number=number,
+                name=name,
+                response_working_days=days,
+                contacts=contacts,
+                contact_roles=[str(role) for role in roles],
+            )
+            for number, name, days, contacts, roles in DEFAULT_ESCALATION_STAGES
+        ],
+        ignore_conflicts=True,
+    )
+    return list(partnership.escalation_stages.order_by("number"))
+
+
+def _stage_groups(escalation: Escalation, stage: EscalationStage):
+    if stage.contacts == StageContacts.PARTNERSHIP:
+        return permissions.partnership_groups(escalation.partnership, stage.contact_roles)
+    return [
+        permissions.agency_group(escalation.against_agency, role) for role in stage.contact_roles
+    ]
+
+
+def _open_stage(escalation: Escalation, stage: EscalationStage) -> int:
+    """Give the stage's contacts sight of the escalation and tell them, once per stage."""
+    groups = _stage_groups(escalation, stage)
+    permissions.grant(escalation, [permissions.VIEW, permissions.CHANGE], groups=groups)
+    contacts = list(people_in_group(*groups))
+    if not contacts:
+        # Nobody holds the role: the partnership's business team makes sure it is heard.
+        contacts = list(business_team_of(escalation.partnership))
+    recipients = {person.pk: person for person in [*contacts, escalation.raised_by]}
+    return notify_all(
+        recipients.values(),
+        kind="escalation_stage",
+        subject=escalation,
+        stage=f"stage_{stage.number}",
+        message=Message(
+            title=f"Escalation {escalation.reference} is at stage {stage.number}: {stage.name}",
+            body=f"A disagreement with {escalation.against_agency}'s decision needs a response "
+            f"by {escalation.stage_due_on:%A %-d %B %Y}.\n\nWhat was decided: "
+            f"{escalation.decision_disputed}",
+            url=escalation.get_absolute_url(),
+        ),
+    )
+
+
+def escalation_create(
+    *,
+    raised_by,
+    against_agency: Agency,
+    decision_disputed: str,
+    reason: str,
+    outcome_sought: str,
+    referral: Referral | None = None,
+    theme: str = "other",
+    partnership: Partnership | None = None,
+    today: date | None = None,
+) -> Escalation:
+    """Raise a disagreement with another agency's decision; it opens at stage 1."""
+    if raised_by.agency_id is None:
+        raise PermissionDenied("Escalations are raised by staff of an agency.")
+    if referral is not None:
+        permissions.require(raised_by, permissions.VIEW, referral)
+        partnership = referral.partnership
+    if partnership is None:
+        partnership = (
+            Partnership.objects.filter(
+                memberships__in=Membership.objects.current().filter(agency=against_agency),
+                pk__in=permissions.visible_partnership_ids(raised_by),
+            )
+            .order_by("pk")
+            .first()
+        )
+    errors = {}
+    if against_agency.pk == raised_by.agency_id:
+        errors["against_agency"] = ["Raise a disagreement with another agency, not your own."]
+    if partnership is None:
+        errors["against_agency"] = ["That agency is not in a partnership with yours."]
+    for name, value in (
+        ("decision_disputed", decision_disputed),
+        ("reason", reason),
+        ("outcome_sought", outcome_sought),
+    ):
+        if not (value or "").strip():
+            errors[name] = ["This cannot be blank."]
+    if errors:
+        raise ValidationError(errors)
+    today = today or timezone.localdate()
+    first = escalation_stages_for(partnership)[0]
+    due = WorkingDayCalendar.for_partnership(partnership).add(today, first.response_working_days)
+    with transaction.atomic():
+        escalation = Escalation(
+            partnership=partnership,
+            referral=referral,
+            raised_by=raised_by,
+            raised_by_agency=raised_by.agency,
+            against_agency=against_agency,
+            decision_disputed=decision_disputed.strip(),
+            reason=reason.strip(),
+            outcome_sought=outcome_sought.strip(),
+            theme=theme,
+            stage=first.number,
+            stage_started_on=today,
+            stage_due_on=due.due,
+        )
+        escalation.full_clean()
+        escalation.save()
+        leads = permissions.agency_group(raised_by.agency, role=Role.AGENCY_SAFEGUARDING_LEAD)
+        permissions.grant(
+            escalation, [permissions.VIEW, permissions.CHANGE], users=[raised_by], groups=[leads]
+        )
+        _open_stage(escalation, first)
+    return escalation
+
+
+def escalation_respond(*, escalation: Escalation, by, text: str) -> EscalationResponse:
+    """Either side records its response at the current stage."""
+    permissions.require(by, permissions.CHANGE, escalation)
+    if not escalation.is_open:
+        raise ValidationError("This escalation has been resolved.")
+    if not (text or "").strip():
+        raise ValidationError({"text": ["Write your response."]})
+    with transaction.atomic():
+        response = EscalationResponse.objects.create(
+            escalation=escalation,
+            stage=escalation.stage,
+            by=by,
+            agency=by.agency,
+            text=text.strip(),
+        )
+        others = [escalation.raised_by] if by.pk != escalation.raised_by_id else []
+        notify_all(
+            others,
+            kind="escalation_response",
+            subject=response,
+            stage="new",
+            message=Message(
+                title=f"{by.agency or by} responded to escalation {escalation.reference}",
+                body=response.text,
+                url=escalation.get_absolute_url(),
+            ),
+        )
+    return response
+
+
+def _require_raiser_side(escalation: Escalation, by, action: str) -> None:
+    permissions.require(by, permissions.CHANGE, escalation)
+    raiser_side = by.pk == escalation.raised_by_id or (
+        by.agency_id == escalation.raised_by_agency_id
+        and by.role_assignments.current().filter(role=Role.AGENCY_SAFEGUARDING_LEAD).exists()
+    )
+    if not raiser_side:
+        raise PermissionDenied(f"Only the person who raised the escalation can {action}.")
+
+
+def escalation_resolve(
+    *, escalation: Escalation, by, resolution: str, notes: str = ""
+) -> Escalation:
+    """The raiser (or their agency's safeguarding lead) closes the disagreement with its outcome."""
+    _require_raiser_side(escalation, by, "resolve it")
+    if not escalation.is_open:
+        raise ValidationError("This escalation has already been resolved.")
+    if resolution not in EscalationResolution.values:
+        raise ValidationError(
+            {"resolution": ["Choose agreed, decision upheld or decision changed."]}
+        )
+    stage = next(
+        s for s in escalation_stages_for(escalation.partnership) if s.number == escalation.stage
+    )
+    with transaction.atomic():
+        escalation.status = EscalationStatus.RESOLVED
+        escalation.resolution = resolution
+        escalation.resolution_notes = (notes or "").strip()
+        escalation.resolved_at = timezone.now()
+        escalation.save()
+        # The other side hears the outcome: whoever holds the current stage.
+        notify_all(
+            people_in_group(*_stage_groups(escalation, stage)).exclude(pk=by.pk),
+            kind="escalation_resolved",
+            subject=escalation,
+            stage="resolved",
+            message=Message(
+                title=f"Escalation {escalation.reference} resolved: "
+                f"{escalation.get_resolution_display()}",
+                body=escalation.resolution_notes,
+                url=escalation.get_absolute_url(),
+            ),
+        )
+    return escalation
+
+
+def good_practice_record(
+    *, escalation: Escalation, by, agency: Agency, description: str
+) -> GoodPractice:
+    """Anyone who can see an escalation records good practice noticed along the way."""
+    permissions.require(by, permissions.VIEW, escalation)
+    if not (description or "").strip():
+        raise ValidationError({"description": ["Describe the good practice."]})
+    return GoodPractice.objects.create(
+        escalation=escalation, agency=agency, description=description.strip(), recorded_by=by
+    )
+
+
+def escalation_stage_sweep(*, today: date | None = None) -> int:
+    """Move every open escalation whose stage timescale has passed to the next stage.
+
+    Only open escalations overdue by today are read (a partial index). The move is a
+    conditional update, so two sweeps at once move it once; the outbox tells each contact once.
+    Returns how many escalations moved.
+    """
+    today = today or timezone.localdate()
+    overdue = Escalation.objects.filter(
+        status=EscalationStatus.OPEN, stage_due_on__lt=today
+    ).select_related("partnership", "against_agency", "raised_by")
+    stages_by_partnership: dict[int, list[EscalationStage]] = {}
+    calendars: dict[int, WorkingDayCalendar] = {}
+    moved = 0
+    for escalation in overdue.iterator(chunk_size=200):
+        partnership = escalation.partnership
+        if partnership.pk not in stages_by_partnership:
+            stages_by_partnership[partnership.pk] = escalation_stages_for(partnership)
+            calendars[partnership.pk] = WorkingDayCalendar.for_partnership(partnership)
+        # At the last stage there is nowhere further: the partnership's partners hold it.
+        if _move_up(
+            escalation, stages_by_partnership[partnership.pk], calendars[partnership.pk], today
+        ):
+            moved += 1
+    return moved
+
+
+def _move_up(
+    escalation: Escalation, stages: list[EscalationStage], calendar: WorkingDayCalendar, today
+) -> bool:
+    """Open the next stage, unless there is none or someone else moved it first."""
+    following = [s for s in stages if s.number > escalation.stage]
+    if not following:
+        return False
+    stage = following[0]
+    due = calendar.add(today, stage.response_working_days).due
+    with transaction.atomic():
+        claimed = Escalation.objects.filter(
+            pk=escalation.pk, status=EscalationStatus.OPEN, stage=escalation.stage
+        ).update(stage=stage.number, stage_started_on=today, stage_due_on=due)
+        if not claimed:
+            return False
+        escalation.stage, escalation.stage_started_on, escalation.stage_due_on = (
+            stage.number,
+            today,
+            due,
+        )
+        _open_stage(escalation, stage)
+    return True
+
+
+def escalation_escalate(*, escalation: Escalation, by, today: date | None = None) -> Escalation:
+    """The raiser, not satisfied with the response, takes it to the next stage now."""
+    _require_raiser_side(escalation, by, "escalate it further")
+    if not escalation.is_open:
+        raise ValidationError("This escalation has been resolved.")
+    today = today or timezone.localdate()
+    stages = escalation_stages_for(escalation.partnership)
+    calendar = WorkingDayCalendar.for_partnership(escalation.partnership)
+    if not _move_up(escalation, stages, calendar, today):
+        raise ValidationError("This escalation is already at the last stage.")
+    return escalation
+
+
+def escalation_stages_update(*, partnership: Partnership, by, stages: list[dict]) -> None:
+    """The business team renames stages or changes their response timescales."""
+    permissions.require(by, permissions.CHANGE, partnership)
+    current = {stage.pk: stage for stage in escalation_stages_for(partnership)}
+    with transaction.atomic():
+        for change in stages:
+            stage = current.get(change["id"])
+            if stage is None:
+                raise ValidationError("That stage belongs to another partnership.")
+            if not 1 <= change["response_working_days"] <= 60:
+                raise ValidationError(
+                    {"response_working_days": ["Give between 1 and 60 working days."]}
+                )
+            stage.name = change["name"].strip() or stage.name
+            stage.response_working_days = change["response_working_days"]
+            stage.save(update_fields=["name", "response_working_days"])

@@ -1,0 +1,800 @@
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Avg, Count, F, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from partnerships.choices import Role
+from partnerships.models import Partnership
+from safeguarding import permissions
+from safeguarding.access_log import record_access
+from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
+from safeguarding.working_days import WorkingDayCalendar
+
+from . import selectors, services
+from .choices import (
+    Category,
+    Decision,
+    EscalationResolution,
+    EscalationStatus,
+    EscalationTheme,
+    QualityRating,
+    ReferralStatus,
+)
+from .filtersets import EscalationFilterSet, ReferralFilterSet
+from .forms import (
+    ChildForm,
+    ConcernsForm,
+    ConsentForm,
+    DecisionForm,
+    EscalationForm,
+    EscalationResolveForm,
+    EscalationResponseForm,
+    EscalationStageFormSet,
+    GoodPracticeForm,
+    HouseholdForm,
+    LocalAuthorityForm,
+    SharingForm,
+)
+from .models import (
+    Escalation,
+    GoodPractice,
+    InformationSharingDecision,
+    Referral,
+    ReferralHousehold,
+)
+
+REFERRALS = Referral.objects.select_related(
+    "front_door", "referrer", "referrer_agency", "partnership", "decided_by"
+)
+
+
+def form_errors_from(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, by field where the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)
+
+
+# ---------------------------------------------------------------------------
+# Referrals: making one
+
+
+class ReferralListView(FilteredListView):
+    """Referrals a person made, their agency's (for its safeguarding lead), and shared ones."""
+
+    model = Referral
+    filterset_class = ReferralFilterSet
+    template_name = "referrals/referral_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.with_categories(
+            super().get_queryset().select_related("front_door", "referrer_agency")
+        )
+
+
+class ReferralStartView(LoginRequiredMixin, TemplateView):
+    template_name = "referrals/referral_start.html"
+
+    def post(self, request):
+        referral = services.referral_draft_create(referrer=request.user)
+        return redirect("referrals:referral-child", pk=referral.pk)
+
+
+class DraftMixin(RestrictedViewMixin):
+    """A page of the referral form: the draft is the referrer's alone (404 for anyone else)."""
+
+    permission_action = permissions.CHANGE
+
+    @cached_property
+    def referral(self):
+        queryset = self.get_queryset().filter(
+            status=ReferralStatus.DRAFT, referrer=self.request.user
+        )
+        return get_object_or_404(queryset, pk=self.kwargs["pk"])
+
+    def get_queryset(self):
+        return permissions.restrict(REFERRALS, self.request.user, self.permission_action)
+
+
+class ReferralPageView(DraftMixin, FormView):
+    """One page of the multi-page referral form. Every valid page is saved to the draft at
+    once; what was typed on a page that failed its checks is kept too."""
+
+    template_name = "referrals/referral_page.html"
+    page = ""
+    title = ""
+    next_url_name = ""
+
+    @property
+    def draft_key(self):
+        return self.page
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kept = self.referral.draft_answers.get(self.draft_key)
+        if self.request.method == "GET" and kept:
+            kwargs["data"] = kept
+        return kwargs
+
+    def form_invalid(self, form):
+        answers = {k: self.request.POST.getlist(k) for k in form.fields if k in self.request.POST}
+        answers = {k: v if len(v) > 1 or k == "categories" else v[0] for k, v in answers.items()}
+        services.referral_draft_answers_keep(
+            referral=self.referral, by=self.request.user, page=self.draft_key, answers=answers
+        )
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        try:
+            self.save(form)
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.form_invalid(form)
+        services.referral_draft_answers_clear(referral=self.referral, page=self.draft_key)
+        if self.request.GET.get("return") == "check":
+            return redirect("referrals:referral-check", pk=self.referral.pk)
+        return redirect(self.next_url_name, pk=self.referral.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(referral=self.referral, title=self.title, page=self.page)
+        return context
+
+
+class ReferralChildView(ReferralPageView):
+    form_class = ChildForm
+    page = "child"
+    title = "About the child"
+    next_url_name = "referrals:referral-household"
+
+    @cached_property
+    def child(self):
+        if "child_pk" in self.kwargs:
+            return get_object_or_404(self.referral.children, pk=self.kwargs["child_pk"])
+        if self.kwargs.get("add"):
+            return None
+        return self.referral.children.first()
+
+    @property
+    def draft_key(self):
+        return f"child-{self.child.pk if self.child else 'new'}"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.child
+        if self.child:
+            record_access(self.request, [self.child])
+        return kwargs
+
+    def save(self, form):
+        services.referral_child_save(
+            referral=self.referral, by=self.request.user, child=self.child, **form.cleaned_data
+        )
+
+
+class ReferralHouseholdView(ReferralPageView):
+    form_class = HouseholdForm
+    page = "household"
+    title = "Parents, carers and household"
+    next_url_name = "referrals:referral-local-authority"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        household = ReferralHousehold.objects.filter(referral=self.referral).first()
+        if household:
+            record_access(self.request, [household])
+        kwargs["instance"] = household
+        return kwargs
+
+    def save(self, form):
+        services.referral_draft_update(
+            referral=self.referral, by=self.request.user, household=form.cleaned_data
+        )
+
+
+class ReferralLocalAuthorityView(ReferralPageView):
+    form_class = LocalAuthorityForm
+    page = "local-authority"
+    title = "Where the child lives"
+    next_url_name = "referrals:referral-concerns"
+
+    def get_initial(self):
+        return {"local_authority": self.referral.front_door_id}
+
+    def save(self, form):
+        services.referral_draft_update(
+            referral=self.referral,
+            by=self.request.user,
+            local_authority=form.cleaned_data["local_authority"],
+        )
+
+
+class ReferralConcernsView(ReferralPageView):
+    form_class = ConcernsForm
+    page = "concerns"
+    title = "What you are worried about"
+    next_url_name = "referrals:referral-consent"
+
+    def get_initial(self):
+        referral = self.referral
+        initial = {"concerns": referral.concerns, "categories": referral.category_values}
+        if referral.concerns:
+            initial["immediate_danger"] = "yes" if referral.immediate_danger else "no"
+        return initial
+
+    def save(self, form):
+        data = form.cleaned_data
+        danger = data["immediate_danger"] == "yes"
+        services.referral_draft_update(
+            referral=self.referral,
+            by=self.request.user,
+            concerns=data["concerns"],
+            categories=data["categories"],
+            immediate_danger=danger,
+        )
+        if danger:
+            messages.warning(
+                self.request,
+                "If you have not already, call 999 now. Your referral is flagged as immediate "
+                "danger and goes to the top of the front door's queue.",
+            )
+
+
+class ReferralConsentView(ReferralPageView):
+    form_class = ConsentForm
+    page = "consent"
+    title = "Consent"
+    next_url_name = "referrals:referral-check"
+
+    def get_initial(self):
+        return {
+            "consent": self.referral.consent,
+            "reason_without_consent": self.referral.reason_without_consent,
+        }
+
+    def save(self, form):
+        services.referral_draft_update(
+            referral=self.referral,
+            by=self.request.user,
+            consent=form.cleaned_data["consent"],
+            reason_without_consent=form.cleaned_data["reason_without_consent"],
+        )
+
+
+class ReferralChildRemoveView(DraftMixin, View):
+    def post(self, request, pk, child_pk):
+        child = get_object_or_404(self.referral.children, pk=child_pk)
+        services.referral_child_remove(referral=self.referral, by=request.user, child=child)
+        messages.success(request, "Child removed from the referral.")
+        return redirect("referrals:referral-check", pk=self.referral.pk)
+
+
+class ReferralCheckView(DraftMixin, TemplateView):
+    """Check your answers, then send the referral."""
+
+    template_name = "referrals/referral_check.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        referral = self.referral
+        children = list(referral.children.all())
+        household = ReferralHousehold.objects.filter(referral=referral).first()
+        record_access(self.request, [*children, *([household] if household else [])])
+        context.update(
+            referral=referral,
+            children=children,
+            household=household,
+            problems=services.referral_check(referral),
+        )
+        return context
+
+    def post(self, request, pk):
+        try:
+            referral = services.referral_submit(referral=self.referral, by=request.user)
+        except ValidationError:
+            context = self.get_context_data()
+            context["show_problems"] = True
+            return self.render_to_response(context)
+        messages.success(
+            request,
+            f"Referral {referral.reference} sent to {referral.front_door}. They will decide by "
+            f"{referral.decision_due_on:%A %-d %B %Y}.",
+        )
+        return redirect(referral)
+
+
+# ---------------------------------------------------------------------------
+# Referrals: the front door, feedback and sharing
+
+
+class ReferralDetailView(RestrictedViewMixin, DetailView):
+    template_name = "referrals/referral_detail.html"
+    queryset = REFERRALS
+
+    def get_queryset(self):
+        return selectors.with_categories(
+            super().get_queryset().exclude(status=ReferralStatus.DRAFT)
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        referral = self.object
+        user = self.request.user
+        children = list(referral.children.all())
+        household = ReferralHousehold.objects.filter(referral=referral).first()
+        record_access(self.request, [*children, *([household] if household else [])])
+        is_front_door = selectors.is_front_door_for(user, referral)
+        calendar = WorkingDayCalendar.for_partnership(referral.partnership)
+        today = timezone.localdate()
+        context.update(
+            children=children,
+            household=household,
+            is_front_door=is_front_door,
+            deadline=calendar.add(timezone.localdate(referral.received_at), 1),
+            breached=referral.status == ReferralStatus.SUBMITTED
+            and referral.decision_due_on < today,
+            duplicates=selectors.possible_duplicates(referral) if is_front_door else [],
+            sharing=referral.sharing.select_related("agency", "recorded_by")
+            if is_front_door
+            else [],
+            escalations=selectors.escalations_visible_to(user).filter(referral=referral),
+        )
+        return context
+
+
+class FrontDoorDecisionView(LoginRequiredMixin, FormView):
+    """The front door's decision. Others who can see the referral get 403, the rest 404."""
+
+    form_class = DecisionForm
+    template_name = "referrals/form_page.html"
+
+    @cached_property
+    def referral(self):
+        referral = permissions.get_visible_or_404(
+            REFERRALS, self.request.user, pk=self.kwargs["pk"]
+        )
+        if referral.status != ReferralStatus.SUBMITTED:
+            raise PermissionDenied("This referral has already been decided.")
+        if not permissions.can(self.request.user, permissions.CHANGE, referral):
+            raise PermissionDenied(
+                "Only the front door of the child's local authority can decide this referral."
+            )
+        return referral
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.referral  # noqa: B018 (404 or 403 before anything else)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.referral_decide(
+                referral=self.referral,
+                by=self.request.user,
+                decision=data["decision"],
+                reasons=data["reasons"],
+                quality_rating=data["quality_rating"],
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Decision recorded. The referrer has been told.")
+        return redirect(self.referral)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title=f"Decide on referral {self.referral.reference}",
+            back=self.referral.get_absolute_url(),
+            button="Record decision",
+            **kwargs,
+        )
+
+
+class ReferralShareView(FrontDoorDecisionView):
+    """Record an information-sharing decision: it gives the agency sight of the referral."""
+
+    form_class = SharingForm
+
+    @cached_property
+    def referral(self):
+        referral = permissions.get_visible_or_404(
+            REFERRALS, self.request.user, pk=self.kwargs["pk"]
+        )
+        if not selectors.is_front_door_for(self.request.user, referral):
+            raise PermissionDenied("Only the front door can share this referral.")
+        return referral
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["partnership_ids"] = [self.referral.partnership_id]
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            services.information_sharing_record(
+                referral=self.referral, by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Shared with {form.cleaned_data['agency']}.")
+        return redirect(self.referral)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(title=f"Share referral {self.referral.reference}", button="Share")
+        return context
+
+
+class ReferralShareWithdrawView(LoginRequiredMixin, View):
+    def post(self, request, pk, decision_pk):
+        referral = permissions.get_visible_or_404(REFERRALS, request.user, pk=pk)
+        decision = get_object_or_404(InformationSharingDecision, referral=referral, pk=decision_pk)
+        services.information_sharing_withdraw(decision=decision, by=request.user)
+        messages.success(request, f"No longer shared with {decision.agency}.")
+        return redirect(referral)
+
+
+class FrontDoorQueueView(RoleRequiredMixin, ListView):
+    """Referrals waiting for a decision at the person's council: flagged first, then oldest."""
+
+    required_roles = (Role.FRONT_DOOR_WORKER,)
+    template_name = "referrals/queue.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.front_door_queue(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = timezone.localdate()
+        calendars = {}
+        for referral in context["object_list"]:
+            if referral.partnership_id not in calendars:
+                calendars[referral.partnership_id] = WorkingDayCalendar.for_partnership(
+                    referral.partnership
+                )
+            referral.days_left = calendars[referral.partnership_id].between(
+                today, referral.decision_due_on
+            )
+            referral.late_by = -referral.days_left
+        context["today"] = today
+        return context
+
+
+class ReferralDashboardView(RoleRequiredMixin, TemplateView):
+    """Counts and timeliness per partnership: never a child's or a family's details."""
+
+    required_roles = selectors.DASHBOARD_ROLES
+    template_name = "referrals/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        partnerships = Partnership.objects.filter(
+            pk__in=selectors.dashboard_partnership_ids(self.request.user)
+        ).order_by("name")
+        referrals = Referral.objects.filter(partnership__in=partnerships).exclude(
+            status=ReferralStatus.DRAFT
+        )
+        today = timezone.localdate()
+        on_time = Q(decided_at__date__lte=F("decision_due_on"))
+        context["by_front_door"] = (
+            referrals.values("partnership__name", "front_door__name")
+            .annotate(
+                received=Count("pk"),
+                waiting=Count("pk", filter=Q(status=ReferralStatus.SUBMITTED)),
+                overdue=Count(
+                    "pk", filter=Q(status=ReferralStatus.SUBMITTED, decision_due_on__lt=today)
+                ),
+                decided=Count("pk", filter=Q(status=ReferralStatus.DECIDED)),
+                decided_on_time=Count("pk", filter=Q(status=ReferralStatus.DECIDED) & on_time),
+                flagged=Count("pk", filter=Q(immediate_danger=True)),
+            )
+            .order_by("partnership__name", "front_door__name")
+        )
+        labels = dict(Decision.choices)
+        context["decisions"] = [
+            {**row, "label": labels[row["decision"]]}
+            for row in referrals.filter(status=ReferralStatus.DECIDED)
+            .values("decision")
+            .annotate(count=Count("pk"))
+            .order_by("-count")
+        ]
+        category_labels = dict(Category.choices)
+        context["categories"] = [
+            {**row, "label": category_labels[row["category"]]}
+            for row in selectors.category_counts(referrals)
+        ]
+        context["quality"] = (
+            referrals.exclude(quality_rating="")
+            .values("referrer_agency__name")
+            .annotate(
+                rated=Count("pk"),
+                good=Count("pk", filter=Q(quality_rating=QualityRating.GOOD)),
+                adequate=Count("pk", filter=Q(quality_rating=QualityRating.ADEQUATE)),
+                poor=Count("pk", filter=Q(quality_rating=QualityRating.POOR)),
+            )
+            .order_by("referrer_agency__name")
+        )
+        context["partnerships"] = partnerships
+        return context
+
+
+# ---------------------------------------------------------------------------
+# Escalations
+
+
+class EscalationListView(FilteredListView):
+    model = Escalation
+    filterset_class = EscalationFilterSet
+    template_name = "referrals/escalation_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("against_agency", "raised_by_agency")
+
+
+class EscalationCreateView(LoginRequiredMixin, FormView):
+    form_class = EscalationForm
+    template_name = "referrals/form_page.html"
+
+    @cached_property
+    def referral(self):
+        pk = self.request.GET.get("referral")
+        if not pk or not pk.isdigit():
+            return None
+        return permissions.get_visible_or_404(REFERRALS, self.request.user, pk=pk)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["partnership_ids"] = permissions.visible_partnership_ids(self.request.user)
+        return kwargs
+
+    def get_initial(self):
+        referral = self.referral
+        if referral and referral.decision:
+            return {
+                "against_agency": referral.front_door_id,
+                "decision_disputed": f"{referral.get_decision_display()} on referral "
+                f"{referral.reference}: {referral.decision_reasons}",
+                "theme": EscalationTheme.THRESHOLD,
+            }
+        return {}
+
+    def form_valid(self, form):
+        try:
+            escalation = services.escalation_create(
+                raised_by=self.request.user, referral=self.referral, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Escalation {escalation.reference} raised with {escalation.against_agency}. "
+            f"They should respond by {escalation.stage_due_on:%A %-d %B %Y}.",
+        )
+        return redirect(escalation)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            title="Raise a disagreement (escalation)",
+            back=reverse("referrals:escalation-list"),
+            button="Raise escalation",
+            **kwargs,
+        )
+
+
+class EscalationDetailView(RestrictedViewMixin, DetailView):
+    template_name = "referrals/escalation_detail.html"
+    queryset = Escalation.objects.select_related(
+        "partnership", "referral", "raised_by", "raised_by_agency", "against_agency"
+    )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        escalation = self.object
+        user = self.request.user
+        stages = services.escalation_stages_for(escalation.partnership)
+        calendar = WorkingDayCalendar.for_partnership(escalation.partnership)
+        current = next((s for s in stages if s.number == escalation.stage), None)
+        context.update(
+            stages=stages,
+            current_stage=current,
+            deadline=calendar.add(escalation.stage_started_on, current.response_working_days)
+            if current
+            else None,
+            responses=escalation.responses.select_related("by", "agency"),
+            good_practice=escalation.good_practice.select_related("agency", "recorded_by"),
+            can_respond=escalation.is_open
+            and permissions.can(user, permissions.CHANGE, escalation),
+            can_resolve=escalation.is_open and user.pk == escalation.raised_by_id,
+            can_escalate=escalation.is_open
+            and user.pk == escalation.raised_by_id
+            and current is not None
+            and current.number < stages[-1].number,
+            response_form=EscalationResponseForm(),
+            resolve_form=EscalationResolveForm(),
+            good_practice_form=GoodPracticeForm(partnership_ids=[escalation.partnership_id]),
+        )
+        return context
+
+
+class EscalationActionView(LoginRequiredMixin, View):
+    """A POST on an escalation the person can see: respond, resolve or record good practice."""
+
+    form_class = None
+    success = ""
+
+    def post(self, request, pk):
+        escalation = permissions.get_visible_or_404(Escalation.objects.all(), request.user, pk=pk)
+        form = self.make_form(escalation)
+        if form.is_valid():
+            try:
+                self.act(escalation, form.cleaned_data)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, self.success)
+        else:
+            messages.error(
+                request,
+                "Fill in every answer: "
+                + "; ".join(str(e) for errors in form.errors.values() for e in errors),
+            )
+        return redirect(escalation)
+
+    def make_form(self, escalation):
+        return self.form_class(self.request.POST)
+
+
+class EscalationRespondView(EscalationActionView):
+    form_class = EscalationResponseForm
+    success = "Response recorded."
+
+    def act(self, escalation, data):
+        services.escalation_respond(escalation=escalation, by=self.request.user, **data)
+
+
+class EscalationResolveView(EscalationActionView):
+    form_class = EscalationResolveForm
+    success = "Escalation resolved."
+
+    def act(self, escalation, data):
+        services.escalation_resolve(escalation=escalation, by=self.request.user, **data)
+
+
+class EscalationEscalateView(EscalationActionView):
+    form_class = forms.Form
+    success = "Escalated to the next stage. Its people have been told."
+
+    def act(self, escalation, data):
+        services.escalation_escalate(escalation=escalation, by=self.request.user)
+
+
+class GoodPracticeCreateView(EscalationActionView):
+    form_class = GoodPracticeForm
+    success = "Good practice recorded."
+
+    def make_form(self, escalation):
+        return GoodPracticeForm(self.request.POST, partnership_ids=[escalation.partnership_id])
+
+    def act(self, escalation, data):
+        services.good_practice_record(escalation=escalation, by=self.request.user, **data)
+
+
+class EscalationStagesView(LoginRequiredMixin, FormView):
+    """The partnership's escalation stages and their timescales, set by its business team."""
+
+    form_class = EscalationStageFormSet
+    template_name = "referrals/escalation_stages.html"
+
+    @cached_property
+    def partnership(self):
+        partnership = permissions.get_visible_or_404(
+            Partnership.objects.all(), self.request.user, pk=self.kwargs["pk"]
+        )
+        permissions.require(self.request.user, permissions.CHANGE, partnership)
+        return partnership
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.partnership  # noqa: B018 (404 or 403 before anything else)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return [
+            {"id": s.pk, "name": s.name, "response_working_days": s.response_working_days}
+            for s in services.escalation_stages_for(self.partnership)
+        ]
+
+    def form_valid(self, form):
+        try:
+            services.escalation_stages_update(
+                partnership=self.partnership,
+                by=self.request.user,
+                stages=[f.cleaned_data for f in form.forms],
+            )
+        except ValidationError as error:
+            form.forms[0].add_error(None, error.messages)
+            return self.form_invalid(form)
+        messages.success(self.request, "Escalation stages saved.")
+        return redirect("referrals:escalation-stages", pk=self.partnership.pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(partnership=self.partnership, **kwargs)
+
+
+class EscalationDashboardView(RoleRequiredMixin, TemplateView):
+    """Open escalations by stage and age, outcomes, themes and agencies: no case details."""
+
+    required_roles = selectors.DASHBOARD_ROLES
+    template_name = "referrals/escalation_dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        escalations = Escalation.objects.filter(
+            partnership__in=selectors.dashboard_partnership_ids(self.request.user)
+        )
+        today = timezone.localdate()
+        open_ = escalations.filter(status=EscalationStatus.OPEN)
+        context["by_stage"] = (
+            open_.values("stage")
+            .annotate(
+                count=Count("pk"),
+                under_a_week=Count("pk", filter=Q(created_at__date__gt=today - timedelta(days=7))),
+                over_four_weeks=Count(
+                    "pk", filter=Q(created_at__date__lte=today - timedelta(days=28))
+                ),
+                stage_overdue=Count("pk", filter=Q(stage_due_on__lt=today)),
+            )
+            .order_by("stage")
+        )
+        resolution_labels = dict(EscalationResolution.choices)
+        context["outcomes"] = [
+            {**row, "label": resolution_labels[row["resolution"]]}
+            for row in escalations.filter(status=EscalationStatus.RESOLVED)
+            .values("resolution")
+            .annotate(count=Count("pk"), average_stage=Avg("stage"))
+            .order_by("-count")
+        ]
+        theme_labels = dict(EscalationTheme.choices)
+        context["themes"] = [
+            {**row, "label": theme_labels[row["theme"]]}
+            for row in escalations.values("theme")
+            .annotate(count=Count("pk"), open=Count("pk", filter=Q(status=EscalationStatus.OPEN)))
+            .order_by("-count")
+        ]
+        context["against"] = (
+            escalations.values("against_agency__name")
+            .annotate(count=Count("pk"), open=Count("pk", filter=Q(status=EscalationStatus.OPEN)))
+            .order_by("-count", "against_agency__name")
+        )
+        context["raised_by"] = (
+            escalations.values("raised_by_agency__name")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "raised_by_agency__name")
+        )
+        context["good_practice"] = (
+            GoodPractice.objects.filter(escalation__in=escalations)
+            .values("agency__name")
+            .annotate(count=Count("pk"))
+            .order_by("-count", "agency__name")
+        )
+        context["stage_settings"] = Partnership.objects.filter(
+            pk__in=permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])
+        )
+        return context

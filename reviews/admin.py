@@ -1,0 +1,123 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from safeguarding.access_log import record_access
+
+from .models import (
+    AgencyReturn,
+    Extension,
+    IncidentChild,
+    Milestone,
+    PracticeReview,
+    RapidReview,
+    SeriousIncident,
+    SignOff,
+)
+
+
+class IncidentChildInline(admin.TabularInline):
+    """The children's details: every admin view of them goes to the access log."""
+
+    model = IncidentChild
+    extra = 0
+    fields = ["position", "first_name", "last_name", "date_of_birth"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # The inline asks for its rows more than once per page; log the page's read once.
+        if request.method == "GET" and not getattr(request, "_children_logged", False):
+            request._children_logged = True
+            record_access(request, queryset)
+        return queryset
+
+
+class ExtensionInline(admin.TabularInline):
+    model = Extension
+    extra = 0
+    autocomplete_fields = ["granted_by"]
+
+
+class SignOffInline(admin.TabularInline):
+    model = SignOff
+    extra = 0
+    autocomplete_fields = ["signed_by", "agency"]
+
+
+class AgencyReturnInline(admin.TabularInline):
+    model = AgencyReturn
+    extra = 0
+    fields = ["agency", "due_on", "status", "submitted_on"]
+    readonly_fields = ["agency"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+class NoDeleteMixin:
+    # Case records are kept for the retention period, never deleted by hand.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SeriousIncident)
+class SeriousIncidentAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+    list_display = [
+        "reference",
+        "partnership",
+        "local_authority",
+        "incident_type",
+        "became_aware_on",
+        "notification_due_on",
+        "notified_on",
+    ]
+    list_filter = ["partnership", "incident_type", "looked_after", "local_authority"]
+    search_fields = ["reference", "summary"]
+    date_hierarchy = "became_aware_on"
+    autocomplete_fields = ["local_authority", "home_local_authority", "agencies_involved"]
+    readonly_fields = ["reference", "notification_due_on", "created_by"]
+    inlines = [IncidentChildInline]
+
+
+@admin.register(RapidReview)
+class RapidReviewAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+    list_display = [
+        "incident",
+        "partnership",
+        "status",
+        "original_due_on",
+        "due_on",
+        "decision",
+        "submitted_on",
+    ]
+    list_filter = ["partnership", "status", "decision"]
+    search_fields = ["incident__reference"]
+    date_hierarchy = "due_on"
+    readonly_fields = ["incident", "original_due_on", "clock_started_on", "created_by"]
+    inlines = [AgencyReturnInline, ExtensionInline, SignOffInline]
+
+
+@admin.register(AgencyReturn)
+class AgencyReturnAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+    list_display = ["rapid_review", "agency", "due_on", "status", "submitted_on"]
+    list_filter = ["status", "partnership", "agency"]
+    search_fields = ["rapid_review__incident__reference", "agency__name"]
+    readonly_fields = ["rapid_review", "partnership", "agency"]
+
+
+@admin.register(PracticeReview)
+class PracticeReviewAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+    list_display = [
+        "rapid_review",
+        "partnership",
+        "reviewer",
+        "target_publication_on",
+        "sent_to_panel_on",
+        "published_on",
+    ]
+    list_filter = ["partnership"]
+    search_fields = ["rapid_review__incident__reference", "reviewer"]
+    readonly_fields = ["rapid_review", "decided_on", "target_publication_on"]
+    inlines = [MilestoneInline]

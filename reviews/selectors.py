@@ -1,0 +1,182 @@
+"""Reads of incidents and reviews, always through the permission layer."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from partnerships.choices import Role
+from partnerships.models import Action, ClosureDay, Membership
+from safeguarding import permissions
+from safeguarding.working_days import WorkingDayCalendar
+
+from .choices import OPEN_REVIEW_STATUSES, PartnerKind, RapidReviewStatus, ReturnStatus
+from .models import (
+    AgencyReturn,
+    IncidentChild,
+    PracticeReview,
+    RapidReview,
+    SeriousIncident,
+    rag_for,
+)
+
+# Who sees a partnership's review figures on the dashboard (aggregates only for scrutineers).
+DASHBOARD_ROLES = (
+    Role.BUSINESS_TEAM,
+    Role.DELEGATED_SAFEGUARDING_PARTNER,
+    Role.LEAD_SAFEGUARDING_PARTNER,
+    Role.INDEPENDENT_SCRUTINEER,
+)
+
+
+# The dashboard lists the open reviews due soonest; the review list pages through the rest.
+DASHBOARD_OPEN_REVIEWS = 50
+
+
+def calendars_for(partnership_ids) -> dict[int, WorkingDayCalendar]:
+    """One working-day calendar per partnership, with every closure day read in one query."""
+    partnership_ids = set(partnership_ids)
+    closures = defaultdict(dict)
+    for partnership_id, day, reason in ClosureDay.objects.filter(
+        partnership_id__in=partnership_ids
+    ).values_list("partnership_id", "date", "reason"):
+        closures[partnership_id][day] = f"Partnership closure: {reason}"
+    return {pk: WorkingDayCalendar(closure_days=closures[pk]) for pk in partnership_ids}
+
+
+def with_timing(reviews, *, today: date | None = None):
+    """Give each rapid review its working days remaining, RAG, and whether it was on time."""
+    today = today or timezone.localdate()
+    reviews = list(reviews)
+    calendars = calendars_for(r.partnership_id for r in reviews)
+    for review in reviews:
+        calendar = calendars[review.partnership_id]
+        review.working_days_remaining = None
+        review.on_time = None
+        review.late_by = None
+        review.overdue_by = None
+        if review.submitted_on:
+            # On time means on or before the deadline (as the dashboard counts it in the
+            # database); a late review is late by at least one working day.
+            review.on_time = review.submitted_on <= review.due_on
+            if not review.on_time:
+                review.late_by = max(calendar.between(review.due_on, review.submitted_on), 1)
+        else:
+            review.working_days_remaining = calendar.between(today, review.due_on)
+            if review.working_days_remaining < 0:
+                review.overdue_by = -review.working_days_remaining
+        review.rag = rag_for(review.working_days_remaining)
+    return reviews
+
+
+def incidents_visible_to(user):
+    return permissions.restrict(SeriousIncident.objects.all(), user).select_related(
+        "partnership", "local_authority", "home_local_authority", "rapid_review"
+    )
+
+
+def children_visible_to(user, incident):
+    """The children's identifying details, for the people allowed to identify them."""
+    return permissions.restrict(IncidentChild.objects.filter(incident=incident), user)
+
+
+def rapid_reviews_visible_to(user):
+    return permissions.restrict(RapidReview.objects.all(), user).select_related(
+        "incident", "partnership"
+    )
+
+
+def returns_visible_to(user):
+    return permissions.restrict(AgencyReturn.objects.all(), user).select_related(
+        "agency", "rapid_review__incident"
+    )
+
+
+def practice_reviews_visible_to(user):
+    return permissions.restrict(PracticeReview.objects.all(), user).select_related(
+        "rapid_review__incident", "partnership"
+    )
+
+
+def can_record_incident(user, partnership) -> bool:
+    """The business team, and staff of a local authority partner, record serious incidents."""
+    if permissions.has_role(user, partnership, Role.BUSINESS_TEAM):
+        return True
+    if not user.is_authenticated or not user.agency_id:
+        return False
+    is_council = (
+        Membership.objects.current()
+        .local_authorities()
+        .filter(partnership=partnership, agency_id=user.agency_id)
+        .exists()
+    )
+    return is_council and user.role_assignments.current().filter(partnership=partnership).exists()
+
+
+def partner_kind_of(user, partnership) -> str | None:
+    """Which safeguarding partner a delegated safeguarding partner speaks for, if any."""
+    if not user.agency_id or not permissions.has_role(
+        user, partnership, Role.DELEGATED_SAFEGUARDING_PARTNER
+    ):
+        return None
+    membership = (
+        Membership.objects.current()
+        .filter(partnership=partnership, agency_id=user.agency_id)
+        .first()
+    )
+    kind = membership.partner_kind if membership else None
+    return kind if kind in PartnerKind.values else None
+
+
+def dashboard_partnership_ids(user):
+    return permissions.partnership_ids_with_role(user, DASHBOARD_ROLES)
+
+
+def dashboard(user, *, period_start: date, period_end: date, today: date | None = None) -> dict:
+    """The review figures for the partnerships a person oversees, computed in the database."""
+    today = today or timezone.localdate()
+    partnerships = dashboard_partnership_ids(user)
+    open_reviews = with_timing(
+        rapid_reviews_visible_to(user)
+        .filter(status__in=OPEN_REVIEW_STATUSES, partnership__in=partnerships)
+        .order_by("due_on", "pk")[:DASHBOARD_OPEN_REVIEWS],
+        today=today,
+    )
+    # Scrutineers see the RAG counts of every open review, never the reviews themselves.
+    open_rows = RapidReview.objects.open().filter(partnership__in=partnerships)
+    calendars = calendars_for(open_rows.values_list("partnership_id", flat=True).distinct())
+    rag_counts = {"red": 0, "amber": 0, "green": 0}
+    for partnership_id, due_on in open_rows.values_list("partnership_id", "due_on"):
+        rag_counts[rag_for(calendars[partnership_id].between(today, due_on))] += 1
+    returns_outstanding = (
+        AgencyReturn.objects.filter(partnership__in=partnerships)
+        .exclude(status=ReturnStatus.SUBMITTED)
+        .filter(rapid_review__status__in=OPEN_REVIEW_STATUSES)
+        .values("agency__name")
+        .annotate(outstanding=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+        .order_by("-overdue", "-outstanding", "agency__name")
+    )
+    submitted = RapidReview.objects.filter(
+        partnership__in=partnerships,
+        status=RapidReviewStatus.SUBMITTED,
+        submitted_on__range=(period_start, period_end),
+    ).aggregate(total=Count("pk"), on_time=Count("pk", filter=Q(submitted_on__lte=F("due_on"))))
+    submitted["percent"] = (
+        round(100 * submitted["on_time"] / submitted["total"]) if submitted["total"] else None
+    )
+    actions_overdue = (
+        Action.objects.overdue(on=today)
+        .filter(partnership__in=partnerships)
+        .values("owner_agency__name")
+        .annotate(overdue=Count("pk"))
+        .order_by("-overdue", "owner_agency__name")
+    )
+    return {
+        "open_reviews": open_reviews,
+        "rag_counts": rag_counts,
+        "open_total": sum(rag_counts.values()),
+        "returns_outstanding": list(returns_outstanding),
+        "submitted": submitted,
+        "actions_overdue": list(actions_overdue),
+    }

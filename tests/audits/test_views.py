@@ -1,0 +1,621 @@
+import io
+import json
+import re
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from audits.choices import Grade, ReturnStatus
+from audits.models import Audit, AuditReturn, SelfAssessment
+from partnerships.models import Action
+from safeguarding.models import Notification
+from tests.audits.factories import NEGLECT_AGENCIES, SelfAssessmentRoundFactory, complete_return
+from tests.personas import (
+    ANONYMOUS,
+    BUSINESS,
+    DSL_SCHOOL,
+    LEAD_HEALTH,
+    OTHER_PARTNERSHIP,
+    PRACTITIONER_HEALTH,
+    PRACTITIONER_POLICE,
+    SCRUTINEER,
+    check_access,
+    sign_in,
+)
+
+DUE = (timezone.localdate() + timedelta(days=20)).isoformat()
+
+
+def a_return(audit, agency_name, reference=None):
+    returns = AuditReturn.objects.filter(audit=audit, agency__name=agency_name)
+    if reference:
+        returns = returns.filter(case__reference=reference)
+    return returns.order_by("case__reference").first()
+
+
+def full_return(**extra):
+    return {
+        "grade": "good",
+        "worked_well": "The health visitor saw the baby at home every week.",
+        "worries": "Nobody wrote down what the older child said.",
+        "child_voice_heard": "False",
+        "family_feedback": "Mother found the visits helpful.",
+        **extra,
+    }
+
+
+def test_business_team_runs_an_audit_that_agencies_return_and_moderation_concludes(
+    client, demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    agencies = [demo.agency(name) for name in NEGLECT_AGENCIES]
+    sign_in(client, BUSINESS)
+    assert client.get("/audits/new/").status_code == 200
+    created = client.post(
+        "/audits/new/",
+        {
+            "partnership": demo.riverside.pk,
+            "title": "Neglect in families with babies",
+            "theme": "Neglect",
+            "agencies": [a.pk for a in agencies],
+            "questions": "Was neglect recognised early?",
+            "references": "NB-001\nNB-002",
+            "return_due_on": DUE,
+        },
+    )
+    audit = Audit.objects.get(title="Neglect in families with babies")
+    assert created.status_code == 302 and created["Location"] == f"/audits/{audit.pk}/"
+    assert audit.returns.count() == 6
+
+    # The health visitor saves a draft, then submits.
+    health = a_return(audit, "Riverside Community Health NHS Trust", "NB-001")
+    question = audit.questions.get()
+    sign_in(client, PRACTITIONER_HEALTH)
+    page = client.get(f"/audits/{audit.pk}/").content.decode()
+    assert "NB-001" in page and "Riverside Community Health NHS Trust" in page
+    assert "Midshire Police" not in page.split('<h2 class="govuk-heading-m">Cases')[1]
+    client.post(f"/audits/returns/{health.pk}/", {"worked_well": "Weekly visits.", "save": "1"})
+    health.refresh_from_db()
+    assert health.worked_well == "Weekly visits." and health.status == ReturnStatus.DRAFT
+    gap = client.post(
+        f"/audits/returns/{health.pk}/", {"worked_well": "Weekly visits.", "submit": "1"}
+    )
+    assert gap.status_code == 200 and "There is a problem" in gap.content.decode()
+    submitted = client.post(
+        f"/audits/returns/{health.pk}/",
+        full_return(**{f"question_{question.pk}": "Yes, at the 6-week check.", "submit": "1"}),
+    )
+    assert submitted.status_code == 302
+    health.refresh_from_db()
+    assert health.status == ReturnStatus.SUBMITTED and health.grade == Grade.GOOD
+
+    # The police officer submits with an immediate concern: the business team hears at once.
+    police = a_return(audit, "Midshire Police", "NB-001")
+    sign_in(client, PRACTITIONER_POLICE)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/audits/returns/{police.pk}/",
+            full_return(
+                grade="requires_improvement",
+                immediate_concern="on",
+                immediate_concern_details="Domestic abuse call-outs were not shared.",
+                **{f"question_{question.pk}": "No.", "submit": "1"},
+            ),
+        )
+    police.refresh_from_db()
+    assert police.status == ReturnStatus.SUBMITTED
+    concern = Notification.objects.get(kind="audit_immediate_concern")
+    assert concern.recipient.username == BUSINESS
+    assert any("Domestic abuse call-outs" in m.body for m in mailoutbox)
+    again = client.post(f"/audits/returns/{police.pk}/", full_return(submit="1"))
+    assert again.status_code == 200 and "already been submitted" in again.content.decode()
+
+    # Moderation: both returns side by side, an agreed grade, findings and an action.
+    case = health.case
+    sign_in(client, BUSINESS)
+    moderation = client.get(f"/audits/cases/{case.pk}/").content.decode()
+    assert "Weekly visits." not in moderation  # the submitted text replaced the draft
+    assert "The health visitor saw the baby" in moderation and "Requires improvement" in moderation
+    client.post(
+        f"/audits/cases/{case.pk}/",
+        {
+            "agreed_grade": "requires_improvement",
+            "findings": "Police information did not reach health.",
+        },
+    )
+    client.post(
+        f"/audits/cases/{case.pk}/",
+        {
+            "add_action": "1",
+            "owner_agency": demo.agency("Midshire Police").pk,
+            "title": "Share domestic abuse call-outs with health visitors",
+            "due_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        },
+    )
+    case.refresh_from_db()
+    assert case.agreed_grade == Grade.REQUIRES_IMPROVEMENT
+    action = Action.objects.get(source_id=case.pk, title__startswith="Share domestic abuse")
+    assert action.owner_agency.name == "Midshire Police"
+
+    # Results show each agency's grades; the scrutineer sees them and the findings.
+    results = client.get(f"/audits/{audit.pk}/results/")
+    rows = {row.label: row for row in results.context["results"].agencies}
+    assert rows["Riverside Community Health NHS Trust"].counts[Grade.GOOD] == 1
+    assert rows["Midshire Police"].counts[Grade.REQUIRES_IMPROVEMENT] == 1
+    assert 'id="grades-data"' in results.content.decode()
+    sign_in(client, SCRUTINEER)
+    scrutiny = client.get(f"/audits/{audit.pk}/").content.decode()
+    assert "Police information did not reach health." in scrutiny
+    assert "NB-001" not in scrutiny
+
+
+def test_a_draft_is_kept_when_submitting_finds_a_gap(client, demo, audit):
+    police = a_return(audit, "Midshire Police")
+    sign_in(client, PRACTITIONER_POLICE)
+
+    response = client.post(
+        f"/audits/returns/{police.pk}/", {"worries": "Missed appointments.", "submit": "1"}
+    )
+
+    assert response.status_code == 200
+    assert "Choose a grade" in response.content.decode()
+    police.refresh_from_db()
+    assert police.worries == "Missed appointments." and police.status == ReturnStatus.DRAFT
+
+
+def test_a_return_outside_the_scale_shows_an_error(client, demo, audit):
+    police = a_return(audit, "Midshire Police")
+    sign_in(client, PRACTITIONER_POLICE)
+
+    response = client.post(f"/audits/returns/{police.pk}/", full_return(grade="excellent"))
+
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.content.decode()
+
+
+def test_the_business_team_reopens_a_return_with_a_reason(client, demo, audit):
+    police = a_return(audit, "Midshire Police")
+    complete_return(police, by=demo.user(PRACTITIONER_POLICE))
+    url = f"/audits/returns/{police.pk}/reopen/"
+
+    check_access(
+        client,
+        url,
+        {
+            PRACTITIONER_POLICE: 403,
+            LEAD_HEALTH: 403,
+            PRACTITIONER_HEALTH: 404,
+            SCRUTINEER: 404,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
+        method="post",
+        data={"reason": "x"},
+    )
+    sign_in(client, BUSINESS)
+    client.post(url, {"reason": ""})
+    police.refresh_from_db()
+    assert police.status == ReturnStatus.SUBMITTED
+    client.post(url, {"reason": "Graded the wrong child's file."})
+    police.refresh_from_db()
+    assert police.status == ReturnStatus.DRAFT
+    page = client.get(f"/audits/returns/{police.pk}/").content.decode()
+    assert "Graded the wrong child" in page
+
+
+def test_a_random_sample_is_drawn_from_an_uploaded_list(client, demo, audit):
+    upload = SimpleUploadedFile(
+        "cases.csv", b"reference\n" + b"\n".join(f"S-{n}".encode() for n in range(30))
+    )
+    sign_in(client, BUSINESS)
+
+    response = client.post(f"/audits/{audit.pk}/sample/", {"file": upload, "size": 4, "seed": 7})
+
+    assert response.status_code == 302
+    sample = audit.samples.get()
+    assert sample.seed == 7 and len(sample.drawn) == 4
+    assert audit.cases.filter(reference__in=sample.drawn).count() == 4
+    assert "seed 7" in client.get(f"/audits/{audit.pk}/").content.decode()
+
+
+def test_a_bad_upload_is_explained(client, demo, audit):
+    sign_in(client, BUSINESS)
+
+    response = client.post(
+        f"/audits/{audit.pk}/sample/",
+        {"file": SimpleUploadedFile("cases.csv", b"Jane Smith\n"), "size": 1},
+    )
+
+    assert response.status_code == 200
+    assert "not names" in response.content.decode()
+
+
+def test_cases_are_added_by_reference_and_a_follow_up_scheduled(client, demo, audit):
+    sign_in(client, BUSINESS)
+
+    client.post(f"/audits/{audit.pk}/cases/", {"references": "RH-103\nRH-104"})
+    follow = client.post(f"/audits/{audit.pk}/follow-up/", {"return_due_on": DUE})
+
+    assert audit.cases.count() == 4
+    follow_up = Audit.objects.get(follow_up_of=audit)
+    assert follow["Location"] == f"/audits/{follow_up.pk}/"
+    assert follow_up.theme == "neglect"
+
+
+def test_results_export_as_csv_and_xlsx(client, demo, audit):
+    complete_return(a_return(audit, "Midshire Police"), grade=Grade.OUTSTANDING)
+    sign_in(client, BUSINESS)
+
+    csv = client.get(f"/audits/{audit.pk}/results.csv").content.decode()
+    xlsx = load_workbook(io.BytesIO(client.get(f"/audits/{audit.pk}/results.xlsx").content))
+    sign_in(client, SCRUTINEER)
+    scrutineer = load_workbook(io.BytesIO(client.get(f"/audits/{audit.pk}/results.xlsx").content))
+
+    assert "Midshire Police,1,0,0,0,1,100" in csv
+    assert xlsx.sheetnames == ["Grades by agency", "Returns"]
+    assert [c.value for c in next(xlsx["Returns"].iter_rows(min_row=2))][:3] == [
+        "RH-101",
+        "Midshire Police",
+        "Outstanding",
+    ]
+    assert scrutineer.sheetnames == ["Grades by agency"]
+
+
+# ---------------------------------------------------------------------------
+# Who sees what
+
+
+def test_the_audit_pages_are_for_the_partnership_and_participating_agencies(client, demo, audit):
+    detail = {
+        BUSINESS: 200,
+        LEAD_HEALTH: 200,
+        PRACTITIONER_POLICE: 200,
+        PRACTITIONER_HEALTH: 200,
+        SCRUTINEER: 200,
+        DSL_SCHOOL: 404,  # the school is not taking part
+        OTHER_PARTNERSHIP: 404,
+        ANONYMOUS: 302,
+    }
+    for path in ("", "results/", "results.csv", "results.xlsx"):
+        check_access(client, f"/audits/{audit.pk}/{path}", detail)
+    manage = {
+        BUSINESS: 200,
+        LEAD_HEALTH: 403,
+        PRACTITIONER_POLICE: 403,
+        SCRUTINEER: 403,
+        DSL_SCHOOL: 404,
+        OTHER_PARTNERSHIP: 404,
+        ANONYMOUS: 302,
+    }
+    for path in ("cases/", "sample/", "follow-up/"):
+        check_access(client, f"/audits/{audit.pk}/{path}", manage)
+
+
+def test_only_business_teams_start_audits(client, demo):
+    check_access(
+        client,
+        "/audits/new/",
+        {
+            BUSINESS: 200,
+            OTHER_PARTNERSHIP: 200,
+            PRACTITIONER_POLICE: 403,
+            LEAD_HEALTH: 403,
+            SCRUTINEER: 403,
+            ANONYMOUS: 302,
+        },
+    )
+
+
+def test_lists_show_each_person_what_they_may_see(client, demo, audit):
+    audits = check_access(
+        client,
+        "/audits/",
+        {
+            BUSINESS: 200,
+            PRACTITIONER_POLICE: 200,
+            OTHER_PARTNERSHIP: 200,
+            SCRUTINEER: 200,
+            ANONYMOUS: 302,
+        },
+    )
+    returns = check_access(
+        client,
+        "/audits/returns/",
+        {
+            BUSINESS: 200,
+            PRACTITIONER_POLICE: 200,
+            OTHER_PARTNERSHIP: 200,
+            SCRUTINEER: 200,
+            ANONYMOUS: 302,
+        },
+    )
+
+    assert audit.title in audits[PRACTITIONER_POLICE].content.decode()
+    assert audit.title not in audits[OTHER_PARTNERSHIP].content.decode()
+    assert returns[BUSINESS].context["paginator"].count == audit.returns.count() + 9  # + demo
+    assert {r.agency.name for r in returns[PRACTITIONER_POLICE].context["object_list"]} == {
+        "Midshire Police"
+    }
+    assert returns[SCRUTINEER].context["paginator"].count == 0
+    assert returns[OTHER_PARTNERSHIP].context["paginator"].count == 0
+
+
+def test_a_return_is_seen_by_its_agency_the_business_team_and_the_partners(client, demo, audit):
+    police = a_return(audit, "Midshire Police")
+    url = f"/audits/returns/{police.pk}/"
+
+    check_access(
+        client,
+        url,
+        {
+            PRACTITIONER_POLICE: 200,
+            BUSINESS: 200,
+            LEAD_HEALTH: 200,
+            PRACTITIONER_HEALTH: 404,
+            SCRUTINEER: 404,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
+    )
+    check_access(
+        client,
+        url,
+        {BUSINESS: 403, LEAD_HEALTH: 403, PRACTITIONER_HEALTH: 404, ANONYMOUS: 302},
+        method="post",
+        data=full_return(),
+    )
+
+
+def test_the_case_page_shows_each_person_the_returns_they_may_see(client, demo, audit):
+    case = audit.cases.first()
+    responses = check_access(
+        client,
+        f"/audits/cases/{case.pk}/",
+        {
+            BUSINESS: 200,
+            LEAD_HEALTH: 200,
+            PRACTITIONER_POLICE: 200,
+            SCRUTINEER: 404,
+            DSL_SCHOOL: 404,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
+    )
+    check_access(
+        client,
+        f"/audits/cases/{case.pk}/",
+        {
+            PRACTITIONER_POLICE: 403,
+            LEAD_HEALTH: 403,
+            SCRUTINEER: 404,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
+        method="post",
+        data={"agreed_grade": "good", "findings": "x"},
+    )
+
+    assert len(responses[BUSINESS].context["returns"]) == 3
+    assert [r.agency.name for r in responses[PRACTITIONER_POLICE].context["returns"]] == [
+        "Midshire Police"
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Self-assessments
+
+
+def police_assessment():
+    return SelfAssessment.objects.get(
+        agency__name="Midshire Police", kind="s11", year=timezone.localdate().year
+    )
+
+
+def test_an_agency_rates_itself_and_both_its_partnerships_read_it(client, demo):
+    assessment = police_assessment()
+    url = f"/audits/self-assessments/{assessment.pk}/"
+    check_access(
+        client,
+        url,
+        {
+            "lead.police": 200,
+            PRACTITIONER_POLICE: 200,
+            BUSINESS: 200,
+            OTHER_PARTNERSHIP: 200,
+            PRACTITIONER_HEALTH: 404,
+            SCRUTINEER: 404,
+            ANONYMOUS: 302,
+        },
+    )
+    check_access(
+        client,
+        url,
+        {
+            PRACTITIONER_POLICE: 403,
+            BUSINESS: 403,
+            OTHER_PARTNERSHIP: 403,
+            SCRUTINEER: 404,
+            PRACTITIONER_HEALTH: 404,
+            ANONYMOUS: 302,
+        },
+        method="post",
+        data={},
+    )
+    data = {}
+    for code in assessment.ratings.values_list("code", flat=True):
+        data[f"{code}-rating"] = "met"
+        data[f"{code}-evidence"] = "Force policy, audited in March."
+    data["s11-5-rating"] = "not_met"
+    sign_in(client, "lead.police")
+
+    gap = client.post(url, {**data, "submit": "1"})
+    data["s11-5-action_plan"] = "Train every sergeant on escalation by June."
+    done = client.post(url, {**data, "submit": "1"})
+
+    assert gap.status_code == 200 and "give an action plan" in gap.content.decode()
+    assert done.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted"
+    sign_in(client, OTHER_PARTNERSHIP)
+    assert "Train every sergeant" in client.get(url).content.decode()
+
+
+def test_the_round_page_shows_standards_across_agencies_and_challenge_events(client, demo):
+    round_ = SelfAssessmentRoundFactory(year=timezone.localdate().year + 5)
+    url = f"/audits/rounds/{round_.pk}/"
+    responses = check_access(
+        client,
+        url,
+        {
+            BUSINESS: 200,
+            LEAD_HEALTH: 200,
+            SCRUTINEER: 200,
+            PRACTITIONER_POLICE: 200,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
+    )
+    check_access(
+        client,
+        f"/audits/rounds/{round_.pk}/export.csv",
+        {
+            BUSINESS: 200,
+            PRACTITIONER_POLICE: 200,
+            SCRUTINEER: 200,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
+    )
+    check_access(
+        client,
+        url,
+        {SCRUTINEER: 403, PRACTITIONER_POLICE: 403, OTHER_PARTNERSHIP: 404, ANONYMOUS: 302},
+        method="post",
+        data={},
+    )
+    sign_in(client, BUSINESS)
+    client.post(
+        url,
+        {
+            "agency": demo.agency("Midshire Police").pk,
+            "held_on": timezone.localdate().isoformat(),
+            "discussion": "Escalation policy awareness.",
+            "challenges": "How do response officers learn the policy?",
+            "responses": "A briefing at every shift change.",
+        },
+    )
+    export = client.get(f"/audits/rounds/{round_.pk}/export.csv").content.decode()
+
+    assert "Midshire Police" in responses[BUSINESS].content.decode()
+    assert "Midshire Police" not in responses[SCRUTINEER].content.decode()
+    assert round_.challenge_events.count() == 1
+    assert "Clear line of accountability for safeguarding,Midshire Police" in export
+    sign_in(client, PRACTITIONER_POLICE)
+    assert "A briefing at every shift change." in client.get(url).content.decode()
+
+
+def test_self_assessment_lists_and_round_creation(client, demo):
+    check_access(
+        client,
+        "/audits/self-assessments/",
+        {
+            BUSINESS: 200,
+            PRACTITIONER_POLICE: 200,
+            OTHER_PARTNERSHIP: 200,
+            SCRUTINEER: 200,
+            ANONYMOUS: 302,
+        },
+    )
+    check_access(
+        client,
+        "/audits/rounds/new/",
+        {
+            BUSINESS: 200,
+            OTHER_PARTNERSHIP: 200,
+            PRACTITIONER_POLICE: 403,
+            SCRUTINEER: 403,
+            ANONYMOUS: 302,
+        },
+    )
+    sign_in(client, BUSINESS)
+    response = client.post(
+        "/audits/rounds/new/",
+        {
+            "partnership": demo.riverside.pk,
+            "kind": "s175",
+            "year": 2027,
+            "deadline": "2027-03-31",
+            "agencies": [demo.agency("St Anne's Primary School").pk],
+        },
+    )
+
+    assert response.status_code == 302
+    school = SelfAssessment.objects.get(agency__name="St Anne's Primary School", year=2027)
+    assert school.ratings.count() == 10
+    sign_in(client, DSL_SCHOOL)
+    assert client.get(f"/audits/self-assessments/{school.pk}/").status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# Query budgets at 5,000 returns
+
+
+def test_results_and_lists_run_a_bounded_number_of_queries_with_5000_returns(
+    client, demo, big_audit, django_assert_max_num_queries
+):
+    sign_in(client, BUSINESS)
+
+    with django_assert_max_num_queries(20):
+        results = client.get(f"/audits/{big_audit.pk}/results/")
+    with django_assert_max_num_queries(20):
+        returns = client.get("/audits/returns/")
+    with django_assert_max_num_queries(24):
+        detail = client.get(f"/audits/{big_audit.pk}/")
+    with django_assert_max_num_queries(16):
+        audits = client.get("/audits/")
+    with django_assert_max_num_queries(20):
+        export = client.get(f"/audits/{big_audit.pk}/results.csv")
+
+    with django_assert_max_num_queries(20):
+        xlsx = client.get(f"/audits/{big_audit.pk}/results.xlsx")
+
+    assert load_workbook(io.BytesIO(xlsx.content))["Returns"].max_row == 5001
+    assert results.context["results"].overall.total == 5000
+    assert returns.context["paginator"].count == 5009
+    assert len(detail.context["cases_page"]) == 50
+    assert audits.status_code == 200 and export.status_code == 200
+
+
+def test_an_agency_lists_its_500_returns_in_a_bounded_number_of_queries(
+    client, demo, big_audit, django_assert_max_num_queries
+):
+    sign_in(client, PRACTITIONER_POLICE)
+
+    with django_assert_max_num_queries(20):
+        returns = client.get("/audits/returns/")
+    with django_assert_max_num_queries(24):
+        detail = client.get(f"/audits/{big_audit.pk}/")
+
+    assert returns.context["paginator"].count == 503  # with the demo audit's 3
+    assert all(len(c.visible_returns) == 1 for c in detail.context["cases_page"])
+
+
+def test_the_results_chart_reads_its_data_from_json_with_no_inline_script(client, demo, audit):
+    complete_return(a_return(audit, "Midshire Police"), grade=Grade.GOOD)
+    sign_in(client, BUSINESS)
+
+    page = client.get(f"/audits/{audit.pk}/results/").content.decode()
+
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    inline = [attrs for attrs, body in scripts if body.strip() and "application/json" not in attrs]
+    assert inline == []
+    assert 'src="/static/vendor/chart.umd.min.js"' in page
+    assert 'src="/static/js/charts.js"' in page
+    data = json.loads(re.search(r'id="grades-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert data["labels"] == [
+        "Midshire Police",
+        "Riverside Community Health NHS Trust",
+        "Riverside Council",
+    ]
+    assert data["datasets"][1] == {"label": "Good", "data": [1, 0, 0]}

@@ -1,0 +1,82 @@
+"""The referral journey in a real browser: refer, decide, and who can see it."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.personas import (
+    FRONT_DOOR_HILLFORD,
+    FRONT_DOOR_RIVERSIDE,
+    PRACTITIONER_HEALTH,
+    PRACTITIONER_POLICE,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def continue_(page):
+    page.get_by_role("button", name="Save and continue").click()
+
+
+def test_a_health_visitor_refers_a_hillford_child_and_hears_the_outcome(
+    transactional_demo, live_server, sign_in_as, assert_accessible
+):
+    page = sign_in_as(PRACTITIONER_HEALTH)
+    page.goto(f"{live_server.url}/referrals/")
+    page.get_by_role("button", name="Make a referral").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Start now").click()
+
+    page.get_by_label("First name").fill("Ellie")
+    page.get_by_label("Last name").fill("Marsh")
+    page.get_by_label("Date of birth").fill("2022-02-02")
+    page.get_by_label("Address").fill("7 Quarry Lane, Hillford")
+    page.get_by_label("Postcode").fill("HF2 4PL")
+    page.get_by_label("NHS number").fill("943 476 5918")  # one digit wrong
+    continue_(page)
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("NHS number").fill("943 476 5919")
+    continue_(page)
+
+    page.get_by_label("Parents and carers").fill("Sam Marsh (father)")
+    continue_(page)
+    page.get_by_label("Hillford Council").check()
+    continue_(page)
+    expect(page.get_by_text("call 999 first").first).to_be_visible()
+    page.get_by_label("What are you worried about?").fill("Ellie has a burn on her hand.")
+    page.get_by_label("Physical abuse").check()
+    page.get_by_label("No", exact=True).check()
+    continue_(page)
+    page.get_by_label("Yes, the family agreed to this referral").check()
+    continue_(page)
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check your answers")
+    assert_accessible(page)
+    page.get_by_role("button", name="Send referral").click()
+    expect(page.get_by_text(re.compile("sent to Hillford Council"))).to_be_visible()
+    referral_url = page.url
+
+    page.context.clear_cookies()
+    page = sign_in_as(FRONT_DOOR_HILLFORD)
+    page.goto(f"{live_server.url}/referrals/queue/")
+    assert_accessible(page)
+    page.goto(referral_url)
+    expect(page.get_by_text("Ellie Marsh")).to_be_visible()
+    page.get_by_role("link", name="Record the decision").click()
+    page.get_by_label("Early help").check()
+    page.get_by_label("Reasons").fill("Family support worker to visit this week.")
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.get_by_text("Decision recorded")).to_be_visible()
+
+    for outsider in (FRONT_DOOR_RIVERSIDE, PRACTITIONER_POLICE):
+        page.context.clear_cookies()
+        page = sign_in_as(outsider)
+        assert page.goto(referral_url).status == 404
+
+    page.context.clear_cookies()
+    page = sign_in_as(PRACTITIONER_HEALTH)
+    page.goto(referral_url)
+    expect(page.get_by_text("Family support worker to visit this week.")).to_be_visible()
+    assert_accessible(page)

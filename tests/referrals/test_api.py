@@ -1,0 +1,301 @@
+from datetime import date, timedelta
+
+import pytest
+from rest_framework.test import APIClient
+
+from referrals.models import Referral
+from safeguarding.models import AccessLogEntry, Notification
+from tests.personas import (
+    ANONYMOUS,
+    BUSINESS,
+    FRONT_DOOR_HILLFORD,
+    FRONT_DOOR_RIVERSIDE,
+    OTHER_PARTNERSHIP,
+    PRACTITIONER_HEALTH,
+    PRACTITIONER_POLICE,
+    SCRUTINEER,
+    check_access,
+    sign_in,
+)
+from tests.referrals.factories import (
+    VALID_NHS_NUMBER,
+    OpenEscalationFactory,
+    SubmittedReferralFactory,
+    bulk_referrals,
+)
+
+OUTSIDERS = {
+    BUSINESS: 404,
+    PRACTITIONER_POLICE: 404,
+    FRONT_DOOR_RIVERSIDE: 404,
+    OTHER_PARTNERSHIP: 404,
+    SCRUTINEER: 404,
+}
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def referral_payload(demo, **overrides):
+    child = {
+        "first_name": "Maya",
+        "last_name": "Brook",
+        "date_of_birth": "2019-05-04",
+        "local_authority": demo.agency("Hillford Council").pk,
+        "postcode": "HF1 2AB",
+        "nhs_number": VALID_NHS_NUMBER,
+        **overrides.pop("child", {}),
+    }
+    return {
+        "child": child,
+        "concerns": "Bruising on both arms, explained differently by each parent.",
+        "categories": ["physical", "neglect"],
+        "immediate_danger": False,
+        "consent": "given",
+        "reason_without_consent": "",
+        **overrides,
+    }
+
+
+def test_the_must_show_journey_through_the_api(api, demo, mailoutbox):
+    """practitioner.health refers a Hillford child; its front door decides; others cannot see."""
+    sign_in(api, PRACTITIONER_HEALTH)
+    created = api.post("/api/v1/referrals/", referral_payload(demo), format="json")
+
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["status"] == "submitted"
+    assert body["front_door"] == demo.agency("Hillford Council").pk
+    assert date.fromisoformat(body["decision_due_by"]) > date.fromisoformat(
+        body["received_at"][:10]
+    )
+    url = f"/api/v1/referrals/{body['id']}/"
+
+    responses = check_access(
+        api,
+        url,
+        {PRACTITIONER_HEALTH: 200, FRONT_DOOR_HILLFORD: 200, **OUTSIDERS, ANONYMOUS: 401},
+    )
+    assert responses[FRONT_DOOR_HILLFORD].json()["children"][0]["first_name"] == "Maya"
+    check_access(
+        api,
+        f"{url}decision/",
+        {
+            PRACTITIONER_HEALTH: 403,
+            FRONT_DOOR_RIVERSIDE: 404,
+            PRACTITIONER_POLICE: 404,
+            BUSINESS: 404,
+            ANONYMOUS: 401,
+        },
+        method="post",
+        data={"decision": "early_help", "reasons": "x"},
+        format="json",
+    )
+    sign_in(api, PRACTITIONER_HEALTH)
+    refused = api.post(f"{url}decision/", {"decision": "early_help", "reasons": "x"})
+    assert "Only the front door" in refused.json()["detail"]
+
+    sign_in(api, FRONT_DOOR_HILLFORD)
+    decided = api.post(
+        f"{url}decision/",
+        {"decision": "strategy_discussion", "reasons": "Strategy meeting today at 3pm."},
+    )
+    assert decided.status_code == 200
+    assert decided.json()["status"] == "decided"
+
+    sign_in(api, PRACTITIONER_HEALTH)
+    seen = api.get(url).json()
+    assert seen["decision"] == "strategy_discussion"
+    assert seen["decision_reasons"] == "Strategy meeting today at 3pm."
+    assert seen["decided_at"]
+    assert Notification.objects.filter(
+        kind="referral_decided", recipient__username=PRACTITIONER_HEALTH
+    ).exists()
+    assert AccessLogEntry.objects.filter(channel="api", user__username=FRONT_DOOR_HILLFORD).exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"child": {"date_of_birth": (date.today() + timedelta(days=2)).isoformat()}}, "child"),
+        ({"child": {"nhs_number": "9434765918"}}, "child"),
+        ({"concerns": ""}, "concerns"),
+        ({"consent": "refused", "reason_without_consent": ""}, "reason_without_consent"),
+        ({"categories": ["aliens"]}, "categories"),
+        ({"child": {"local_authority": 999999}}, "child"),
+    ],
+)
+def test_bad_input_is_400_with_a_message_for_the_field(api, demo, overrides, field):
+    sign_in(api, PRACTITIONER_HEALTH)
+
+    response = api.post("/api/v1/referrals/", referral_payload(demo, **overrides), format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_a_future_date_of_birth_says_what_is_wrong(api, demo):
+    sign_in(api, PRACTITIONER_HEALTH)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+
+    response = api.post(
+        "/api/v1/referrals/",
+        referral_payload(demo, child={"date_of_birth": tomorrow}),
+        format="json",
+    )
+
+    assert "must be in the past" in response.json()["child"]["date_of_birth"][0]
+
+
+def test_a_decision_on_a_decided_referral_or_a_bad_decision_is_400(api, demo):
+    referral = SubmittedReferralFactory()
+    sign_in(api, FRONT_DOOR_HILLFORD)
+    url = f"/api/v1/referrals/{referral.pk}/decision/"
+
+    bad = api.post(url, {"decision": "jail", "reasons": "x"})
+    first = api.post(url, {"decision": "no_further_action", "reasons": "Nothing to add."})
+    again = api.post(url, {"decision": "early_help", "reasons": "x"})
+
+    assert (bad.status_code, first.status_code, again.status_code) == (400, 200, 400)
+    assert "decision" in bad.json() and "already been decided" in again.json()["decision"][0]
+
+
+def test_the_list_is_filtered_and_paginated_within_a_query_budget(
+    api, demo, django_assert_max_num_queries
+):
+    SubmittedReferralFactory()
+    Referral.objects.bulk_create(bulk_referrals(60))
+    sign_in(api, FRONT_DOOR_HILLFORD)
+
+    with django_assert_max_num_queries(8):
+        response = api.get("/api/v1/referrals/", {"status": "submitted"})
+
+    body = response.json()
+    assert body["count"] == 1  # bulk rows carry no permission grants: not seen
+    assert body["results"][0]["categories"] == ["physical"]
+    assert "children" not in body["results"][0]
+    check_access(api, "/api/v1/referrals/", {PRACTITIONER_POLICE: 200, ANONYMOUS: 401})
+    assert api.get("/api/v1/referrals/", {"status": "nonsense"}).status_code in (400, 401)
+
+
+def test_escalations_through_the_api(api, demo):
+    referral = SubmittedReferralFactory()
+    sign_in(api, PRACTITIONER_HEALTH)
+    created = api.post(
+        "/api/v1/escalations/",
+        {
+            "referral": referral.pk,
+            "against_agency": demo.agency("Hillford Council").pk,
+            "decision_disputed": "No further action.",
+            "reason": "The injuries were not explained.",
+            "outcome_sought": "A strategy discussion.",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["stage"], body["status"]) == (1, "open")
+    assert body["stage_due_on"]
+    url = f"/api/v1/escalations/{body['id']}/"
+
+    check_access(
+        api,
+        url,
+        {
+            PRACTITIONER_HEALTH: 200,
+            FRONT_DOOR_HILLFORD: 200,
+            PRACTITIONER_POLICE: 404,
+            BUSINESS: 404,
+            OTHER_PARTNERSHIP: 404,
+            SCRUTINEER: 404,
+            ANONYMOUS: 401,
+        },
+    )
+    sign_in(api, FRONT_DOOR_HILLFORD)
+    responded = api.post(f"{url}respond/", {"text": "We will hold a strategy discussion."})
+    refused = api.post(f"{url}resolve/", {"resolution": "agreed"})
+    assert responded.status_code == 201
+    assert refused.status_code == 403
+
+    assert api.post(f"{url}escalate/").status_code == 403
+    sign_in(api, PRACTITIONER_HEALTH)
+    escalated = api.post(f"{url}escalate/")
+    assert (escalated.status_code, escalated.json()["stage"]) == (200, 2)
+    assert api.post(f"{url}resolve/", {"resolution": "won"}).status_code == 400
+    resolved = api.post(f"{url}resolve/", {"resolution": "decision_changed"})
+    assert resolved.status_code == 200
+    assert resolved.json()["status"] == "resolved"
+    assert resolved.json()["responses"][0]["text"] == "We will hold a strategy discussion."
+
+
+def test_an_escalation_cannot_name_a_referral_you_cannot_see_or_be_blank(api, demo):
+    referral = SubmittedReferralFactory()
+    sign_in(api, PRACTITIONER_POLICE)
+
+    response = api.post(
+        "/api/v1/escalations/",
+        {"referral": referral.pk, "against_agency": demo.agency("Hillford Council").pk},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert {"referral", "decision_disputed", "reason", "outcome_sought"} <= set(response.json())
+
+
+def test_the_escalation_list_is_scoped_and_bounded(api, demo, django_assert_max_num_queries):
+    for _ in range(15):
+        OpenEscalationFactory()
+    sign_in(api, PRACTITIONER_HEALTH)
+
+    with django_assert_max_num_queries(9):
+        response = api.get("/api/v1/escalations/", {"status": "open"})
+
+    assert response.json()["count"] == 15
+    check_access(
+        api,
+        "/api/v1/escalations/",
+        {PRACTITIONER_POLICE: 200, OTHER_PARTNERSHIP: 200, ANONYMOUS: 401},
+    )
+    sign_in(api, PRACTITIONER_POLICE)
+    assert api.get("/api/v1/escalations/").json()["count"] == 0
+
+
+def test_every_referral_endpoint_answers_each_persona(api, demo):
+    referral = SubmittedReferralFactory()
+    escalation = OpenEscalationFactory()
+
+    check_access(
+        api,
+        "/api/v1/referrals/",
+        {BUSINESS: 200, OTHER_PARTNERSHIP: 200, SCRUTINEER: 200, ANONYMOUS: 401},
+    )
+    check_access(
+        api,
+        "/api/v1/referrals/",
+        {SCRUTINEER: 403, ANONYMOUS: 401},
+        method="post",
+        data=referral_payload(demo),
+        format="json",
+    )
+    check_access(
+        api,
+        f"/api/v1/referrals/{referral.pk}/decision/",
+        {OTHER_PARTNERSHIP: 404, SCRUTINEER: 404},
+        method="post",
+        data={"decision": "early_help", "reasons": "x"},
+    )
+    check_access(
+        api,
+        "/api/v1/escalations/",
+        {BUSINESS: 200, SCRUTINEER: 200, ANONYMOUS: 401},
+    )
+    for action in ("respond", "resolve", "escalate"):
+        check_access(
+            api,
+            f"/api/v1/escalations/{escalation.pk}/{action}/",
+            {**OUTSIDERS, ANONYMOUS: 401},
+            method="post",
+            data={"text": "x", "resolution": "agreed"},
+        )

@@ -1,0 +1,463 @@
+import threading
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+
+from partnerships.choices import Role
+from partnerships.models import ClosureDay
+from referrals import services
+from referrals.models import Escalation, Referral, validate_nhs_number
+from referrals.selectors import possible_duplicates, referrals_visible_to
+from safeguarding import permissions
+from safeguarding.models import Notification
+from tests.partnerships.factories import RoleAssignmentFactory, UserFactory
+from tests.personas import (
+    BUSINESS,
+    DSL_SCHOOL,
+    FRONT_DOOR_HILLFORD,
+    FRONT_DOOR_RIVERSIDE,
+    LEAD_LA,
+    OTHER_PARTNERSHIP,
+    PRACTITIONER_HEALTH,
+    PRACTITIONER_POLICE,
+    SCRUTINEER,
+)
+from tests.referrals.factories import (
+    VALID_NHS_NUMBER,
+    DecidedReferralFactory,
+    DraftReferralFactory,
+    OpenEscalationFactory,
+    SubmittedReferralFactory,
+    child_details,
+)
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def seen_by(demo, username):
+    return set(referrals_visible_to(demo.user(username)).values_list("pk", flat=True))
+
+
+def front_door_manager(demo, council_name="Hillford Council"):
+    """A council's agency safeguarding lead: the front door's manager for reminders."""
+    manager = UserFactory(agency=demo.agency(council_name), username="manager.hillford")
+    RoleAssignmentFactory(
+        user=manager, partnership=demo.riverside, role=Role.AGENCY_SAFEGUARDING_LEAD
+    )
+    return manager
+
+
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        (VALID_NHS_NUMBER, True),
+        ("943 476 5919", True),
+        ("9434765918", False),  # wrong check digit
+        ("1234567890", False),  # the check digit would be 10: never issued
+        ("94347659", False),
+        ("94347659AB", False),
+    ],
+)
+def test_it_checks_an_nhs_number_with_its_modulus_11_check_digit(number, valid):
+    if valid:
+        validate_nhs_number(number)
+    else:
+        with pytest.raises(ValidationError):
+            validate_nhs_number(number)
+
+
+def test_it_routes_a_hillford_child_to_hillford_front_door_in_the_riverside_partnership(demo):
+    referral = SubmittedReferralFactory()
+
+    assert referral.status == "submitted"
+    assert referral.front_door == demo.agency("Hillford Council")
+    assert referral.partnership == demo.riverside
+    assert referral.reference == f"R-{referral.pk:06d}"
+    assert list(referral.categories.values_list("category", flat=True)) == ["physical"]
+
+
+def test_it_gives_the_front_door_one_working_day_skipping_weekends_and_closures(demo):
+    friday = datetime(2026, 11, 20, 16, 30, tzinfo=LONDON)
+    ClosureDay.objects.create(
+        partnership=demo.riverside, date=date(2026, 11, 23), reason="Training"
+    )
+
+    referral = SubmittedReferralFactory(received_at=friday)
+
+    assert referral.decision_due_on == date(2026, 11, 24)  # Sat, Sun and the closure skipped
+
+
+def test_it_shows_a_referral_to_the_referrer_their_leads_and_that_front_door_only(demo):
+    lead = UserFactory(agency=demo.agency("Riverside Community Health NHS Trust"))
+    RoleAssignmentFactory(user=lead, partnership=demo.riverside, role=Role.AGENCY_SAFEGUARDING_LEAD)
+
+    referral = SubmittedReferralFactory()
+
+    assert referral.pk in seen_by(demo, PRACTITIONER_HEALTH)
+    assert referral.pk in seen_by(demo, FRONT_DOOR_HILLFORD)
+    assert referral.pk in set(referrals_visible_to(lead).values_list("pk", flat=True))
+    for outsider in (
+        FRONT_DOOR_RIVERSIDE,
+        PRACTITIONER_POLICE,
+        BUSINESS,
+        OTHER_PARTNERSHIP,
+        SCRUTINEER,
+        DSL_SCHOOL,
+        LEAD_LA,
+    ):
+        assert referral.pk not in seen_by(demo, outsider), outsider
+    assert permissions.can(demo.user(FRONT_DOOR_HILLFORD), "change", referral)
+    assert not permissions.can(demo.user(PRACTITIONER_HEALTH), "change", referral)
+
+
+def test_a_draft_is_seen_by_its_referrer_only_and_keeps_each_page(demo):
+    referrer = demo.user(PRACTITIONER_HEALTH)
+    draft = DraftReferralFactory()
+
+    services.referral_draft_update(referral=draft, by=referrer, concerns="Worried")
+    services.referral_child_save(referral=draft, by=referrer, **child_details())
+
+    draft.refresh_from_db()
+    assert draft.concerns == "Worried" and draft.children.count() == 1
+    assert seen_by(demo, PRACTITIONER_HEALTH) == {draft.pk}
+    assert seen_by(demo, FRONT_DOOR_HILLFORD) == set()
+    with pytest.raises(PermissionDenied):
+        services.referral_draft_update(
+            referral=draft, by=demo.user(PRACTITIONER_POLICE), concerns="x"
+        )
+
+
+def test_it_will_not_send_a_referral_with_answers_missing(demo):
+    referrer = demo.user(PRACTITIONER_HEALTH)
+    draft = DraftReferralFactory()
+    services.referral_draft_update(referral=draft, by=referrer, consent="refused")
+
+    with pytest.raises(ValidationError) as error:
+        services.referral_submit(referral=draft, by=referrer)
+
+    assert set(error.value.message_dict) == {
+        "child",
+        "local_authority",
+        "concerns",
+        "reason_without_consent",
+    }
+    assert Referral.objects.get(pk=draft.pk).status == "draft"
+
+
+@pytest.mark.parametrize(
+    ("child", "field"),
+    [
+        ({"date_of_birth": date.today() + timedelta(days=3)}, "date_of_birth"),
+        ({"date_of_birth": None}, "date_of_birth"),
+        ({"is_unborn": True, "date_of_birth": None}, "expected_due_date"),
+        ({"nhs_number": "9434765918"}, "nhs_number"),
+        ({"postcode": "not a postcode"}, "postcode"),
+    ],
+)
+def test_it_refuses_bad_child_details_with_a_message_for_the_field(demo, child, field):
+    with pytest.raises(ValidationError) as error:
+        SubmittedReferralFactory(child=child_details(**child))
+
+    assert field in error.value.message_dict
+    assert not Referral.objects.exists()
+
+
+def test_an_unborn_child_is_referred_with_an_expected_due_date(demo):
+    due = date.today() + timedelta(days=60)
+
+    referral = SubmittedReferralFactory(
+        child=child_details(is_unborn=True, date_of_birth=None, expected_due_date=due)
+    )
+
+    assert referral.children.get().expected_due_date == due
+
+
+def test_only_that_front_door_decides_and_the_referrer_is_told(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    referral = SubmittedReferralFactory()
+    for outsider in (PRACTITIONER_HEALTH, FRONT_DOOR_RIVERSIDE):
+        with pytest.raises(PermissionDenied):
+            services.referral_decide(
+                referral=referral, by=demo.user(outsider), decision="early_help", reasons="x"
+            )
+    with pytest.raises(ValidationError) as error:
+        services.referral_decide(
+            referral=referral, by=demo.user(FRONT_DOOR_HILLFORD), decision="maybe", reasons=""
+        )
+    assert set(error.value.message_dict) == {"decision", "reasons"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_decide(
+            referral=referral,
+            by=demo.user(FRONT_DOOR_HILLFORD),
+            decision="child_in_need_assessment",
+            reasons="Assessment by the locality team.",
+            quality_rating="good",
+        )
+
+    referral.refresh_from_db()
+    assert (referral.status, referral.decided_by.username) == ("decided", FRONT_DOOR_HILLFORD)
+    told = Notification.objects.get(kind="referral_decided")
+    assert told.recipient.username == PRACTITIONER_HEALTH
+    assert "Child in need assessment" in told.title
+    assert any("Assessment by the locality team." in m.body for m in mailoutbox)
+    with pytest.raises(ValidationError):
+        services.referral_decide(
+            referral=referral, by=demo.user(FRONT_DOOR_HILLFORD), decision="early_help", reasons="x"
+        )
+
+
+def test_the_front_door_sees_possible_duplicates_of_the_same_child(demo):
+    earlier = SubmittedReferralFactory()
+    other_child = SubmittedReferralFactory(child=child_details(first_name="Sam"))
+    later = SubmittedReferralFactory(child=child_details(first_name="MAYA"))
+
+    assert list(possible_duplicates(later)) == [earlier]
+    assert other_child not in possible_duplicates(later)
+
+
+def test_sharing_a_referral_grants_and_withdrawing_it_revokes_access(demo):
+    referral = SubmittedReferralFactory()
+    police = demo.agency("Midshire Police")
+    front_door = demo.user(FRONT_DOOR_HILLFORD)
+    with pytest.raises(PermissionDenied):
+        services.information_sharing_record(
+            referral=referral,
+            by=demo.user(PRACTITIONER_POLICE),
+            agency=police,
+            reason="x",
+            lawful_basis="safeguarding",
+        )
+
+    decision = services.information_sharing_record(
+        referral=referral,
+        by=front_door,
+        agency=police,
+        reason="Police hold information about the household.",
+        lawful_basis="safeguarding",
+    )
+    assert referral.pk in seen_by(demo, PRACTITIONER_POLICE)
+
+    services.information_sharing_withdraw(decision=decision, by=front_door)
+    assert referral.pk not in seen_by(demo, PRACTITIONER_POLICE)
+    assert decision.withdrawn_by == front_door
+
+
+def test_front_door_and_manager_are_reminded_once_when_due_and_when_overdue(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    manager = front_door_manager(demo)
+    referral = SubmittedReferralFactory(received_at=datetime(2026, 11, 18, 10, tzinfo=LONDON))
+    decided = DecidedReferralFactory(received_at=datetime(2026, 11, 18, 10, tzinfo=LONDON))
+    assert referral.decision_due_on == date(2026, 11, 19)
+
+    counts = []
+    for today in (date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 19), date(2026, 11, 20)):
+        with django_capture_on_commit_callbacks(execute=True):
+            counts.append(services.referral_deadline_reminders_send(today=today))
+
+    assert counts == [0, 2, 0, 2]
+    reminders = Notification.objects.filter(kind="referral_deadline")
+    assert set(reminders.values_list("recipient__username", "stage")) == {
+        (FRONT_DOOR_HILLFORD, "due_today"),
+        (manager.username, "due_today"),
+        (FRONT_DOOR_HILLFORD, "overdue"),
+        (manager.username, "overdue"),
+    }
+    assert not reminders.filter(subject_id=decided.pk).exists()
+    assert len([m for m in mailoutbox if "past its decision deadline" in m.subject]) == 2
+
+
+def test_an_escalation_opens_at_stage_one_with_the_default_stages(demo):
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+
+    assert escalation.stage == 1
+    assert escalation.stage_due_on == date(2026, 11, 27)
+    assert escalation.partnership == demo.riverside
+    assert [s.name for s in services.escalation_stages_for(demo.riverside)] == [
+        "Practitioners",
+        "Line managers",
+        "Senior managers",
+        "The partnership's delegated safeguarding partners",
+    ]
+    notified = set(
+        Notification.objects.filter(kind="escalation_stage").values_list(
+            "recipient__username", "stage"
+        )
+    )
+    assert notified == {(FRONT_DOOR_HILLFORD, "stage_1"), (PRACTITIONER_HEALTH, "stage_1")}
+
+
+def test_an_unanswered_escalation_moves_up_a_stage_and_its_contacts_are_told_once(demo):
+    manager = front_door_manager(demo)
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+    assert not permissions.can(manager, "view", escalation)
+
+    assert services.escalation_stage_sweep(today=date(2026, 11, 27)) == 0  # due today: not yet
+    assert services.escalation_stage_sweep(today=date(2026, 11, 30)) == 1
+    assert services.escalation_stage_sweep(today=date(2026, 11, 30)) == 0
+
+    escalation.refresh_from_db()
+    assert (escalation.stage, escalation.stage_due_on) == (2, date(2026, 12, 7))
+    stage_2 = Notification.objects.filter(stage="stage_2")
+    assert set(stage_2.values_list("recipient__username", flat=True)) == {
+        manager.username,
+        PRACTITIONER_HEALTH,
+    }
+    assert permissions.can(manager, "change", escalation)
+
+
+def test_at_the_last_stage_the_partnerships_delegated_partners_hold_it(demo):
+    escalation = OpenEscalationFactory(today=date(2026, 11, 2))
+    for today in (date(2026, 11, 10), date(2026, 11, 18), date(2026, 11, 26), date(2026, 12, 4)):
+        services.escalation_stage_sweep(today=today)
+
+    escalation.refresh_from_db()
+    assert escalation.stage == 4
+    partners = set(
+        Notification.objects.filter(stage="stage_4").values_list("recipient__username", flat=True)
+    )
+    assert {"lead.la", "lead.health", "lead.police"} <= partners
+    # Stage 3 had no senior managers at Hillford Council: the business team was told instead.
+    assert Notification.objects.filter(stage="stage_3", recipient__username=BUSINESS).exists()
+
+
+def test_either_side_responds_and_only_the_raiser_resolves(demo):
+    escalation = OpenEscalationFactory()
+    front_door = demo.user(FRONT_DOOR_HILLFORD)
+
+    services.escalation_respond(escalation=escalation, by=front_door, text="We will reconsider.")
+    with pytest.raises(PermissionDenied):
+        services.escalation_respond(
+            escalation=escalation, by=demo.user(PRACTITIONER_POLICE), text="x"
+        )
+    with pytest.raises(PermissionDenied):
+        services.escalation_resolve(escalation=escalation, by=front_door, resolution="agreed")
+    with pytest.raises(ValidationError):
+        services.escalation_resolve(
+            escalation=escalation, by=demo.user(PRACTITIONER_HEALTH), resolution="won"
+        )
+
+    services.escalation_resolve(
+        escalation=escalation, by=demo.user(PRACTITIONER_HEALTH), resolution="decision_changed"
+    )
+    escalation.refresh_from_db()
+    assert (escalation.status, escalation.resolution) == ("resolved", "decision_changed")
+    assert services.escalation_stage_sweep(today=date.today() + timedelta(days=30)) == 0
+    assert Notification.objects.filter(kind="escalation_response").get().recipient.username == (
+        PRACTITIONER_HEALTH
+    )
+    told = Notification.objects.filter(kind="escalation_resolved")
+    assert list(told.values_list("recipient__username", flat=True)) == [FRONT_DOOR_HILLFORD]
+
+
+def test_an_escalation_against_your_own_agency_or_blank_is_refused(demo):
+    with pytest.raises(ValidationError) as error:
+        OpenEscalationFactory(
+            against_agency=demo.agency("Riverside Community Health NHS Trust"), reason=" "
+        )
+
+    assert set(error.value.message_dict) == {"against_agency", "reason"}
+
+
+def run_at_once(function, times=4):
+    barrier = threading.Barrier(times)
+    results = []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(function())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_escalation_sweeps_move_and_notify_once(
+    transactional_demo, needs_services, mailoutbox
+):
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+    Notification.objects.update(sent_at=datetime(2026, 11, 20, tzinfo=LONDON))
+    mailoutbox.clear()
+
+    results = run_at_once(lambda: services.escalation_stage_sweep(today=date(2026, 11, 30)))
+
+    assert results == [0, 0, 0, 1]
+    assert Escalation.objects.get(pk=escalation.pk).stage == 2
+    assert Notification.objects.filter(stage="stage_2").count() == 2  # raiser + business team
+    assert len(mailoutbox) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deadline_sweeps_remind_once(transactional_demo, needs_services, mailoutbox):
+    SubmittedReferralFactory(received_at=datetime(2026, 11, 18, 10, tzinfo=LONDON))
+    Notification.objects.update(sent_at=datetime(2026, 11, 18, tzinfo=LONDON))
+    mailoutbox.clear()
+
+    results = run_at_once(
+        lambda: services.referral_deadline_reminders_send(today=date(2026, 11, 20))
+    )
+
+    assert sum(results) == 1
+    assert Notification.objects.filter(kind="referral_deadline").count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_deciding_ends_the_front_doors_right_to_decide_but_not_to_see_or_share(demo):
+    referral = DecidedReferralFactory()
+    front_door = demo.user(FRONT_DOOR_HILLFORD)
+
+    assert not permissions.can(front_door, "change", referral)
+    assert permissions.can(front_door, "view", referral)
+    services.information_sharing_record(
+        referral=referral,
+        by=front_door,
+        agency=demo.agency("Midshire Police"),
+        reason="Police are holding a strategy discussion.",
+        lawful_basis="safeguarding",
+    )
+    assert referral.pk in seen_by(demo, PRACTITIONER_POLICE)
+
+
+def test_the_raiser_can_escalate_further_up_to_the_last_stage(demo):
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+    with pytest.raises(PermissionDenied):
+        services.escalation_escalate(escalation=escalation, by=demo.user(FRONT_DOOR_HILLFORD))
+
+    for expected in (2, 3, 4):
+        services.escalation_escalate(
+            escalation=escalation, by=demo.user(PRACTITIONER_HEALTH), today=date(2026, 11, 23)
+        )
+        assert Escalation.objects.get(pk=escalation.pk).stage == expected
+    with pytest.raises(ValidationError, match="last stage"):
+        services.escalation_escalate(escalation=escalation, by=demo.user(PRACTITIONER_HEALTH))
+    assert Notification.objects.filter(stage="stage_4", recipient__username="lead.la").exists()
+
+
+def test_after_the_retention_period_a_childs_details_are_replaced_but_the_record_stays(demo):
+    from safeguarding.retention import expired_records_pseudonymise
+
+    referral = SubmittedReferralFactory()
+    later = date.today() + timedelta(days=365 * 7)
+
+    done = expired_records_pseudonymise(today=later)
+
+    child = referral.children.get()
+    assert done["Referral children"] == 1
+    assert (child.first_name, child.nhs_number, child.date_of_birth) == ("Removed", "", None)
+    assert child.pseudonymised_at is not None
+    assert not child.history.filter(first_name="Maya").exists()
+    referral.refresh_from_db()
+    assert referral.status == "submitted" and referral.decision_due_on is not None
+    assert expired_records_pseudonymise(today=later)["Referral children"] == 0

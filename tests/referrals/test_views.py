@@ -1,0 +1,663 @@
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from partnerships.choices import Role
+from referrals import demo as referral_demo
+from referrals import selectors, services
+from referrals.models import (
+    Referral,
+    ReferralCategory,
+    ReferralGroupObjectPermission,
+)
+from safeguarding import permissions
+from safeguarding.models import AccessLogEntry, Notification
+from tests.partnerships.factories import UserFactory
+from tests.personas import (
+    ADMIN,
+    ANONYMOUS,
+    BUSINESS,
+    DSL_SCHOOL,
+    FRONT_DOOR_HILLFORD,
+    FRONT_DOOR_RIVERSIDE,
+    LEAD_HEALTH,
+    OTHER_PARTNERSHIP,
+    PRACTITIONER_HEALTH,
+    PRACTITIONER_POLICE,
+    SCRUTINEER,
+    check_access,
+    sign_in,
+)
+from tests.referrals.factories import (
+    VALID_NHS_NUMBER,
+    DecidedReferralFactory,
+    DraftReferralFactory,
+    OpenEscalationFactory,
+    SubmittedReferralFactory,
+    bulk_referrals,
+)
+
+CANNOT_SEE = {
+    FRONT_DOOR_RIVERSIDE: 404,
+    PRACTITIONER_POLICE: 404,
+    BUSINESS: 404,
+    OTHER_PARTNERSHIP: 404,
+    SCRUTINEER: 404,
+    ANONYMOUS: 302,
+}
+CHILD = {
+    "first_name": "Maya",
+    "last_name": "Brook",
+    "date_of_birth": "2019-05-04",
+    "address": "1 Mill Lane, Hillford",
+    "postcode": "HF1 2AB",
+    "school": "Hillford Infants",
+    "nhs_number": VALID_NHS_NUMBER,
+}
+
+
+def test_the_must_show_journey_through_the_pages(client, demo, mailoutbox):
+    """practitioner.health refers a Hillford child page by page; its front door decides."""
+    sign_in(client, PRACTITIONER_HEALTH)
+    assert client.get("/referrals/new/").status_code == 200
+    started = client.post("/referrals/new/")
+    referral = Referral.objects.get(referrer__username=PRACTITIONER_HEALTH)
+    assert started["Location"] == f"/referrals/{referral.pk}/child/"
+    base = f"/referrals/{referral.pk}"
+
+    # A mistake on a page is shown, and what was typed survives leaving the page.
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    mistake = client.post(f"{base}/child/", {**CHILD, "date_of_birth": tomorrow})
+    assert mistake.status_code == 200
+    assert "There is a problem" in mistake.content.decode()
+    assert "must be in the past" in mistake.content.decode()
+    assert "Hillford Infants" in client.get(f"{base}/child/").content.decode()
+
+    steps = [
+        ("child", CHILD, "household"),
+        ("household", {"parents_and_carers": "Jo Brook (mother)"}, "local-authority"),
+        (
+            "local-authority",
+            {"local_authority": demo.agency("Hillford Council").pk},
+            "concerns",
+        ),
+        (
+            "concerns",
+            {
+                "concerns": "Bruises on both arms; Maya said she was scared to go home.",
+                "categories": ["physical", "emotional"],
+                "immediate_danger": "yes",
+            },
+            "consent",
+        ),
+        (
+            "consent",
+            {"consent": "not_sought", "reason_without_consent": "Asking could put Maya at risk."},
+            "check",
+        ),
+    ]
+    for page, answers, next_page in steps:
+        response = client.post(f"{base}/{page}/", answers)
+        assert response.status_code == 302, (page, response.context["form"].errors)
+        assert response["Location"] == f"{base}/{next_page}/"
+    check = client.get(f"{base}/check/").content.decode()
+    assert "Maya Brook" in check and "call 999" in check.lower()
+
+    sent = client.post(f"{base}/check/")
+    assert sent["Location"] == f"{base}/"
+    referral.refresh_from_db()
+    assert (referral.status, referral.immediate_danger) == ("submitted", True)
+    assert referral.front_door == demo.agency("Hillford Council")
+
+    responses = check_access(
+        client, f"{base}/", {PRACTITIONER_HEALTH: 200, FRONT_DOOR_HILLFORD: 200, **CANNOT_SEE}
+    )
+    assert "Maya Brook" in responses[FRONT_DOOR_HILLFORD].content.decode()
+    queue = check_access(
+        client,
+        "/referrals/queue/",
+        {FRONT_DOOR_HILLFORD: 200, FRONT_DOOR_RIVERSIDE: 200, PRACTITIONER_HEALTH: 403},
+    )
+    assert referral.reference in queue[FRONT_DOOR_HILLFORD].content.decode()
+    assert referral.reference not in queue[FRONT_DOOR_RIVERSIDE].content.decode()
+    check_access(
+        client,
+        f"{base}/decision/",
+        {FRONT_DOOR_HILLFORD: 200, PRACTITIONER_HEALTH: 403, **CANNOT_SEE},
+    )
+
+    sign_in(client, FRONT_DOOR_HILLFORD)
+    decided = client.post(
+        f"{base}/decision/",
+        {
+            "decision": "strategy_discussion",
+            "reasons": "Strategy discussion with police today.",
+            "quality_rating": "good",
+        },
+    )
+    assert decided.status_code == 302
+
+    sign_in(client, PRACTITIONER_HEALTH)
+    outcome = client.get(f"{base}/").content.decode()
+    assert "Strategy discussion / child protection enquiry" in outcome
+    assert "Strategy discussion with police today." in outcome
+    assert Notification.objects.filter(
+        recipient__username=PRACTITIONER_HEALTH, kind="referral_decided"
+    ).exists()
+    mine = client.get("/referrals/").content.decode()
+    assert referral.reference in mine
+    assert AccessLogEntry.objects.filter(
+        user__username=FRONT_DOOR_HILLFORD, object_id__in=referral.children.values("pk")
+    ).exists()
+
+
+def test_a_draft_and_its_pages_are_the_referrers_alone(client, demo):
+    draft = DraftReferralFactory()
+
+    for page in ("child", "household", "local-authority", "concerns", "consent", "check"):
+        check_access(
+            client,
+            f"/referrals/{draft.pk}/{page}/",
+            {PRACTITIONER_HEALTH: 200, FRONT_DOOR_HILLFORD: 404, **CANNOT_SEE},
+        )
+    check_access(client, f"/referrals/{draft.pk}/", {PRACTITIONER_HEALTH: 404})
+
+
+def test_sending_an_incomplete_draft_lists_what_is_missing(client, demo):
+    draft = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    response = client.post(f"/referrals/{draft.pk}/check/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Add the child you are worried about." in page
+    assert "Choose the local authority the child lives in." in page
+
+
+def test_consent_refused_needs_a_lawful_reason(client, demo):
+    draft = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    response = client.post(f"/referrals/{draft.pk}/consent/", {"consent": "refused"})
+
+    assert "Give the lawful reason" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.draft_answers["consent"] == {"consent": "refused"}
+
+
+def test_the_referral_list_shows_each_person_what_they_may_see(client, demo):
+    referral = SubmittedReferralFactory()
+
+    responses = check_access(
+        client,
+        "/referrals/",
+        {
+            PRACTITIONER_HEALTH: 200,
+            FRONT_DOOR_HILLFORD: 200,
+            FRONT_DOOR_RIVERSIDE: 200,
+            BUSINESS: 200,
+            OTHER_PARTNERSHIP: 200,
+            SCRUTINEER: 200,
+            ANONYMOUS: 302,
+        },
+    )
+
+    assert referral.reference in responses[FRONT_DOOR_HILLFORD].content.decode()
+    for persona in (FRONT_DOOR_RIVERSIDE, BUSINESS, OTHER_PARTNERSHIP, SCRUTINEER):
+        assert referral.reference not in responses[persona].content.decode()
+
+
+def test_the_referral_list_filters_and_stays_within_a_query_budget(
+    client, demo, django_assert_max_num_queries
+):
+    referrer = demo.user(PRACTITIONER_HEALTH)
+    rows = bulk_referrals(60)
+    Referral.objects.bulk_create(rows)
+    ReferralCategory.objects.bulk_create(
+        [ReferralCategory(referral=r, category="neglect") for r in rows]
+    )
+    for referral in rows:
+        permissions.grant(referral, "view", users=[referrer])
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    with django_assert_max_num_queries(14):
+        response = client.get("/referrals/", {"category": "neglect", "status": "submitted"})
+
+    assert response.context["paginator"].count == 60
+    assert client.get("/referrals/", {"category": "physical"}).context["paginator"].count == 0
+
+
+def test_the_front_door_queue_with_10000_referrals_is_bounded_and_ordered(
+    client, demo, django_assert_max_num_queries
+):
+    hillford = demo.agency("Hillford Council")
+    group = permissions.agency_group(hillford, role=Role.FRONT_DOOR_WORKER)
+    now = timezone.now()
+    rows = bulk_referrals(10_000, partnership=demo.riverside)
+    for index, referral in enumerate(rows):
+        referral.received_at = now - timedelta(minutes=index)
+        referral.immediate_danger = index == 5000
+    Referral.objects.bulk_create(rows, batch_size=2000)
+    change = ReferralGroupObjectPermission._meta.get_field("permission").related_model.objects.get(
+        codename="change_referral"
+    )
+    ReferralGroupObjectPermission.objects.bulk_create(
+        [
+            ReferralGroupObjectPermission(group=group, permission=change, content_object=r)
+            for r in rows
+        ],
+        batch_size=2000,
+    )
+    sign_in(client, FRONT_DOOR_HILLFORD)
+
+    with django_assert_max_num_queries(14):
+        response = client.get("/referrals/queue/")
+
+    listed = list(response.context["object_list"])
+    assert response.context["paginator"].count == 10_000
+    assert listed[0].pk == rows[5000].pk  # flagged first
+    assert listed[1].pk == rows[-1].pk  # then the oldest
+    assert "Late by" in response.content.decode() or "Due today" in response.content.decode()
+
+
+def test_the_queue_is_served_by_its_index(demo, needs_services):
+    hillford = demo.agency("Hillford Council")
+    group = permissions.agency_group(hillford, role=Role.FRONT_DOOR_WORKER)
+    rows = bulk_referrals(3000)
+    Referral.objects.bulk_create(rows)
+    for referral in rows[:5]:
+        permissions.grant(referral, "change", groups=[group])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_referral")
+
+    plan = selectors.front_door_queue(demo.user(FRONT_DOOR_HILLFORD))[:50].explain()
+
+    assert "Index Scan using referral_queue" in plan
+    assert "Sort" not in plan  # the index gives "flagged first, oldest first" as it is read
+
+
+def test_the_front_door_sees_possible_duplicates_and_the_referrer_does_not(client, demo):
+    SubmittedReferralFactory()
+    later = SubmittedReferralFactory()
+
+    responses = check_access(
+        client, f"/referrals/{later.pk}/", {FRONT_DOOR_HILLFORD: 200, PRACTITIONER_HEALTH: 200}
+    )
+
+    assert "Possible duplicate" in responses[FRONT_DOOR_HILLFORD].content.decode()
+    assert "Possible duplicate" not in responses[PRACTITIONER_HEALTH].content.decode()
+
+
+def test_the_front_door_shares_a_referral_and_withdraws_it(client, demo):
+    referral = SubmittedReferralFactory()
+    url = f"/referrals/{referral.pk}/share/"
+    check_access(client, url, {FRONT_DOOR_HILLFORD: 200, PRACTITIONER_HEALTH: 403, **CANNOT_SEE})
+    sign_in(client, FRONT_DOOR_HILLFORD)
+
+    shared = client.post(
+        url,
+        {
+            "agency": demo.agency("Midshire Police").pk,
+            "reason": "Police hold information about the household.",
+            "lawful_basis": "safeguarding",
+        },
+    )
+    assert shared.status_code == 302
+    check_access(client, f"/referrals/{referral.pk}/", {PRACTITIONER_POLICE: 200})
+
+    decision = referral.sharing.get()
+    sign_in(client, FRONT_DOOR_HILLFORD)
+    client.post(f"/referrals/{referral.pk}/share/{decision.pk}/withdraw/")
+    check_access(client, f"/referrals/{referral.pk}/", {PRACTITIONER_POLICE: 404})
+
+
+def test_a_decided_referral_cannot_be_decided_again(client, demo):
+    referral = DecidedReferralFactory()
+
+    check_access(client, f"/referrals/{referral.pk}/decision/", {FRONT_DOOR_HILLFORD: 403})
+
+
+def test_the_referral_dashboard_shows_counts_and_never_names(
+    client, demo, django_assert_max_num_queries
+):
+    DecidedReferralFactory()
+    SubmittedReferralFactory(categories=["neglect", "domestic_abuse"])
+    responses = check_access(
+        client,
+        "/referrals/dashboard/",
+        {
+            BUSINESS: 200,
+            SCRUTINEER: 200,
+            LEAD_HEALTH: 200,
+            OTHER_PARTNERSHIP: 200,
+            PRACTITIONER_POLICE: 403,
+            FRONT_DOOR_HILLFORD: 403,
+            ANONYMOUS: 302,
+        },
+    )
+
+    page = responses[SCRUTINEER].content.decode()
+    assert "Hillford Council" in page and "Early help" in page and "Domestic abuse" in page
+    assert "Maya" not in page and "Brook" not in page
+    assert "Hillford Council" not in responses[OTHER_PARTNERSHIP].content.decode()
+    Referral.objects.bulk_create(bulk_referrals(500, partnership=demo.riverside))
+    sign_in(client, BUSINESS)
+    with django_assert_max_num_queries(16):
+        assert client.get("/referrals/dashboard/").status_code == 200
+
+
+def test_escalation_pages_for_each_person(client, demo):
+    referral = DecidedReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+    form = client.get(f"/referrals/escalations/new/?referral={referral.pk}")
+    assert "Early help on referral" in form.content.decode()
+    raised = client.post(
+        f"/referrals/escalations/new/?referral={referral.pk}",
+        {
+            "against_agency": demo.agency("Hillford Council").pk,
+            "decision_disputed": "Early help",
+            "reason": "A sibling was injured last year.",
+            "outcome_sought": "A strategy discussion.",
+            "theme": "threshold",
+        },
+    )
+    escalation = referral.escalations.get()
+    assert raised["Location"] == f"/referrals/escalations/{escalation.pk}/"
+    url = f"/referrals/escalations/{escalation.pk}/"
+
+    check_access(
+        client,
+        url,
+        {
+            PRACTITIONER_HEALTH: 200,
+            FRONT_DOOR_HILLFORD: 200,
+            FRONT_DOOR_RIVERSIDE: 404,
+            PRACTITIONER_POLICE: 404,
+            BUSINESS: 404,
+            OTHER_PARTNERSHIP: 404,
+            SCRUTINEER: 404,
+            ANONYMOUS: 302,
+        },
+    )
+    check_access(
+        client,
+        f"{url}respond/",
+        {PRACTITIONER_POLICE: 404, ANONYMOUS: 302},
+        method="post",
+        data={"text": "x"},
+    )
+    sign_in(client, FRONT_DOOR_HILLFORD)
+    client.post(f"{url}respond/", {"text": "We will hold a strategy discussion."})
+    client.post(f"{url}resolve/", {"resolution": "agreed"})  # not the raiser: refused
+    client.post(
+        f"{url}good-practice/",
+        {"agency": demo.agency("Riverside Community Health NHS Trust").pk, "description": "Clear"},
+    )
+    escalation.refresh_from_db()
+    assert escalation.is_open and escalation.good_practice.count() == 1
+    sign_in(client, PRACTITIONER_HEALTH)
+    assert "We will hold a strategy discussion." in client.get(url).content.decode()
+    assert "Escalate to stage 2" in client.get(url).content.decode()
+    client.post(f"{url}escalate/")
+    assert referral.escalations.get().stage == 2
+    client.post(f"{url}resolve/", {"resolution": "decision_changed", "notes": "Strategy held."})
+    escalation.refresh_from_db()
+    assert escalation.resolution == "decision_changed"
+
+
+def test_an_escalation_form_with_mistakes_says_what_is_wrong(client, demo):
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    response = client.post(
+        "/referrals/escalations/new/",
+        {
+            "against_agency": demo.agency("Riverside Community Health NHS Trust").pk,
+            "decision_disputed": "x",
+            "reason": "y",
+            "outcome_sought": "z",
+            "theme": "other",
+        },
+    )
+
+    assert "another agency, not your own" in response.content.decode()
+
+
+def test_the_escalation_list_and_dashboard(client, demo, django_assert_max_num_queries):
+    for _ in range(12):
+        OpenEscalationFactory()
+    services.escalation_resolve(
+        escalation=OpenEscalationFactory(),
+        by=demo.user(PRACTITIONER_HEALTH),
+        resolution="decision_upheld",
+    )
+    lists = check_access(
+        client,
+        "/referrals/escalations/",
+        {
+            PRACTITIONER_HEALTH: 200,
+            FRONT_DOOR_HILLFORD: 200,
+            PRACTITIONER_POLICE: 200,
+            OTHER_PARTNERSHIP: 200,
+            ANONYMOUS: 302,
+        },
+    )
+    assert lists[PRACTITIONER_HEALTH].context["paginator"].count == 13
+    assert lists[PRACTITIONER_POLICE].context["paginator"].count == 0
+    dashboards = check_access(
+        client,
+        "/referrals/escalations/dashboard/",
+        {
+            BUSINESS: 200,
+            SCRUTINEER: 200,
+            OTHER_PARTNERSHIP: 200,
+            PRACTITIONER_HEALTH: 403,
+            DSL_SCHOOL: 403,
+            ANONYMOUS: 302,
+        },
+    )
+    page = dashboards[SCRUTINEER].content.decode()
+    assert "Decision upheld" in page and "Threshold for a service" in page
+    assert "Stage 1" in page
+    assert "Hillford Council" not in dashboards[OTHER_PARTNERSHIP].content.decode()
+    sign_in(client, PRACTITIONER_HEALTH)
+    with django_assert_max_num_queries(12):
+        client.get("/referrals/escalations/", {"status": "open"})
+    sign_in(client, BUSINESS)
+    with django_assert_max_num_queries(16):
+        client.get("/referrals/escalations/dashboard/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/referrals/referral/",
+        "/admin/referrals/referral/?status__exact=submitted&q=R-000001",
+        "/admin/referrals/escalation/",
+        "/admin/referrals/escalationstage/",
+        "/admin/referrals/informationsharingdecision/",
+    ],
+)
+def test_the_admin_serves_referral_models_to_admins_only(client, demo, url):
+    SubmittedReferralFactory()
+    OpenEscalationFactory()
+    check_access(client, url, {ADMIN: 200, BUSINESS: 302})
+
+
+def test_a_person_without_an_agency_cannot_start_a_referral(client, demo):
+    sign_in(client, SCRUTINEER)
+
+    assert client.post("/referrals/new/").status_code == 403
+
+
+def test_the_business_team_sets_the_escalation_stages(client, demo):
+    url = f"/referrals/escalations/stages/{demo.riverside.pk}/"
+    check_access(
+        client,
+        url,
+        {
+            BUSINESS: 200,
+            PRACTITIONER_HEALTH: 403,
+            SCRUTINEER: 403,
+            OTHER_PARTNERSHIP: 404,
+            ANONYMOUS: 302,
+        },
+    )
+    stages = services.escalation_stages_for(demo.riverside)
+    data = {"form-TOTAL_FORMS": "4", "form-INITIAL_FORMS": "4"}
+    for index, stage in enumerate(stages):
+        data |= {
+            f"form-{index}-id": stage.pk,
+            f"form-{index}-name": stage.name,
+            f"form-{index}-response_working_days": 3 if index == 0 else 5,
+        }
+    sign_in(client, BUSINESS)
+
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, {**data, "form-1-response_working_days": 0}).status_code == 200
+
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+    assert escalation.stage_due_on == date(2026, 11, 25)
+
+
+def test_the_demo_referrals_load_once_and_show_the_front_door_at_work(client, demo):
+    referral_demo.seed(partnerships={})
+    referral_demo.seed(partnerships={})
+
+    assert Referral.objects.count() == 3
+    sign_in(client, FRONT_DOOR_HILLFORD)
+    queue = client.get("/referrals/queue/").content.decode()
+    assert Referral.objects.get(referrer__username=PRACTITIONER_HEALTH).reference in queue
+
+
+def test_a_referrer_adds_a_second_child_and_removes_it(client, demo):
+    draft = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+    client.post(f"/referrals/{draft.pk}/child/", CHILD)
+
+    added = client.post(
+        f"/referrals/{draft.pk}/child/add/?return=check", {**CHILD, "first_name": "Ava"}
+    )
+
+    assert added["Location"] == f"/referrals/{draft.pk}/check/"
+    ava = draft.children.get(first_name="Ava")
+    assert "Remove child 2" in client.get(f"/referrals/{draft.pk}/check/").content.decode()
+    check_access(
+        client,
+        f"/referrals/{draft.pk}/child/{ava.pk}/remove/",
+        {FRONT_DOOR_HILLFORD: 404, ANONYMOUS: 302},
+        method="post",
+    )
+    sign_in(client, PRACTITIONER_HEALTH)
+    client.post(f"/referrals/{draft.pk}/child/{ava.pk}/remove/")
+    assert list(draft.children.values_list("first_name", flat=True)) == ["Maya"]
+
+
+def test_the_api_schema_describes_the_referral_endpoints(client, demo):
+    sign_in(client, BUSINESS)
+
+    paths = client.get("/api/v1/schema/", {"format": "json"}).json()["paths"]
+
+    assert {
+        "/api/v1/referrals/",
+        "/api/v1/referrals/{id}/decision/",
+        "/api/v1/escalations/{id}/respond/",
+        "/api/v1/escalations/{id}/resolve/",
+    } <= set(paths)
+
+
+def test_an_agency_safeguarding_lead_sees_their_agencys_referrals(client, demo):
+    teacher = UserFactory(agency=demo.agency("St Anne's Primary School"))
+    referral = SubmittedReferralFactory(referrer=teacher)
+
+    responses = check_access(
+        client,
+        "/referrals/",
+        {DSL_SCHOOL: 200, PRACTITIONER_HEALTH: 200},
+    )
+
+    assert referral.reference in responses[DSL_SCHOOL].content.decode()
+    assert referral.reference not in responses[PRACTITIONER_HEALTH].content.decode()
+    check_access(client, f"/referrals/{referral.pk}/", {DSL_SCHOOL: 200, PRACTITIONER_HEALTH: 404})
+
+
+def test_reading_a_referral_in_the_admin_is_logged(client, demo):
+    referral = SubmittedReferralFactory()
+
+    check_access(client, f"/admin/referrals/referral/{referral.pk}/change/", {ADMIN: 200})
+
+    entry = AccessLogEntry.objects.get(channel="admin")
+    assert entry.record == f"Child {referral.children.get().pk} on referral {referral.reference}"
+    assert entry.partnership == demo.riverside
+
+
+OUTSIDERS = {
+    BUSINESS: 404,
+    PRACTITIONER_POLICE: 404,
+    FRONT_DOOR_RIVERSIDE: 404,
+    OTHER_PARTNERSHIP: 404,
+    SCRUTINEER: 404,
+    ANONYMOUS: 302,
+}
+
+
+def test_every_referral_page_answers_each_persona(client, demo):
+    draft = DraftReferralFactory()
+    referral = SubmittedReferralFactory()
+    decision = services.information_sharing_record(
+        referral=referral,
+        by=demo.user(FRONT_DOOR_HILLFORD),
+        agency=demo.agency("Riverside Homes"),
+        reason="Housing are rehousing the family.",
+        lawful_basis="public_task",
+    )
+
+    check_access(
+        client,
+        "/referrals/new/",
+        {PRACTITIONER_HEALTH: 200, BUSINESS: 200, OTHER_PARTNERSHIP: 200, ANONYMOUS: 302},
+    )
+    check_access(client, "/referrals/new/", {SCRUTINEER: 403, ANONYMOUS: 302}, method="post")
+    check_access(
+        client, f"/referrals/{draft.pk}/child/add/", {PRACTITIONER_HEALTH: 200, **OUTSIDERS}
+    )
+    check_access(
+        client,
+        f"/referrals/{referral.pk}/share/{decision.pk}/withdraw/",
+        {PRACTITIONER_HEALTH: 403, **OUTSIDERS},
+        method="post",
+    )
+    check_access(
+        client,
+        "/referrals/queue/",
+        {
+            FRONT_DOOR_HILLFORD: 200,
+            BUSINESS: 403,
+            PRACTITIONER_POLICE: 403,
+            OTHER_PARTNERSHIP: 403,
+            SCRUTINEER: 403,
+            ANONYMOUS: 302,
+        },
+    )
+
+
+def test_every_escalation_page_answers_each_persona(client, demo):
+    escalation = OpenEscalationFactory()
+    url = f"/referrals/escalations/{escalation.pk}/"
+
+    check_access(
+        client,
+        "/referrals/escalations/new/",
+        {PRACTITIONER_HEALTH: 200, BUSINESS: 200, SCRUTINEER: 200, ANONYMOUS: 302},
+    )
+    check_access(
+        client,
+        "/referrals/escalations/",
+        {BUSINESS: 200, SCRUTINEER: 200, OTHER_PARTNERSHIP: 200, ANONYMOUS: 302},
+    )
+    for action in ("respond", "resolve", "escalate", "good-practice"):
+        check_access(client, f"{url}{action}/", OUTSIDERS, method="post", data={"text": "x"})
+    escalation.refresh_from_db()
+    assert (escalation.stage, escalation.status, escalation.responses.count()) == (1, "open", 0)

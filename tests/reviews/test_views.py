@@ -1,0 +1,371 @@
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from partnerships.models import Action, ClosureDay
+from reviews.models import AgencyReturn, PracticeReview, RapidReview, SeriousIncident
+from safeguarding.models import AccessLogEntry
+from tests.partnerships.factories import UserFactory
+from tests.personas import (
+    ANONYMOUS,
+    BUSINESS,
+    DSL_SCHOOL,
+    FRONT_DOOR_RIVERSIDE,
+    LEAD_HEALTH,
+    LEAD_LA,
+    LEAD_POLICE,
+    OTHER_PARTNERSHIP,
+    PRACTITIONER_HEALTH,
+    PRACTITIONER_POLICE,
+    SCRUTINEER,
+    check_access,
+    sign_in,
+)
+from tests.reviews.factories import (
+    INVOLVED,
+    DecidedRapidReviewFactory,
+    RapidReviewFactory,
+    SeriousIncidentFactory,
+    SubmittedRapidReviewFactory,
+    make_reviews,
+)
+
+# Who may open a review record: the owning partnership's business team and partners and the
+# involved agencies; not an uninvolved agency, another partnership or the scrutineer.
+CASE_RECORD = {
+    BUSINESS: 200,
+    LEAD_LA: 200,
+    LEAD_HEALTH: 200,
+    PRACTITIONER_POLICE: 200,
+    PRACTITIONER_HEALTH: 200,
+    DSL_SCHOOL: 404,
+    OTHER_PARTNERSHIP: 404,
+    SCRUTINEER: 404,
+    ANONYMOUS: 302,
+}
+# Steps only the business team takes: others who can see the review are refused.
+BUSINESS_STEP = {
+    PRACTITIONER_POLICE: 403,
+    LEAD_HEALTH: 403,
+    DSL_SCHOOL: 404,
+    OTHER_PARTNERSHIP: 404,
+    SCRUTINEER: 404,
+    ANONYMOUS: 302,
+}
+
+
+def incident_form(demo, **overrides):
+    data = {
+        "partnership": demo.riverside.pk,
+        "local_authority": demo.agency("Riverside Council").pk,
+        "incident_type": "death",
+        "looked_after": "on",
+        "categories": ["neglect"],
+        "became_aware_on": "2026-11-20",
+        "summary": "A looked-after young person died; neglect is suspected.",
+        "agencies_involved": [demo.agency(name).pk for name in INVOLVED],
+        "children-TOTAL_FORMS": "4",
+        "children-INITIAL_FORMS": "0",
+        "children-MIN_NUM_FORMS": "1",
+        "children-MAX_NUM_FORMS": "4",
+        "children-0-first_name": "Jordan",
+        "children-0-last_name": "Example",
+        "children-0-date_of_birth": "2010-05-04",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_full_life_of_a_rapid_review_through_the_browser(client, demo):
+    sign_in(client, BUSINESS)
+    assert client.get("/reviews/incidents/new/").status_code == 200
+    invalid = client.post(
+        "/reviews/incidents/new/", incident_form(demo, became_aware_on="2031-01-01")
+    )
+    assert invalid.status_code == 200
+    assert "There is a problem" in invalid.content.decode()
+    assert "cannot be in the future" in invalid.content.decode()
+    assert 'value="Jordan"' in invalid.content.decode()  # nothing typed is lost
+
+    created = client.post("/reviews/incidents/new/", incident_form(demo))
+    incident = SeriousIncident.objects.get()
+    assert created.status_code == 302 and created["Location"] == incident.get_absolute_url()
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert "Friday 27 November 2026" in page  # notification due
+    assert "Jordan Example" in page
+    too_early = client.post(
+        f"/reviews/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-19"}
+    )
+    assert too_early.status_code == 200
+    assert "cannot be notified before the local authority became aware" in (
+        too_early.content.decode()
+    )
+    client.post(f"/reviews/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-20"})
+    started = client.post(f"/reviews/incidents/{incident.pk}/start-review/")
+    review = RapidReview.objects.get()
+    assert started["Location"] == review.get_absolute_url()
+    page = client.get(review.get_absolute_url()).content.decode()
+    assert "Friday 11 December 2026" in page
+    assert "govuk-task-list" in page and "Not started" in page
+
+    sign_in(client, PRACTITIONER_POLICE)
+    police_return = AgencyReturn.objects.get(agency__name="Midshire Police")
+    url = police_return.get_absolute_url()
+    client.post(url, {"chronology": "1 Nov: call-out", "summary": "", "action": "draft"})
+    refused = client.post(url, {"chronology": "1 Nov: call-out", "summary": "", "action": "submit"})
+    assert "Give a summary of your agency" in refused.content.decode()
+    client.post(url, {"chronology": "1 Nov", "summary": "One call-out.", "action": "submit"})
+    police_return.refresh_from_db()
+    assert police_return.status == "submitted"
+
+    sign_in(client, BUSINESS)
+    step = f"/reviews/{review.pk}/"
+    client.post(
+        step + "meeting/",
+        {"held_on": "2026-11-21", "attendees": "The three partners", "learning": "Escalate."},
+    )
+    no_reasons = client.post(step + "decision/", {"decision": "lcspr", "reasons": ""})
+    assert "Give the reasons for the decision" in no_reasons.content.decode()
+    client.post(step + "decision/", {"decision": "lcspr", "reasons": "Multi-agency learning."})
+    blocked = client.post(step + "submit/", {"submitted_on": "2026-11-22"})
+    assert "Still to sign off: local authority, health, police." in blocked.content.decode()
+    for partner in (LEAD_LA, LEAD_HEALTH, LEAD_POLICE):
+        sign_in(client, partner)
+        assert "Sign off for" in client.get(step).content.decode()
+        client.post(step + "sign-off/")
+    sign_in(client, BUSINESS)
+    client.post(step + "submit/", {"submitted_on": "2026-11-22"})
+    review.refresh_from_db()
+    assert review.status == "submitted"
+    assert "On time" in client.get(step).content.decode()
+
+    client.post(
+        step + "recommendations/new/",
+        {
+            "owner_agency": demo.agency("Midshire Police").pk,
+            "recommendation": "Police attend strategy discussions for babies.",
+            "title": "Attend every strategy discussion for babies",
+            "due_on": "2027-03-31",
+        },
+    )
+    assert Action.objects.get(source_id=review.pk).owner_agency.name == "Midshire Police"
+    practice_review = PracticeReview.objects.get()
+    response = client.post(
+        practice_review.get_absolute_url(),
+        {
+            "reviewer": "Dr Jane Reviewer",
+            "terms_of_reference": "How agencies responded to bruising.",
+            "sent_to_panel_on": "2026-11-18",
+            "published_on": "2026-11-20",
+            "learning_briefing": "Bruising in babies who do not move is never normal.",
+            "final_report": SimpleUploadedFile("report.pdf", b"%PDF-1.4"),
+        },
+        follow=True,
+    )
+    assert "2 working days before publication" in response.content.decode()
+    assert review.history.count() >= 5
+
+
+def test_a_deadline_over_christmas_explains_the_days_skipped(client, demo):
+    review = RapidReviewFactory(
+        incident__became_aware_on=date(2025, 12, 15), incident__notified_on=date(2025, 12, 16)
+    )
+    sign_in(client, BUSINESS)
+
+    page = client.get(review.get_absolute_url()).content.decode()
+
+    assert "Thursday 8 January 2026" in page
+    for holiday in ("Christmas Day", "Boxing Day", "New Year"):
+        assert holiday in page
+
+
+def test_the_incident_page_hides_and_logs_the_children(client, demo):
+    incident = SeriousIncidentFactory()
+
+    responses = check_access(client, incident.get_absolute_url(), CASE_RECORD)
+
+    assert "Alex Example" in responses[BUSINESS].content.decode()
+    assert AccessLogEntry.objects.filter(
+        user__username=BUSINESS, object_id=incident.children.get().pk
+    ).exists()
+
+
+def test_every_review_page_answers_each_persona(client, demo):
+    review = DecidedRapidReviewFactory()
+    incident = review.incident
+    for url in (incident.get_absolute_url(), review.get_absolute_url()):
+        check_access(client, url, CASE_RECORD)
+    for url in ("/reviews/", "/reviews/incidents/", "/reviews/practice-reviews/"):
+        listed = check_access(
+            client,
+            url,
+            {
+                BUSINESS: 200,
+                DSL_SCHOOL: 200,
+                OTHER_PARTNERSHIP: 200,
+                SCRUTINEER: 200,
+                ANONYMOUS: 302,
+            },
+        )
+        assert incident.reference in listed[BUSINESS].content.decode() or "practice" in url
+        for persona in (DSL_SCHOOL, OTHER_PARTNERSHIP, SCRUTINEER):
+            assert incident.reference not in listed[persona].content.decode()
+    check_access(
+        client,
+        "/reviews/incidents/new/",
+        {
+            BUSINESS: 200,
+            FRONT_DOOR_RIVERSIDE: 200,
+            PRACTITIONER_POLICE: 403,
+            OTHER_PARTNERSHIP: 200,
+            SCRUTINEER: 403,
+            ANONYMOUS: 302,
+        },
+    )
+    check_access(
+        client,
+        "/reviews/incidents/new/",
+        {PRACTITIONER_POLICE: 403, SCRUTINEER: 403, DSL_SCHOOL: 403, ANONYMOUS: 302},
+        method="post",
+        data=incident_form(demo),
+    )
+    base = review.get_absolute_url()
+    for step in ("meeting/", "decision/", "submit/", "extensions/new/", "recommendations/new/"):
+        check_access(client, base + step, {**BUSINESS_STEP, BUSINESS: 200})
+        check_access(client, base + step, BUSINESS_STEP, method="post", data={})
+    for url in (
+        f"/reviews/incidents/{incident.pk}/notification/",
+        f"/reviews/incidents/{incident.pk}/start-review/",
+        base + "share-returns/",
+    ):
+        check_access(client, url, BUSINESS_STEP, method="post", data={})
+    check_access(
+        client,
+        base + "sign-off/",
+        {**BUSINESS_STEP, LEAD_HEALTH: 302, BUSINESS: 403},
+        method="post",
+    )
+    assert review.sign_offs.get().partner_kind == "health"
+
+
+def test_an_agency_sees_its_own_return_and_others_only_once_shared(client, demo):
+    review = RapidReviewFactory()
+    police_return = AgencyReturn.objects.get(rapid_review=review, agency__name="Midshire Police")
+    url = police_return.get_absolute_url()
+    expected = {**CASE_RECORD, PRACTITIONER_HEALTH: 404}
+
+    check_access(client, url, expected)
+    check_access(
+        client,
+        url,
+        {PRACTITIONER_HEALTH: 404, LEAD_HEALTH: 403, DSL_SCHOOL: 404, ANONYMOUS: 302},
+        method="post",
+        data={"chronology": "x", "action": "draft"},
+    )
+    sign_in(client, BUSINESS)
+    client.post(f"/reviews/{review.pk}/share-returns/")
+    check_access(client, url, {**expected, PRACTITIONER_HEALTH: 200})
+
+
+def test_the_practice_review_pages(client, demo):
+    practice_review = SubmittedRapidReviewFactory().practice_review
+    url = practice_review.get_absolute_url()
+
+    check_access(client, url, CASE_RECORD)
+    check_access(client, url + "milestones/", BUSINESS_STEP, method="post", data={})
+    check_access(client, url, BUSINESS_STEP, method="post", data={})
+    sign_in(client, BUSINESS)
+    client.post(url + "milestones/", {"title": "Terms of reference agreed", "due_on": "2026-12-18"})
+    milestone = practice_review.milestones.get()
+    assert milestone.title == "Terms of reference agreed"
+    assert "Mark as done today" in client.get(url).content.decode()
+    check_access(
+        client,
+        f"/reviews/practice-reviews/milestones/{milestone.pk}/done/",
+        {**BUSINESS_STEP, BUSINESS: 302},
+        method="post",
+    )
+    milestone.refresh_from_db()
+    assert milestone.completed_on is not None
+
+
+def test_the_dashboard_shows_figures_to_overseers_only(client, demo):
+    SubmittedRapidReviewFactory()
+    RapidReviewFactory()
+
+    responses = check_access(
+        client,
+        "/reviews/dashboard/",
+        {
+            BUSINESS: 200,
+            LEAD_POLICE: 200,
+            SCRUTINEER: 200,
+            OTHER_PARTNERSHIP: 200,
+            PRACTITIONER_POLICE: 403,
+            DSL_SCHOOL: 403,
+            ANONYMOUS: 302,
+        },
+    )
+
+    business = responses[BUSINESS].context
+    scrutineer = responses[SCRUTINEER].context
+    assert business["open_total"] == scrutineer["open_total"] == 1
+    assert len(business["open_reviews"]) == 1 and scrutineer["open_reviews"] == []
+    assert business["submitted"]["total"] == 1
+    assert responses[OTHER_PARTNERSHIP].context["open_total"] == 0
+    assert "SI-" not in responses[SCRUTINEER].content.decode()
+
+
+def test_the_dashboard_computes_timeliness_and_outstanding_returns(client, demo):
+    make_reviews(demo.riverside, 40)
+    sign_in(client, BUSINESS)
+
+    context = client.get("/reviews/dashboard/?from=2026-01-01&to=2026-12-31").context
+
+    # 10 submitted, alternately on the due date and a day after it.
+    assert context["submitted"] == {"total": 10, "on_time": 5, "percent": 50}
+    assert context["returns_outstanding"][0]["agency__name"] == "Riverside Council"
+    assert context["returns_outstanding"][0]["outstanding"] == 30
+    assert {row["owner_agency__name"] for row in context["actions_overdue"]} == {
+        "St Anne's Primary School"
+    }
+
+
+@pytest.mark.parametrize("url", ["/reviews/", "/reviews/dashboard/"])
+def test_lists_and_dashboard_run_a_bounded_number_of_queries(
+    client, demo, django_assert_max_num_queries, url
+):
+    make_reviews(demo.riverside, 1000)
+    ClosureDay.objects.create(partnership=demo.riverside, date=date(2026, 12, 1), reason="Training")
+    sign_in(client, BUSINESS)
+
+    with django_assert_max_num_queries(25):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    if url == "/reviews/":
+        assert response.context["paginator"].count == 1000
+    else:
+        assert response.context["open_total"] == 750
+
+
+def test_the_incident_list_runs_a_bounded_number_of_queries(
+    client, demo, django_assert_max_num_queries
+):
+    make_reviews(demo.riverside, 1000)
+    sign_in(client, BUSINESS)
+
+    with django_assert_max_num_queries(25):
+        response = client.get("/reviews/incidents/")
+
+    assert response.context["paginator"].count == 1000
+
+
+def test_a_new_user_with_no_roles_sees_nothing(client, demo):
+    RapidReviewFactory()
+    stranger = UserFactory()
+    client.force_login(stranger)
+
+    assert client.get("/reviews/").context["paginator"].count == 0
+    assert client.get("/reviews/dashboard/").status_code == 403
