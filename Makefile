@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install browser run test lint format worker beat clean pdf-libraries
+.PHONY: install browser run test lint format worker beat clean pdf-libraries bench load-tool
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,3 +75,28 @@ pdf-libraries:
 			echo "PDFs need Pango: install libpango-1.0-0 and libpangoft2-1.0-0"; \
 		fi; \
 	fi
+
+# The national-scale benchmark (docs/performance.md). Drops and rebuilds the database named by
+# DATABASE_URL, which must contain "bench"; production settings, gunicorn and wrk.
+BENCH_ENV := DJANGO_SETTINGS_MODULE=bench.settings SECRET_KEY=$${SECRET_KEY:-bench-only-not-a-secret} \
+	ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=WARNING \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/safeguarding_bench} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0}
+BENCH_RECORD := $(or $(TMPDIR),/tmp)/safeguarding-bench-dataset.json
+
+bench: install load-tool
+	@started=$$(date +%s); \
+	$(BENCH_ENV) $(BIN)/python -m bench.reset_database && \
+	$(BENCH_ENV) $(BIN)/python manage.py migrate --noinput -v0 && \
+	$(BENCH_ENV) $(BIN)/python manage.py collectstatic --noinput -v0 && \
+	$(BENCH_ENV) $(BIN)/python manage.py bench_generate --record $(BENCH_RECORD) && \
+	$(BENCH_ENV) $(BIN)/python manage.py bench_run --dataset $(BENCH_RECORD) --started $$started
+
+# wrk, the load tool, from Debian.
+load-tool:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get install -y -qq wrk || { apt-get update -qq && apt-get install -y -qq wrk; }; \
+		else \
+			echo "The benchmark needs wrk: sudo apt-get install wrk"; exit 1; \
+		fi; }

@@ -30,3 +30,5 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The benchmark's commands, so its dataset generator is tested against the current models.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405

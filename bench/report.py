@@ -1,0 +1,91 @@
+"""The results file and the Markdown table in docs/performance.md."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+
+
+def machine() -> dict:
+    memory_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    return {"cores": os.cpu_count(), "memory_gib": round(memory_kb / 1024**2, 1), "cpu": model}
+
+
+def write_results(results: dict) -> Path:
+    path = ROOT / "bench" / "results" / f"{results['date']}.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    return path
+
+
+def _table(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        f"Run on {results['date']}: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB; "
+        f"gunicorn with {results['workers']} workers, wrk at concurrency "
+        f"{results['connections']} for {results['seconds']} s per row.",
+        "",
+        "| Page or endpoint | p50 ms | p95 ms | p99 ms | req/s | queries | "
+        "share of framework floor req/s | DB floor ms | p50 / DB floor | non-2xx |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for target in results["targets"]:
+        r = target["result"]
+        lines.append(
+            f"| {target['name']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
+            f"{r['rps']:.0f} | {r['queries']} | {r.get('throughput_vs_framework_floor', 1):.2f} | "
+            f"{r['database_floor_ms']:.1f} | {r.get('p50_vs_database_floor', 'n/a')} | "
+            f"{r['non_2xx'] + r['socket_errors']} |"
+        )
+    memory = results["worker_memory"]
+    lines += [
+        "",
+        f"Gunicorn worker memory (RSS, MB): {memory['after_start_mb']} after start, "
+        f"{memory['after_warm_up_mb']} after warm-up, {memory['after_run_mb']} after the run.",
+        "",
+        "Reminder sweep (referral decision deadlines):",
+        "",
+        "| Open deadlines | Due today | Reminders sent | Seconds | ms per due referral | "
+        "Re-run sent | Re-run seconds |",
+        "|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for s in results["sweep"]:
+        lines.append(
+            f"| {s['open']:,} | {s['due']:,} | {s['reminders_sent']:,} | {s['seconds']} | "
+            f"{s['ms_per_due_referral']} | {s['rerun_reminders_sent']} | {s['rerun_seconds']} |"
+        )
+    if results["dataset"]:
+        rows = results["dataset"]["rows"]
+        seconds = results["dataset"]["seconds"]
+        lines += [
+            "",
+            f"Dataset generation: {sum(seconds.values()):.0f} s "
+            f"({', '.join(f'{step} {s:.0f} s' for step, s in seconds.items())}). "
+            f"Rows written: {', '.join(f'{label} {count:,}' for label, count in rows.items())}.",
+        ]
+    lines += ["", f"Whole run: {results['total_seconds'] / 60:.1f} minutes."]
+    return "\n".join(lines)
+
+
+def write_table(results: dict) -> None:
+    text = DOC.read_text()
+    before, _, rest = text.partition(START)
+    _, _, after = rest.partition(END)
+    DOC.write_text(f"{before}{START}\n{_table(results)}\n{END}{after}")

@@ -1,0 +1,78 @@
+"""The referral deadline sweep: its cost should follow the referrals due, not those open.
+
+Decided referrals are turned back into waiting ones to make the open and due counts each
+scenario needs; the bench database is thrown away afterwards. The sweep runs as beat runs it
+(the Celery task), with deliveries sent in-process so each scenario's time includes them.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from referrals.tasks import send_referral_deadline_reminders
+from safeguarding.celery import app
+from safeguarding.models import Notification
+
+SCENARIOS = [
+    # (open deadlines, of which due today)
+    (100_000, 1_000),
+    (400_000, 1_000),
+    (100_000, 2_000),
+]
+
+
+def _set_open(open_count: int, due_count: int) -> None:
+    """Exactly `open_count` referrals waiting, `due_count` of them due today, the rest later."""
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE referrals_referral SET status = 'decided' WHERE status = 'submitted'"
+        )
+        cursor.execute(
+            """
+            WITH chosen AS (
+                SELECT id, row_number() OVER (ORDER BY id) AS n
+                FROM referrals_referral ORDER BY id LIMIT %s
+            )
+            UPDATE referrals_referral r
+            SET status = 'submitted',
+                decision_due_on = CASE WHEN chosen.n <= %s THEN %s::date
+                                       ELSE %s::date + (chosen.n %% 20)::int END
+            FROM chosen WHERE r.id = chosen.id
+            """,
+            [open_count, due_count, today, today + timedelta(days=1)],
+        )
+        cursor.execute("ANALYZE referrals_referral")
+    Notification.objects.filter(kind="referral_deadline").delete()
+
+
+def run() -> list[dict]:
+    app.conf.task_always_eager = True
+    results = []
+    try:
+        for open_count, due_count in SCENARIOS:
+            _set_open(open_count, due_count)
+            started = time.perf_counter()
+            sent = send_referral_deadline_reminders.delay().get()
+            first = time.perf_counter() - started
+            started = time.perf_counter()
+            resent = send_referral_deadline_reminders.delay().get()
+            again = time.perf_counter() - started
+            results.append(
+                {
+                    "open": open_count,
+                    "due": due_count,
+                    "reminders_sent": sent,
+                    "seconds": round(first, 2),
+                    "ms_per_due_referral": round(first * 1000 / due_count, 2),
+                    "rerun_reminders_sent": resent,
+                    "rerun_seconds": round(again, 2),
+                }
+            )
+    finally:
+        app.conf.task_always_eager = False
+    return results

@@ -1,0 +1,85 @@
+"""The benchmark's dataset is written with COPY, bypassing the services; these tests check that
+what it writes is what the services would have written, so the benchmark measures real pages."""
+
+import io
+import json
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from audits.models import AuditReturn
+from partnerships.models import Partnership, Region, User
+from referrals.models import Escalation, Referral
+from reviews.models import RapidReview
+from safeguarding import permissions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def generated(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One small dataset for the module (building 20 partnerships' people takes a while)."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the dataset is written with PostgreSQL's COPY: set DATABASE_URL (CI does)")
+    record = tmp_path_factory.mktemp("bench") / "dataset.json"
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command(
+            "bench_generate", "--scale", "0.0005", "--record", str(record), stdout=io.StringIO()
+        )
+        yield json.loads(record.read_text())
+        transaction.set_rollback(True)
+
+
+def bench_referrals():
+    return Referral.objects.filter(concerns__startswith="Bruising seen")
+
+
+def test_it_builds_twenty_partnerships_in_four_regions_at_the_sizes_asked(generated):
+    assert Partnership.objects.count() == 20
+    assert Region.objects.count() == 4
+    assert bench_referrals().count() == 500 == generated["rows"]["referrals.Referral"]
+    assert generated["rows"]["reviews.RapidReview"] == 10
+    assert generated["rows"]["referrals.Escalation"] == 25
+    assert set(generated["seconds"]) >= {"referrals", "reviews", "audits", "actions"}
+
+
+def test_the_largest_front_door_is_hillfords(generated):
+    counts = {
+        council: bench_referrals().filter(front_door__name=council).count()
+        for council in ("Hillford Council", "Riverside Council", "Northgate Council")
+    }
+    assert counts["Hillford Council"] == max(counts.values()) > 0
+
+
+def test_each_referral_is_seen_by_its_referrer_and_its_front_door_and_no_other_council(generated):
+    hillford = User.objects.get(username="frontdoor.hillford")
+    seen = permissions.restrict(bench_referrals(), hillford)
+    assert seen.exists()
+    assert set(seen.values_list("front_door__name", flat=True)) == {"Hillford Council"}
+    assert seen.count() == bench_referrals().filter(front_door__name="Hillford Council").count()
+    for referral in bench_referrals().select_related("referrer")[:50]:
+        assert permissions.can(referral.referrer, permissions.VIEW, referral)
+    waiting = bench_referrals().filter(front_door__name="Hillford Council", status="submitted")
+    assert set(permissions.restrict(waiting, hillford, permissions.CHANGE)) == set(waiting)
+    decided = bench_referrals().filter(front_door__name="Hillford Council", status="decided")
+    assert not permissions.restrict(decided, hillford, permissions.CHANGE).exists()
+
+
+def test_case_records_are_granted_to_their_own_partnership_only(generated):
+    business = User.objects.get(username="business.riverside")
+    riverside = Partnership.objects.get(name__startswith="Riverside")
+    for model in (RapidReview, AuditReturn, Escalation):
+        visible = permissions.restrict(model.objects.all(), business)
+        partnership_field = "audit__partnership" if model is AuditReturn else "partnership"
+        assert set(visible.values_list(f"{partnership_field}_id", flat=True)) <= {riverside.pk}
+    assert (
+        permissions.restrict(RapidReview.objects.filter(partnership=riverside), business).count()
+        == RapidReview.objects.filter(partnership=riverside).count()
+    )
+
+
+def test_it_refuses_to_write_a_second_dataset(generated):
+    with pytest.raises(CommandError, match="already holds"):
+        call_command("bench_generate", "--scale", "0.0005", stdout=io.StringIO())
