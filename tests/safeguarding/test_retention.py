@@ -51,9 +51,7 @@ def page(client, url) -> str:
     return re.sub(r'(csrfmiddlewaretoken" value|data-draft-session)="[^"]*"', "", html)
 
 
-def test_a_referrals_free_text_goes_after_the_retention_period_and_it_still_counts(
-    client, demo
-):
+def test_a_referrals_free_text_goes_after_the_retention_period_and_it_still_counts(client, demo):
     Escalation.objects.all().delete()
     Referral.objects.all().delete()
     old = DecidedReferralFactory(
