@@ -399,6 +399,7 @@ class FrontDoorDecisionView(LoginRequiredMixin, FormView):
             title=f"Decide on referral {self.referral.reference}",
             back=self.referral.get_absolute_url(),
             button="Record decision",
+            keep_draft="referral-decision",
             **kwargs,
         )
 
@@ -435,7 +436,11 @@ class ReferralShareView(FrontDoorDecisionView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(title=f"Share referral {self.referral.reference}", button="Share")
+        context.update(
+            title=f"Share referral {self.referral.reference}",
+            button="Share",
+            keep_draft="referral-sharing",
+        )
         return context
 
 
@@ -594,6 +599,7 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
             title="Raise a disagreement (escalation)",
             back=reverse("referrals:escalation-list"),
             button="Raise escalation",
+            keep_draft="escalation",
             **kwargs,
         )
 
