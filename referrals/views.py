@@ -13,6 +13,7 @@ from partnerships.choices import Role
 from partnerships.models import Partnership
 from safeguarding import permissions
 from safeguarding.access_log import record_access
+from safeguarding.forms import add_service_errors
 from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
 from safeguarding.working_days import WorkingDayCalendar
 
@@ -46,15 +47,6 @@ from .models import (
 REFERRALS = Referral.objects.select_related(
     "front_door", "referrer", "referrer_agency", "partnership", "decided_by"
 )
-
-
-def form_errors_from(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, by field where the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
 
 
 # ---------------------------------------------------------------------------
@@ -131,7 +123,7 @@ class ReferralPageView(DraftMixin, FormView):
         try:
             self.save(form)
         except ValidationError as error:
-            form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         services.referral_draft_answers_clear(referral=self.referral, page=self.draft_key)
         if self.request.GET.get("return") == "check":
@@ -380,7 +372,7 @@ class FrontDoorDecisionView(LoginRequiredMixin, FormView):
                 quality_rating=data["quality_rating"],
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, "Decision recorded. The referrer has been told.")
         return redirect(self.referral)
@@ -419,7 +411,7 @@ class ReferralShareView(FrontDoorDecisionView):
                 referral=self.referral, by=self.request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Shared with {form.cleaned_data['agency']}.")
         return redirect(self.referral)
@@ -528,7 +520,7 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
                 raised_by=self.request.user, referral=self.referral, **form.cleaned_data
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
