@@ -701,7 +701,23 @@ def _training_errors(
         )
     if evaluation_score is not None and not 1 <= evaluation_score <= 5:
         errors["evaluation_score"] = "The evaluation score must be between 1 and 5."
+    if held_on is not None and "held_on" not in errors and _report_fixed_on(partnership, held_on):
+        errors["held_on"] = (
+            "The yearly report covering this date has been signed off: its training figures "
+            "are fixed."
+        )
     return errors, attendees
+
+
+def _report_fixed_on(partnership, day: date) -> bool:
+    """True when a signed (or signed-off, or published) yearly report covers the day."""
+    covering = YearlyReport.objects.filter(
+        partnership=partnership, period_start__lte=day, period_end__gte=day
+    )
+    return (
+        covering.exclude(status=YearlyReportStatus.DRAFT).exists()
+        or covering.filter(sign_offs__isnull=False).exists()
+    )
 
 
 def _training_save(event: TrainingEvent, *, audience_agencies, attendance) -> None:
@@ -778,7 +794,13 @@ def training_event_change(
     attendance: dict | None = None,
     evaluation_score: Decimal | None = None,
 ) -> TrainingEvent:
-    """Correct a training event: the same rules as recording one."""
+    """Correct a training event: the same rules as recording one, and an event counted in a
+    signed-off report stays as it was."""
+    if _report_fixed_on(event.partnership, event.held_on):
+        raise ValidationError(
+            "This training is counted in a yearly report that has been signed off: "
+            "it can no longer change."
+        )
     attendance = dict(attendance or {})
     audience_agencies = list(audience_agencies)
     errors, attendees = _training_errors(

@@ -268,6 +268,35 @@ def test_training_cannot_be_recorded_before_it_happens_or_for_outsiders(demo):
     assert "recommendation" in str(foreign.value)
 
 
+def test_a_signed_off_report_fixes_the_training_it_counts(client, demo):
+    counted = record(demo, held_on=date(2025, 6, 1), attendees=10)
+    report = services.yearly_report_start(
+        partnership=demo.riverside, period_start=START, by=demo.user(BUSINESS)
+    )
+    services.yearly_report_sign_off(report=report, by=demo.user(LEAD_POLICE))
+    sign_in(client, BUSINESS)
+
+    added = client.post(
+        reverse("partnerships:training-create", args=[demo.riverside.pk]),
+        form_data(demo, held_on="2026-01-10"),
+    )
+    changed = client.post(
+        reverse("partnerships:training-change", args=[counted.pk]),
+        form_data(demo, held_on="2026-06-10"),
+    )
+
+    assert "its training figures are fixed" in added.content.decode()
+    assert "can no longer change" in changed.content.decode()
+    counted.refresh_from_db()
+    assert counted.attendees == 10 and counted.held_on == date(2025, 6, 1)
+    # Outside the report's period, training is recorded as usual.
+    later = client.post(
+        reverse("partnerships:training-create", args=[demo.riverside.pk]),
+        form_data(demo, held_on="2026-06-10"),
+    )
+    assert later.status_code == 302
+
+
 def test_who_sees_and_records_training(client, demo):
     event = record(demo, attendees=12)
     check_access(
