@@ -295,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "AgencyReturnStatusEnum": "reviews.choices.ReturnStatus",
         "ScrutinyKindEnum": "partnerships.choices.ScrutinyKind",
         "SelfAssessmentKindEnum": "audits.choices.SelfAssessmentKind",
+        "YearlyReportStatusEnum": "partnerships.choices.YearlyReportStatus",
+        "MembershipRoleEnum": "partnerships.choices.MembershipRole",
     },
 }
 
