@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+AUDIT_RETENTION_YEARS = 6
+
 
 class AuditsConfig(AppConfig):
     name = "audits"
@@ -7,13 +9,14 @@ class AuditsConfig(AppConfig):
 
     def ready(self):
         from partnerships.choices import PARTNER_ROLES, Role
-        from safeguarding import permissions
+        from safeguarding import permissions, retention
         from safeguarding.navigation import Destination, register
 
         from .models import (
             AuditAnswer,
             AuditCase,
             AuditQuestion,
+            AuditReturn,
             AuditSample,
             ChallengeEvent,
             SelfAssessmentRound,
@@ -70,5 +73,30 @@ class AuditsConfig(AppConfig):
                 "audits:self-assessment-list",
                 "Section 11 and Section 175 self-assessments and challenge events.",
                 order=31,
+            )
+        )
+        # Cases are known by pseudonymised references, but what the agencies wrote about a case
+        # can still name the child: it is replaced when the retention period ends. Grades,
+        # dates and whether the child's voice was heard stay, so the results still add up.
+        removed = retention.REMOVED_TEXT
+        retention.register(
+            retention.RetentionRule(
+                model=AuditCase,
+                counted_from="audit__created_at",
+                default_years=AUDIT_RETENTION_YEARS,
+                replacements={"findings": removed},
+                related=(
+                    retention.Related(
+                        AuditReturn,
+                        "case",
+                        {
+                            "worked_well": removed,
+                            "worries": removed,
+                            "family_feedback": removed,
+                            "immediate_concern_details": removed,
+                        },
+                    ),
+                    retention.Related(AuditAnswer, "audit_return__case", {"answer": removed}),
+                ),
             )
         )

@@ -120,6 +120,9 @@ class AuditCase(models.Model):
         blank=True,
         related_name="+",
     )
+    pseudonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retention period ended and its free text went."
+    )
 
     history = HistoricalRecords()
 

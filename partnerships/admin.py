@@ -16,6 +16,8 @@ from .models import (
     Region,
     RoleAssignment,
     ScrutinyChallenge,
+    TrainingAttendance,
+    TrainingEvent,
     User,
     YearlyReport,
     YearlyReportSignOff,
@@ -144,7 +146,7 @@ class ScrutinyChallengeAdmin(SimpleHistoryAdmin):
 
 @admin.register(FinancialContribution)
 class FinancialContributionAdmin(SimpleHistoryAdmin):
-    list_display = ["agency", "partnership", "year_starting", "amount"]
+    list_display = ["agency", "partnership", "year_starting", "amount", "in_kind"]
     list_filter = ["partnership", "year_starting"]
     search_fields = ["agency__name", "partnership__name"]
     autocomplete_fields = ["partnership", "agency"]
@@ -170,3 +172,20 @@ class YearlyReportAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["partnership", "created_by"]
     list_select_related = ["partnership"]
     inlines = [YearlyReportSignOffInline]
+
+
+class TrainingAttendanceInline(admin.TabularInline):
+    model = TrainingAttendance
+    extra = 0
+    autocomplete_fields = ["agency"]
+
+
+@admin.register(TrainingEvent)
+class TrainingEventAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "partnership", "held_on", "theme", "attendees", "evaluation_score"]
+    list_filter = ["theme", "partnership"]
+    search_fields = ["title", "learning_from", "partnership__name"]
+    date_hierarchy = "held_on"
+    autocomplete_fields = ["partnership", "recommendation", "audience_agencies", "created_by"]
+    list_select_related = ["partnership"]
+    inlines = [TrainingAttendanceInline]

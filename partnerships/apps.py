@@ -77,7 +77,14 @@ class PartnershipsConfig(AppConfig):
 
         from safeguarding import permissions
 
-        from .models import IndicatorTarget, ScrutinyChallenge, YearlyReport
+        from .models import (
+            FinancialContribution,
+            IndicatorTarget,
+            ScrutinyChallenge,
+            TrainingAttendance,
+            TrainingEvent,
+            YearlyReport,
+        )
         from .services import SCRUTINY_RESPONDER_ROLES
 
         permissions.register(
@@ -138,5 +145,27 @@ class PartnershipsConfig(AppConfig):
                 "The partnership's yearly report: drafted from the data, signed off, published.",
                 roles=INDICATOR_ROLES,
                 order=8,
+            )
+        )
+        # What went into the yearly report: contributions and training, read by the report's
+        # readers and recorded by the business team.
+        report_records = permissions.PartnershipScoped(
+            roles={
+                permissions.VIEW: INDICATOR_ROLES,
+                permissions.CHANGE: [Role.BUSINESS_TEAM],
+                permissions.ADD: [Role.BUSINESS_TEAM],
+            }
+        )
+        permissions.register(FinancialContribution, report_records)
+        permissions.register(TrainingEvent, report_records)
+        permissions.register(TrainingAttendance, permissions.ThroughRelated("event"))
+        register(
+            Destination(
+                "Training",
+                "partnerships:training-list",
+                "Multi-agency training delivered: themes, attendance by agency, evaluations.",
+                roles=INDICATOR_ROLES,
+                order=9,
+                in_menu=False,
             )
         )

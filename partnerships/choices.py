@@ -126,3 +126,20 @@ class ReportSection(models.TextChoices):
     VOICE = "voice", "How children's and families' views shaped our work"
     PRIORITIES = "priorities", "Our priorities and progress"
     LITTLE_PROGRESS = "little_progress", "Where we have made little progress"
+
+
+class TrainingTheme(models.TextChoices):
+    """What multi-agency training was about: the learning themes the yearly report counts."""
+
+    NEGLECT = "neglect", "Neglect"
+    PHYSICAL_ABUSE = "physical_abuse", "Physical abuse and injuries to babies"
+    SEXUAL_ABUSE = "sexual_abuse", "Sexual abuse"
+    EMOTIONAL_ABUSE = "emotional_abuse", "Emotional abuse"
+    EXPLOITATION = "exploitation", "Child sexual or criminal exploitation"
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse"
+    ONLINE_SAFETY = "online_safety", "Online safety"
+    INFORMATION_SHARING = "information_sharing", "Information sharing"
+    THRESHOLDS = "thresholds", "Thresholds and referrals"
+    PROFESSIONAL_CURIOSITY = "professional_curiosity", "Professional curiosity and challenge"
+    CHILDS_VOICE = "childs_voice", "Hearing the child's voice"
+    OTHER = "other", "Other"

@@ -1,7 +1,14 @@
 from django import forms
 
-from .choices import LOWER_IS_BETTER, ActionStatus, IndicatorKey, ReportSection, ScrutinyKind
-from .models import Agency, Membership
+from .choices import (
+    LOWER_IS_BETTER,
+    ActionStatus,
+    IndicatorKey,
+    ReportSection,
+    ScrutinyKind,
+    TrainingTheme,
+)
+from .models import Action, Agency, Membership
 
 
 class ActionProgressForm(forms.Form):
@@ -159,3 +166,142 @@ class YearlyReportSentForm(forms.Form):
     sent_to_what_works_on = forms.DateField(
         label="Sent to the What Works Centre (Foundations) on", required=False
     )
+
+
+class FinancialContributionForm(forms.Form):
+    """One partner's or agency's contribution for the report's period."""
+
+    agency = forms.ModelChoiceField(
+        label="Partner or agency",
+        queryset=None,
+        error_messages={
+            "required": "Choose the partner or agency.",
+            "invalid_choice": "Choose a partner or agency of the partnership.",
+        },
+    )
+    amount = forms.DecimalField(
+        label="Amount (£)",
+        max_digits=12,
+        decimal_places=2,
+        help_text="Enter 0 if the contribution was only in kind.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        error_messages={
+            "required": "Give the amount, or 0 for a contribution in kind only.",
+            "invalid": "Enter the amount as a number, for example 1250.50.",
+            "max_digits": "The amount must be less than £10,000,000,000.",
+            "max_whole_digits": "The amount must be less than £10,000,000,000.",
+            "max_decimal_places": "Give the amount in pounds and pence.",
+        },
+    )
+    in_kind = forms.CharField(
+        label="Contribution in kind (optional)",
+        required=False,
+        help_text="Staff time, rooms, training places or other help given instead of money.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, partnership, agency=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if agency is not None:
+            # Changing a recorded contribution: the agency is fixed.
+            del self.fields["agency"]
+        else:
+            self.fields["agency"].queryset = (
+                Agency.objects.filter(
+                    memberships__in=Membership.objects.current().filter(partnership=partnership)
+                )
+                .distinct()
+                .order_by("name")
+            )
+
+
+class TrainingEventForm(forms.Form):
+    """A multi-agency training event, with the number attending from each agency."""
+
+    title = forms.CharField(
+        max_length=200, error_messages={"required": "Give the training a title."}
+    )
+    held_on = forms.DateField(
+        label="Date held",
+        help_text="For example, 2026-03-12",
+        error_messages={
+            "required": "Give the date the training was held.",
+            "invalid": "Enter the date as year-month-day, for example 2026-03-12.",
+        },
+    )
+    theme = forms.ChoiceField(
+        label="Learning theme",
+        choices=[("", "Choose a theme"), *TrainingTheme.choices],
+        error_messages={"required": "Choose the learning theme."},
+    )
+    learning_from = forms.CharField(
+        label="The learning it came from (optional)",
+        required=False,
+        help_text="For example, a rapid review, an audit, or a pattern in referrals.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    recommendation = forms.ModelChoiceField(
+        label="Review recommendation it answers (optional)",
+        queryset=None,
+        required=False,
+        empty_label="None",
+    )
+    audience_agencies = forms.ModelMultipleChoiceField(
+        label="Who it was for (optional)",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attendees = forms.IntegerField(
+        label="Number of attendees in total (optional if you give them by agency)",
+        required=False,
+        min_value=0,
+        max_value=100_000,
+    )
+    evaluation_score = forms.DecimalField(
+        label="Average evaluation score out of 5 (optional)",
+        required=False,
+        min_value=1,
+        max_value=5,
+        max_digits=2,
+        decimal_places=1,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agencies = list(
+            Agency.objects.filter(
+                memberships__in=Membership.objects.current().filter(partnership=partnership)
+            )
+            .distinct()
+            .order_by("name")
+        )
+        self.fields["audience_agencies"].queryset = Agency.objects.filter(
+            pk__in=[a.pk for a in self.agencies]
+        ).order_by("name")
+        self.fields["recommendation"].queryset = (
+            Action.objects.filter(partnership=partnership, source_type__app_label="reviews")
+            .select_related("owner_agency")
+            .order_by("-created_at")
+        )
+        self.fields["recommendation"].label_from_instance = lambda action: (
+            f"{action.recommendation or action.title} ({action.owner_agency})"
+        )
+        for agency in self.agencies:
+            self.fields[f"attending_{agency.pk}"] = forms.IntegerField(
+                label=agency.name, required=False, min_value=0, max_value=100_000
+            )
+
+    def attendance_fields(self):
+        return [self[f"attending_{agency.pk}"] for agency in self.agencies]
+
+    def service_data(self) -> dict:
+        """The cleaned answers as the training services take them."""
+        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("attending_")}
+        data["attendance"] = {
+            agency: self.cleaned_data[f"attending_{agency.pk}"]
+            for agency in self.agencies
+            if self.cleaned_data.get(f"attending_{agency.pk}")
+        }
+        return data

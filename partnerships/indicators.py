@@ -29,6 +29,7 @@ from referrals.choices import Decision, EscalationResolution, EscalationStatus, 
 from referrals.models import Escalation, Referral, ReferralChild
 from referrals.selectors import DUPLICATE_WINDOW
 from reviews.models import PracticeReview, RapidReview, SeriousIncident
+from safeguarding.charts import chart as _chart
 
 from .choices import OPEN_ACTION_STATUSES, ActionStatus, IndicatorKey
 from .models import Action
@@ -653,17 +654,6 @@ def benchmark(partnerships, period: Period, *, today=None) -> list[dict]:
 
 # ---------------------------------------------------------------------------
 # Charts, each with the table that carries the same figures
-
-
-def _chart(key, title, columns, rows, *, labels, datasets, kind="bar", stacked=True) -> dict:
-    return {
-        "id": key,
-        "title": title,
-        "columns": columns,
-        "rows": rows,
-        "data_id": f"{key}-data",
-        "data": {"type": kind, "stacked": stacked, "labels": labels, "datasets": datasets},
-    }
 
 
 def _blank(value):

@@ -25,6 +25,7 @@ from .choices import (
     Role,
     ScrutinyKind,
     Sector,
+    TrainingTheme,
     YearlyReportStatus,
 )
 
@@ -600,7 +601,11 @@ class ScrutinyChallenge(models.Model):
 
 
 class FinancialContribution(models.Model):
-    """What one partner or agency paid into the partnership's budget for a financial year."""
+    """What one partner or agency paid into the partnership's budget for a financial year.
+
+    Recorded once per agency per year, by the business team against the yearly report of the
+    period (`year_starting` is the report's first day); money, and help given in kind.
+    """
 
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, related_name="contributions"
@@ -608,6 +613,11 @@ class FinancialContribution(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="contributions")
     year_starting = models.DateField(help_text="The first day of the financial year, e.g. 1 April.")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
+    in_kind = models.TextField(
+        "Contribution in kind",
+        blank=True,
+        help_text="Staff time, rooms, training places or other help given instead of money.",
+    )
 
     history = HistoricalRecords()
 
@@ -616,7 +626,8 @@ class FinancialContribution(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["partnership", "agency", "year_starting"], name="contribution_once"
-            )
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="contribution_not_negative"),
         ]
 
     def __str__(self):
@@ -693,3 +704,83 @@ class YearlyReportSignOff(models.Model):
 
     def __str__(self):
         return f"{self.get_partner_role_display()} signed off by {self.signed_by}"
+
+
+class TrainingEvent(models.Model):
+    """A multi-agency training event the partnership delivered.
+
+    What the yearly report counts as training delivered: when it was held, the learning it came
+    from (optionally the review recommendation it answers), the agencies it was for, how many
+    attended (in total, and by agency where known) and how it was rated.
+    """
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="training_events"
+    )
+    title = models.CharField(max_length=200)
+    held_on = models.DateField("Date held")
+    theme = models.CharField("Learning theme", max_length=40, choices=TrainingTheme.choices)
+    learning_from = models.TextField(
+        "The learning it came from",
+        blank=True,
+        help_text="For example, a rapid review, an audit, or a pattern in referrals.",
+    )
+    recommendation = models.ForeignKey(
+        Action,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="training_events",
+        help_text="The rapid or practice review recommendation it answers, if any.",
+    )
+    audience_agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="training_audiences", verbose_name="Who it was for"
+    )
+    attendees = models.PositiveIntegerField("Number of attendees")
+    evaluation_score = models.DecimalField(
+        "Average evaluation score",
+        max_digits=2,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text="Out of 5, from the attendees' evaluations.",
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["partnership", "held_on"], name="training_by_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(evaluation_score__isnull=True)
+                | Q(evaluation_score__gte=1, evaluation_score__lte=5),
+                name="training_score_1_to_5",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.held_on:%-d %B %Y})"
+
+    def get_absolute_url(self):
+        return reverse("partnerships:training-detail", args=[self.pk])
+
+
+class TrainingAttendance(models.Model):
+    """How many of one agency's staff attended a training event."""
+
+    event = models.ForeignKey(TrainingEvent, on_delete=models.CASCADE, related_name="attendance")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    attendees = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["event", "agency__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "agency"], name="training_attendance_once")
+        ]
+        indexes = [models.Index(fields=["agency", "event"], name="training_attendance_agency")]
+
+    def __str__(self):
+        return f"{self.agency}: {self.attendees}"

@@ -1,6 +1,7 @@
 """Writes and reminders for partnerships and the actions agencies own."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,15 +20,20 @@ from .choices import (
     ReportSection,
     Role,
     ScrutinyKind,
+    TrainingTheme,
     YearlyReportStatus,
 )
 from .models import (
     Action,
+    Agency,
+    FinancialContribution,
     IndicatorTarget,
     Membership,
     Partnership,
     PublishedArrangement,
     ScrutinyChallenge,
+    TrainingAttendance,
+    TrainingEvent,
     YearlyReport,
     YearlyReportSignOff,
 )
@@ -551,3 +557,272 @@ def yearly_report_reminders_send(*, today: date | None = None) -> int:
             ),
         )
     return created
+
+
+# ---------------------------------------------------------------------------
+# Financial contributions, recorded against the yearly report of their period
+
+
+def _contributions_fixed(report: YearlyReport) -> bool:
+    return report.status != YearlyReportStatus.DRAFT or report.sign_offs.exists()
+
+
+def _check_contribution(amount, in_kind: str) -> dict:
+    errors = {}
+    if amount is None:
+        errors["amount"] = "Give the amount, or 0 for a contribution in kind only."
+    elif amount < 0:
+        errors["amount"] = "The amount cannot be negative."
+    elif amount >= Decimal("1e10"):
+        errors["amount"] = "The amount must be less than £10,000,000,000."
+    elif amount == 0 and not in_kind.strip():
+        errors["in_kind"] = "Describe the contribution in kind, or give an amount."
+    return errors
+
+
+@transaction.atomic
+def financial_contribution_record(
+    *, report: YearlyReport, agency: Agency, amount: Decimal | None, in_kind: str = "", by
+) -> FinancialContribution:
+    """Record one partner's or agency's contribution for the report's period: once each."""
+    report = YearlyReport.objects.select_for_update().get(pk=report.pk)
+    if _contributions_fixed(report):
+        raise ValidationError("The report has been signed off: its funding can no longer change.")
+    errors = _check_contribution(amount, in_kind)
+    if (
+        not Membership.objects.current()
+        .filter(partnership=report.partnership_id, agency=agency)
+        .exists()
+    ):
+        errors["agency"] = "Choose a partner or agency of the partnership."
+    elif FinancialContribution.objects.filter(
+        partnership=report.partnership_id, agency=agency, year_starting=report.period_start
+    ).exists():
+        errors["agency"] = (
+            f"{agency} already has a contribution for this period: change that one instead."
+        )
+    if errors:
+        raise ValidationError(errors)
+    contribution = FinancialContribution(
+        partnership=report.partnership,
+        agency=agency,
+        year_starting=report.period_start,
+        amount=amount,
+        in_kind=in_kind.strip(),
+    )
+    contribution._change_reason = f"Recorded by {by}"
+    contribution.save()
+    return contribution
+
+
+@transaction.atomic
+def financial_contribution_change(
+    *,
+    report: YearlyReport,
+    contribution: FinancialContribution,
+    amount: Decimal | None,
+    in_kind: str = "",
+    by,
+) -> FinancialContribution:
+    """Correct a contribution recorded for the report's period, while the report is a draft."""
+    report = YearlyReport.objects.select_for_update().get(pk=report.pk)
+    if (
+        contribution.partnership_id != report.partnership_id
+        or contribution.year_starting != report.period_start
+    ):
+        raise ValidationError("This contribution is not for the report's period.")
+    if _contributions_fixed(report):
+        raise ValidationError("The report has been signed off: its funding can no longer change.")
+    errors = _check_contribution(amount, in_kind)
+    if errors:
+        raise ValidationError(errors)
+    contribution.amount = amount
+    contribution.in_kind = in_kind.strip()
+    contribution._change_reason = f"Changed by {by}"
+    contribution.save()
+    return contribution
+
+
+# ---------------------------------------------------------------------------
+# Multi-agency training
+
+
+def _training_errors(
+    *,
+    partnership,
+    title,
+    held_on,
+    theme,
+    recommendation,
+    audience_agencies,
+    attendees,
+    attendance,
+    evaluation_score,
+) -> tuple[dict, int | None]:
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Give the training a title."
+    if held_on is None:
+        errors["held_on"] = "Give the date the training was held."
+    elif held_on > timezone.localdate():
+        errors["held_on"] = (
+            "Record training once it has happened: the date cannot be in the future."
+        )
+    if theme not in TrainingTheme.values:
+        errors["theme"] = "Choose the learning theme."
+    if recommendation is not None and (
+        recommendation.partnership_id != partnership.pk
+        or recommendation.source_type is None
+        or recommendation.source_type.app_label != "reviews"
+    ):
+        errors["recommendation"] = "Choose a recommendation from this partnership's reviews."
+    members = set(
+        Membership.objects.current()
+        .filter(partnership=partnership)
+        .values_list("agency_id", flat=True)
+    )
+    if any(a.pk not in members for a in audience_agencies):
+        errors["audience_agencies"] = "Choose partners and agencies of the partnership."
+    if any(a.pk not in members for a in attendance):
+        errors["attendance"] = "Attendance can only be recorded for the partnership's agencies."
+    if any(n is None or n < 0 for n in attendance.values()):
+        errors["attendance"] = "The number attending from an agency cannot be negative."
+    by_agency = sum(n for n in attendance.values() if n and n > 0)
+    if attendees is None:
+        if by_agency:
+            attendees = by_agency
+        else:
+            errors["attendees"] = "Give the number who attended, in total or by agency."
+    elif attendees < 0:
+        errors["attendees"] = "The number of attendees cannot be negative."
+    elif by_agency > attendees:
+        errors["attendees"] = (
+            f"The agencies' numbers add up to {by_agency}, more than the {attendees} in total."
+        )
+    if evaluation_score is not None and not 1 <= evaluation_score <= 5:
+        errors["evaluation_score"] = "The evaluation score must be between 1 and 5."
+    if held_on is not None and "held_on" not in errors and _report_fixed_on(partnership, held_on):
+        errors["held_on"] = (
+            "The yearly report covering this date has been signed off: its training figures "
+            "are fixed."
+        )
+    return errors, attendees
+
+
+def _report_fixed_on(partnership, day: date) -> bool:
+    """True when a signed (or signed-off, or published) yearly report covers the day."""
+    covering = YearlyReport.objects.filter(
+        partnership=partnership, period_start__lte=day, period_end__gte=day
+    )
+    return (
+        covering.exclude(status=YearlyReportStatus.DRAFT).exists()
+        or covering.filter(sign_offs__isnull=False).exists()
+    )
+
+
+def _training_save(event: TrainingEvent, *, audience_agencies, attendance) -> None:
+    event.save()
+    event.audience_agencies.set(audience_agencies)
+    event.attendance.all().delete()
+    TrainingAttendance.objects.bulk_create(
+        TrainingAttendance(event=event, agency=agency, attendees=count)
+        for agency, count in sorted(attendance.items(), key=lambda item: item[0].pk)
+        if count
+    )
+
+
+@transaction.atomic
+def training_event_record(
+    *,
+    partnership: Partnership,
+    title: str,
+    held_on: date | None,
+    theme: str,
+    by,
+    learning_from: str = "",
+    recommendation: Action | None = None,
+    audience_agencies=(),
+    attendees: int | None = None,
+    attendance: dict | None = None,
+    evaluation_score: Decimal | None = None,
+) -> TrainingEvent:
+    """Record multi-agency training delivered. `attendance` is {agency: number attending};
+    with no total given, the total is what the agencies add up to."""
+    attendance = dict(attendance or {})
+    audience_agencies = list(audience_agencies)
+    errors, attendees = _training_errors(
+        partnership=partnership,
+        title=title,
+        held_on=held_on,
+        theme=theme,
+        recommendation=recommendation,
+        audience_agencies=audience_agencies,
+        attendees=attendees,
+        attendance=attendance,
+        evaluation_score=evaluation_score,
+    )
+    if errors:
+        raise ValidationError(errors)
+    event = TrainingEvent(
+        partnership=partnership,
+        title=title.strip(),
+        held_on=held_on,
+        theme=theme,
+        learning_from=learning_from.strip(),
+        recommendation=recommendation,
+        attendees=attendees,
+        evaluation_score=evaluation_score,
+        created_by=by,
+    )
+    event._change_reason = f"Recorded by {by}"
+    _training_save(event, audience_agencies=audience_agencies, attendance=attendance)
+    return event
+
+
+@transaction.atomic
+def training_event_change(
+    *,
+    event: TrainingEvent,
+    title: str,
+    held_on: date | None,
+    theme: str,
+    by,
+    learning_from: str = "",
+    recommendation: Action | None = None,
+    audience_agencies=(),
+    attendees: int | None = None,
+    attendance: dict | None = None,
+    evaluation_score: Decimal | None = None,
+) -> TrainingEvent:
+    """Correct a training event: the same rules as recording one, and an event counted in a
+    signed-off report stays as it was."""
+    if _report_fixed_on(event.partnership, event.held_on):
+        raise ValidationError(
+            "This training is counted in a yearly report that has been signed off: "
+            "it can no longer change."
+        )
+    attendance = dict(attendance or {})
+    audience_agencies = list(audience_agencies)
+    errors, attendees = _training_errors(
+        partnership=event.partnership,
+        title=title,
+        held_on=held_on,
+        theme=theme,
+        recommendation=recommendation,
+        audience_agencies=audience_agencies,
+        attendees=attendees,
+        attendance=attendance,
+        evaluation_score=evaluation_score,
+    )
+    if errors:
+        raise ValidationError(errors)
+    event.title = title.strip()
+    event.held_on = held_on
+    event.theme = theme
+    event.learning_from = learning_from.strip()
+    event.recommendation = recommendation
+    event.attendees = attendees
+    event.evaluation_score = evaluation_score
+    event._change_reason = f"Changed by {by}"
+    _training_save(event, audience_agencies=audience_agencies, attendance=attendance)
+    return event

@@ -21,6 +21,20 @@ urlpatterns = [
     path("reports/<int:pk>/", views.YearlyReportDetailView.as_view(), name="report-detail"),
     path("reports/<int:pk>/pdf/", views.YearlyReportPdfView.as_view(), name="report-pdf"),
     path(
+        "reports/<int:pk>/contributions/",
+        views.YearlyReportContributionsView.as_view(),
+        name="report-contributions",
+    ),
+    path(
+        "reports/<int:pk>/contributions/<int:contribution>/",
+        views.YearlyReportContributionChangeView.as_view(),
+        name="report-contribution-change",
+    ),
+    path("training/", views.TrainingListView.as_view(), name="training-list"),
+    path("training/<int:pk>/", views.TrainingDetailView.as_view(), name="training-detail"),
+    path("training/<int:pk>/change/", views.TrainingChangeView.as_view(), name="training-change"),
+    path("<int:pk>/training/new/", views.TrainingCreateView.as_view(), name="training-create"),
+    path(
         "reports/<int:pk>/young-people/",
         views.YearlyReportYoungPeopleView.as_view(),
         name="report-young-people",

@@ -5,7 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -28,10 +28,12 @@ from .filtersets import ActionFilterSet, AgencyFilterSet, DesignatedSafeguarding
 from .forms import (
     ActionProgressForm,
     BenchmarkSharingForm,
+    FinancialContributionForm,
     IndicatorPeriodForm,
     IndicatorTargetsForm,
     ScrutinyChallengeForm,
     ScrutinyResponseForm,
+    TrainingEventForm,
     YearlyReportEditForm,
     YearlyReportPublishForm,
     YearlyReportSentForm,
@@ -42,8 +44,10 @@ from .models import (
     Action,
     Agency,
     DesignatedSafeguardingLead,
+    FinancialContribution,
     Partnership,
     ScrutinyChallenge,
+    TrainingEvent,
     YearlyReport,
 )
 
@@ -537,3 +541,213 @@ class YearlyReportYoungPeopleView(RestrictedViewMixin, DetailView):
         sections = {s.key: s for s in yearly_report.sections_for(self.object)}
         context["headline"] = sections[ReportSection.INDICATORS].figures[-1]
         return context
+
+
+class YearlyReportContributionsView(RestrictedViewMixin, DetailView):
+    """Each partner's and agency's contribution for the report's period; the business team
+    records them here while the report is a draft."""
+
+    queryset = REPORTS
+    template_name = "partnerships/report_contributions.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report = self.object
+        contributions = FinancialContribution.objects.filter(
+            partnership=report.partnership, year_starting=report.period_start
+        ).select_related("agency")
+        can_change = (
+            permissions.can(self.request.user, permissions.CHANGE, report)
+            and report.status == YearlyReportStatus.DRAFT
+            and not report.sign_offs.exists()
+        )
+        context.update(
+            report=report,
+            contributions=contributions,
+            total=sum(c.amount for c in contributions),
+            can_change=can_change,
+        )
+        if can_change:
+            context["form"] = kwargs.get("form") or FinancialContributionForm(
+                partnership=report.partnership
+            )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = report = self.get_object()
+        permissions.require(request.user, permissions.CHANGE, report)
+        form = FinancialContributionForm(request.POST, partnership=report.partnership)
+        if form.is_valid():
+            try:
+                contribution = services.financial_contribution_record(
+                    report=report, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, f"Contribution from {contribution.agency} recorded.")
+                return redirect("partnerships:report-contributions", pk=report.pk)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class YearlyReportContributionChangeView(LoginRequiredMixin, FormView):
+    """Correct one recorded contribution (business team, while the report is a draft)."""
+
+    form_class = FinancialContributionForm
+    template_name = "partnerships/report_contribution_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.report = permissions.get_visible_or_404(REPORTS, request.user, pk=kwargs["pk"])
+            permissions.require(request.user, permissions.CHANGE, self.report)
+            self.contribution = get_object_or_404(
+                FinancialContribution.objects.select_related("agency"),
+                pk=kwargs["contribution"],
+                partnership=self.report.partnership,
+                year_starting=self.report.period_start,
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "partnership": self.report.partnership,
+            "agency": self.contribution.agency,
+        }
+
+    def get_initial(self):
+        return {"amount": self.contribution.amount, "in_kind": self.contribution.in_kind}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            report=self.report, contribution=self.contribution, **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            services.financial_contribution_change(
+                report=self.report,
+                contribution=self.contribution,
+                by=self.request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Contribution from {self.contribution.agency} changed.")
+        return redirect("partnerships:report-contributions", pk=self.report.pk)
+
+
+# ---------------------------------------------------------------------------
+# Multi-agency training
+
+TRAINING = TrainingEvent.objects.select_related("partnership")
+
+
+class TrainingListView(RestrictedViewMixin, ListView):
+    """Training the partnership delivered, newest first; the business team records it here."""
+
+    queryset = TRAINING
+    paginate_by = 50
+    template_name = "partnerships/training_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recording_for"] = Partnership.objects.filter(
+            pk__in=permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])
+        )
+        return context
+
+
+class TrainingDetailView(RestrictedViewMixin, DetailView):
+    queryset = TRAINING.select_related("recommendation__owner_agency").prefetch_related(
+        "audience_agencies", "attendance__agency"
+    )
+    template_name = "partnerships/training_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event = self.object
+        attendance = list(event.attendance.all())
+        context.update(
+            attendance=attendance,
+            not_recorded=event.attendees - sum(a.attendees for a in attendance),
+            can_change=permissions.can(self.request.user, permissions.CHANGE, event),
+        )
+        return context
+
+
+class TrainingFormMixin(LoginRequiredMixin):
+    form_class = TrainingEventForm
+    template_name = "partnerships/training_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "partnership": self.partnership}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(partnership=self.partnership, **kwargs)
+
+
+class TrainingCreateView(TrainingFormMixin, FormView):
+    """The business team records a training event it delivered."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.partnership = permissions.get_visible_or_404(
+                Partnership.objects.all(), request.user, pk=kwargs["pk"]
+            )
+            if not permissions.has_role(request.user, self.partnership, Role.BUSINESS_TEAM):
+                raise PermissionDenied("Only the partnership's business team records training.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            event = services.training_event_record(
+                partnership=self.partnership, by=self.request.user, **form.service_data()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Training recorded: {event.title}.")
+        return redirect(event)
+
+
+class TrainingChangeView(TrainingFormMixin, FormView):
+    """Correct a training event."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.event = permissions.get_visible_or_404(TRAINING, request.user, pk=kwargs["pk"])
+            permissions.require(request.user, permissions.CHANGE, self.event)
+            self.partnership = self.event.partnership
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        event = self.event
+        initial = {
+            "title": event.title,
+            "held_on": event.held_on,
+            "theme": event.theme,
+            "learning_from": event.learning_from,
+            "recommendation": event.recommendation_id,
+            "audience_agencies": list(event.audience_agencies.values_list("pk", flat=True)),
+            "attendees": event.attendees,
+            "evaluation_score": event.evaluation_score,
+        }
+        for row in event.attendance.all():
+            initial[f"attending_{row.agency_id}"] = row.attendees
+        return initial
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(event=self.event, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.training_event_change(
+                event=self.event, by=self.request.user, **form.service_data()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Training changed.")
+        return redirect(self.event)

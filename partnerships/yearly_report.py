@@ -7,23 +7,63 @@ reference): the report is published, so nothing in it identifies a child.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Avg, Count, Q, Sum
 
 from audits.models import Audit, AuditReturn
 from reviews.choices import Decision as ReviewDecision
 from reviews.models import PracticeReview, RapidReview
 
 from . import indicators
-from .choices import SAFEGUARDING_PARTNER_ROLES, ActionStatus, MembershipRole, ReportSection
-from .models import Action, FinancialContribution, Membership, ScrutinyChallenge
+from .choices import (
+    SAFEGUARDING_PARTNER_ROLES,
+    ActionStatus,
+    MembershipRole,
+    ReportSection,
+    TrainingTheme,
+)
+from .models import (
+    Action,
+    FinancialContribution,
+    Membership,
+    ScrutinyChallenge,
+    TrainingAttendance,
+    TrainingEvent,
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a section: a count, a percentage, an amount of money or a score out of 5.
+
+    `value` is None where there is nothing to measure (a percentage of nothing).
+    """
+
+    label: str
+    value: int | float | Decimal | None
+    kind: str = "count"
+
+    KINDS = ("count", "percent", "money", "score")
+
+    @property
+    def display(self) -> str:
+        if self.value is None:
+            return "No figure"
+        if self.kind == "percent":
+            return f"{self.value}%"
+        if self.kind == "money":
+            return f"£{self.value:,.2f}"
+        if self.kind == "score":
+            return f"{self.value} out of 5"
+        return str(self.value)
 
 
 @dataclass
 class Section:
     key: str
     title: str
-    figures: list[tuple[str, object]] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
     narrative: str = ""
 
@@ -50,24 +90,27 @@ def sections_for(report) -> list[Section]:
         if m.role in SAFEGUARDING_PARTNER_ROLES
     ]
     sections[ReportSection.ARRANGEMENTS].figures = [
-        ("Relevant agencies", sum(m.role == MembershipRole.RELEVANT_AGENCY for m in members))
+        Figure("Relevant agencies", sum(m.role == MembershipRole.RELEVANT_AGENCY for m in members))
     ]
 
-    contributions = (
+    contributions = list(
         FinancialContribution.objects.filter(
             partnership=partnership, year_starting__gte=start, year_starting__lte=end
         )
-        .values("agency__name")
-        .annotate(total=Sum("amount"))
-        .order_by("agency__name")
+        .select_related("agency")
+        .order_by("agency__name", "year_starting")
     )
     funding = sections[ReportSection.FUNDING]
-    funding.figures = [(c["agency__name"], f"£{c['total']:,.2f}") for c in contributions]
-    funding.figures.append(("Total", f"£{sum(c['total'] for c in contributions):,.2f}"))
+    totals: dict[str, Decimal] = {}
+    for c in contributions:
+        totals[c.agency.name] = totals.get(c.agency.name, Decimal(0)) + c.amount
+    funding.figures = [Figure(name, total, "money") for name, total in totals.items()]
+    funding.figures.append(Figure("Total", sum(totals.values(), Decimal(0)), "money"))
+    funding.items = [f"{c.agency.name}, in kind: {c.in_kind}" for c in contributions if c.in_kind]
 
     sections[ReportSection.INDICATORS].figures = [
-        (h["label"], _percent(h["percent"])) for h in indicators.headlines(figures, [])
-    ] + [("Referrals received", figures["referrals"]["total"])]
+        Figure(h["label"], h["percent"], "percent") for h in indicators.headlines(figures, [])
+    ] + [Figure("Referrals received", figures["referrals"]["total"])]
 
     rapid = RapidReview.objects.filter(
         partnership=partnership, clock_started_on__range=(start, end)
@@ -83,28 +126,28 @@ def sections_for(report) -> list[Section]:
     ).aggregate(total=Count("pk"), completed=Count("pk", filter=Q(status=ActionStatus.COMPLETED)))
     reviews = sections[ReportSection.REVIEWS]
     reviews.figures = [
-        ("Rapid reviews", rapid.count()),
+        Figure("Rapid reviews", rapid.count()),
         *[
-            (dict(ReviewDecision.choices).get(d["decision"], "Not yet decided"), d["count"])
+            Figure(dict(ReviewDecision.choices).get(d["decision"], "Not yet decided"), d["count"])
             for d in decisions
         ],
-        ("Rapid reviews on time", _percent(figures["rapid_reviews"]["percent"])),
-        ("Practice reviews published", published.count()),
-        ("Actions from reviews", review_actions["total"]),
-        ("of which completed", review_actions["completed"]),
+        Figure("Rapid reviews on time", figures["rapid_reviews"]["percent"], "percent"),
+        Figure("Practice reviews published", published.count()),
+        Figure("Actions from reviews", review_actions["total"]),
+        Figure("of which completed", review_actions["completed"]),
     ]
     reviews.items = [r.learning_briefing for r in published.exclude(learning_briefing="")]
 
     audits = Audit.objects.filter(partnership=partnership, created_at__date__range=(start, end))
     sections[ReportSection.AUDITS].items = [f"{a.title} ({a.theme})" for a in audits]
     sections[ReportSection.AUDITS].figures = [
-        ("Agency returns graded", figures["audit_grades"]["total"]),
-        ("Good or outstanding", _percent(figures["audit_grades"]["percent"])),
+        Figure("Agency returns graded", figures["audit_grades"]["total"]),
+        Figure("Good or outstanding", figures["audit_grades"]["percent"], "percent"),
     ]
 
     sections[ReportSection.SECTION_11].figures = [
-        ("Standards rated", figures["section_11"]["total"]),
-        ("Met", _percent(figures["section_11"]["percent"])),
+        Figure("Standards rated", figures["section_11"]["total"]),
+        Figure("Met", figures["section_11"]["percent"], "percent"),
     ]
 
     scrutiny = ScrutinyChallenge.objects.filter(
@@ -117,26 +160,37 @@ def sections_for(report) -> list[Section]:
     ]
 
     sections[ReportSection.ESCALATIONS].figures = [
-        ("Disagreements raised", figures["escalations"]["total"]),
-        *[(f"Reached stage {s['stage']}", s["total"]) for s in figures["escalations"]["by_stage"]],
+        Figure("Disagreements raised", figures["escalations"]["total"]),
+        *[
+            Figure(f"Reached stage {s['stage']}", s["total"])
+            for s in figures["escalations"]["by_stage"]
+        ],
     ]
+
+    training = training_delivered(partnership, start, end)
+    sections[ReportSection.TRAINING].figures = training["figures"]
+    sections[ReportSection.TRAINING].items = training["items"]
 
     voice = AuditReturn.objects.filter(
         audit__partnership=partnership, submitted_at__date__range=(start, end)
     ).aggregate(total=Count("pk"), heard=Count("pk", filter=Q(child_voice_heard=True)))
     sections[ReportSection.VOICE].figures = [
-        ("Audited cases where the child's voice was heard", f"{voice['heard']} of {voice['total']}")
+        Figure("Audited cases", voice["total"]),
+        Figure("of which the child's voice was heard", voice["heard"]),
+        Figure(
+            "Child's voice heard", indicators.percent(voice["heard"], voice["total"]), "percent"
+        ),
     ]
 
     actions = figures["actions"]
     sections[ReportSection.PRIORITIES].figures = [
-        ("Actions due", actions["total"]),
-        ("Completed on time", actions["on_time"]),
-        ("Overdue", actions["overdue"]),
+        Figure("Actions due", actions["total"]),
+        Figure("Completed on time", actions["on_time"]),
+        Figure("Overdue", actions["overdue"]),
     ]
     targets = list(partnership.indicator_targets.all())
     sections[ReportSection.LITTLE_PROGRESS].items = [
-        f"{h['label']}: {_percent(h['percent'])} (red against our target)"
+        f"{h['label']}: {Figure('', h['percent'], 'percent').display} (red against our target)"
         for h in indicators.headlines(figures, targets)
         if h["rag"] == "red"
     ]
@@ -146,5 +200,53 @@ def sections_for(report) -> list[Section]:
     return list(sections.values())
 
 
-def _percent(value) -> str:
-    return "No figure" if value is None else f"{value}%"
+def training_delivered(partnership, start, end) -> dict:
+    """Multi-agency training held in the period: events, people attending (in total and by
+    agency), learning themes, events answering a review recommendation, evaluation scores.
+
+    Counted in the database: four queries whatever the number of events.
+    """
+    events = TrainingEvent.objects.filter(partnership=partnership, held_on__range=(start, end))
+    totals = events.aggregate(
+        events=Count("pk"),
+        attendees=Sum("attendees", default=0),
+        from_recommendations=Count("pk", filter=Q(recommendation__isnull=False)),
+        evaluated=Count("pk", filter=Q(evaluation_score__isnull=False)),
+        average_score=Avg("evaluation_score"),
+    )
+    by_agency = list(
+        TrainingAttendance.objects.filter(event__in=events)
+        .values("agency__name")
+        .annotate(attendees=Sum("attendees"))
+        .order_by("agency__name")
+    )
+    by_theme = list(
+        events.values("theme").annotate(events=Count("pk")).order_by("-events", "theme")
+    )
+    listed = events.order_by("held_on", "pk").values("held_on", "title", "attendees", "theme")
+
+    themes = dict(TrainingTheme.choices)
+    average = totals["average_score"]
+    recorded = sum(row["attendees"] for row in by_agency)
+    figures = [
+        Figure("Training events", totals["events"]),
+        Figure("People attending", totals["attendees"]),
+        *[Figure(f"Attending from {row['agency__name']}", row["attendees"]) for row in by_agency],
+    ]
+    if by_agency and totals["attendees"] > recorded:
+        figures.append(Figure("Attending, agency not recorded", totals["attendees"] - recorded))
+    figures += [
+        *[Figure(f"Events on {themes[row['theme']]}", row["events"]) for row in by_theme],
+        Figure("Events answering a review recommendation", totals["from_recommendations"]),
+        Figure("Events evaluated", totals["evaluated"]),
+        Figure(
+            "Average evaluation score",
+            None if average is None else round(Decimal(average), 1),
+            "score",
+        ),
+    ]
+    items = [
+        f"{e['held_on']:%-d %B %Y}: {e['title']} ({themes[e['theme']]}, {e['attendees']} attending)"
+        for e in listed
+    ]
+    return {"figures": figures, "items": items}

@@ -13,7 +13,15 @@ class ReferralsConfig(AppConfig):
         from safeguarding import retention
         from safeguarding.navigation import Destination, register
 
-        from .models import ReferralChild, ReferralHousehold
+        from .models import (
+            Escalation,
+            EscalationResponse,
+            GoodPractice,
+            InformationSharingDecision,
+            Referral,
+            ReferralChild,
+            ReferralHousehold,
+        )
         from .selectors import DASHBOARD_ROLES
 
         # After the retention period (from when the referral was made) the children's and
@@ -41,6 +49,46 @@ class ReferralsConfig(AppConfig):
                 counted_from="referral__created_at__date",
                 default_years=REFERRAL_RETENTION_YEARS,
                 replacements={"parents_and_carers": "", "household_members": ""},
+            )
+        )
+        # The free text that can name the child goes at the same time: what the referrer was
+        # worried about, why they shared without consent, the front door's reasons (and the
+        # notifications quoting them), what was typed on unfinished pages, and why it was
+        # shared. The referral's status, categories, dates and decision stay, so it still counts.
+        removed = retention.REMOVED_TEXT
+        retention.register(
+            retention.RetentionRule(
+                model=Referral,
+                counted_from="created_at",
+                default_years=REFERRAL_RETENTION_YEARS,
+                replacements={
+                    "concerns": removed,
+                    "reason_without_consent": removed,
+                    "decision_reasons": removed,
+                    "draft_answers": {},
+                },
+                related=(
+                    retention.Related(InformationSharingDecision, "referral", {"reason": removed}),
+                ),
+            )
+        )
+        # Escalations (with or without a referral) are about a child's case: their reasons,
+        # responses and good practice can name the child. Stage, status, theme and outcome stay.
+        retention.register(
+            retention.RetentionRule(
+                model=Escalation,
+                counted_from="created_at",
+                default_years=REFERRAL_RETENTION_YEARS,
+                replacements={
+                    "decision_disputed": removed,
+                    "reason": removed,
+                    "outcome_sought": removed,
+                    "resolution_notes": removed,
+                },
+                related=(
+                    retention.Related(EscalationResponse, "escalation", {"text": removed}),
+                    retention.Related(GoodPractice, "escalation", {"description": removed}),
+                ),
             )
         )
 

@@ -98,6 +98,9 @@ class Referral(models.Model):
     # What a referrer typed on a page that did not pass its checks, so nothing is lost.
     draft_answers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    pseudonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retention period ended and its free text went."
+    )
 
     history = HistoricalRecords(excluded_fields=["draft_answers"])
 
@@ -355,6 +358,9 @@ class Escalation(models.Model):
     resolution_notes = models.TextField(blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    pseudonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retention period ended and its free text went."
+    )
 
     history = HistoricalRecords()
 

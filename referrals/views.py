@@ -1,10 +1,7 @@
-from datetime import timedelta
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Avg, Count, F, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -16,17 +13,13 @@ from partnerships.choices import Role
 from partnerships.models import Partnership
 from safeguarding import permissions
 from safeguarding.access_log import record_access
+from safeguarding.forms import add_service_errors
 from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
 from safeguarding.working_days import WorkingDayCalendar
 
-from . import selectors, services
+from . import dashboards, selectors, services
 from .choices import (
-    Category,
-    Decision,
-    EscalationResolution,
-    EscalationStatus,
     EscalationTheme,
-    QualityRating,
     ReferralStatus,
 )
 from .filtersets import EscalationFilterSet, ReferralFilterSet
@@ -46,7 +39,6 @@ from .forms import (
 )
 from .models import (
     Escalation,
-    GoodPractice,
     InformationSharingDecision,
     Referral,
     ReferralHousehold,
@@ -55,15 +47,6 @@ from .models import (
 REFERRALS = Referral.objects.select_related(
     "front_door", "referrer", "referrer_agency", "partnership", "decided_by"
 )
-
-
-def form_errors_from(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, by field where the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
 
 
 # ---------------------------------------------------------------------------
@@ -140,7 +123,7 @@ class ReferralPageView(DraftMixin, FormView):
         try:
             self.save(form)
         except ValidationError as error:
-            form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         services.referral_draft_answers_clear(referral=self.referral, page=self.draft_key)
         if self.request.GET.get("return") == "check":
@@ -389,7 +372,7 @@ class FrontDoorDecisionView(LoginRequiredMixin, FormView):
                 quality_rating=data["quality_rating"],
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, "Decision recorded. The referrer has been told.")
         return redirect(self.referral)
@@ -399,6 +382,7 @@ class FrontDoorDecisionView(LoginRequiredMixin, FormView):
             title=f"Decide on referral {self.referral.reference}",
             back=self.referral.get_absolute_url(),
             button="Record decision",
+            keep_draft="referral-decision",
             **kwargs,
         )
 
@@ -428,14 +412,18 @@ class ReferralShareView(FrontDoorDecisionView):
                 referral=self.referral, by=self.request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Shared with {form.cleaned_data['agency']}.")
         return redirect(self.referral)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(title=f"Share referral {self.referral.reference}", button="Share")
+        context.update(
+            title=f"Share referral {self.referral.reference}",
+            button="Share",
+            keep_draft="referral-sharing",
+        )
         return context
 
 
@@ -476,7 +464,7 @@ class FrontDoorQueueView(RoleRequiredMixin, ListView):
 
 
 class ReferralDashboardView(RoleRequiredMixin, TemplateView):
-    """Counts and timeliness per partnership: never a child's or a family's details."""
+    """Counts and timeliness per partnership, with charts: never a child's or a family's details."""
 
     required_roles = selectors.DASHBOARD_ROLES
     template_name = "referrals/dashboard.html"
@@ -486,50 +474,7 @@ class ReferralDashboardView(RoleRequiredMixin, TemplateView):
         partnerships = Partnership.objects.filter(
             pk__in=selectors.dashboard_partnership_ids(self.request.user)
         ).order_by("name")
-        referrals = Referral.objects.filter(partnership__in=partnerships).exclude(
-            status=ReferralStatus.DRAFT
-        )
-        today = timezone.localdate()
-        on_time = Q(decided_at__date__lte=F("decision_due_on"))
-        context["by_front_door"] = (
-            referrals.values("partnership__name", "front_door__name")
-            .annotate(
-                received=Count("pk"),
-                waiting=Count("pk", filter=Q(status=ReferralStatus.SUBMITTED)),
-                overdue=Count(
-                    "pk", filter=Q(status=ReferralStatus.SUBMITTED, decision_due_on__lt=today)
-                ),
-                decided=Count("pk", filter=Q(status=ReferralStatus.DECIDED)),
-                decided_on_time=Count("pk", filter=Q(status=ReferralStatus.DECIDED) & on_time),
-                flagged=Count("pk", filter=Q(immediate_danger=True)),
-            )
-            .order_by("partnership__name", "front_door__name")
-        )
-        labels = dict(Decision.choices)
-        context["decisions"] = [
-            {**row, "label": labels[row["decision"]]}
-            for row in referrals.filter(status=ReferralStatus.DECIDED)
-            .values("decision")
-            .annotate(count=Count("pk"))
-            .order_by("-count")
-        ]
-        category_labels = dict(Category.choices)
-        context["categories"] = [
-            {**row, "label": category_labels[row["category"]]}
-            for row in selectors.category_counts(referrals)
-        ]
-        context["quality"] = (
-            referrals.exclude(quality_rating="")
-            .values("referrer_agency__name")
-            .annotate(
-                rated=Count("pk"),
-                good=Count("pk", filter=Q(quality_rating=QualityRating.GOOD)),
-                adequate=Count("pk", filter=Q(quality_rating=QualityRating.ADEQUATE)),
-                poor=Count("pk", filter=Q(quality_rating=QualityRating.POOR)),
-            )
-            .order_by("referrer_agency__name")
-        )
-        context["partnerships"] = partnerships
+        context.update(dashboards.referral_dashboard(partnerships), partnerships=partnerships)
         return context
 
 
@@ -580,7 +525,7 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
                 raised_by=self.request.user, referral=self.referral, **form.cleaned_data
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -594,6 +539,7 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
             title="Raise a disagreement (escalation)",
             back=reverse("referrals:escalation-list"),
             button="Raise escalation",
+            keep_draft="escalation",
             **kwargs,
         )
 
@@ -739,60 +685,16 @@ class EscalationStagesView(LoginRequiredMixin, FormView):
 
 
 class EscalationDashboardView(RoleRequiredMixin, TemplateView):
-    """Open escalations by stage and age, outcomes, themes and agencies: no case details."""
+    """Open escalations by stage and age, outcomes, themes and agencies, with charts: no case
+    details."""
 
     required_roles = selectors.DASHBOARD_ROLES
     template_name = "referrals/escalation_dashboard.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        escalations = Escalation.objects.filter(
-            partnership__in=selectors.dashboard_partnership_ids(self.request.user)
-        )
-        today = timezone.localdate()
-        open_ = escalations.filter(status=EscalationStatus.OPEN)
-        context["by_stage"] = (
-            open_.values("stage")
-            .annotate(
-                count=Count("pk"),
-                under_a_week=Count("pk", filter=Q(created_at__date__gt=today - timedelta(days=7))),
-                over_four_weeks=Count(
-                    "pk", filter=Q(created_at__date__lte=today - timedelta(days=28))
-                ),
-                stage_overdue=Count("pk", filter=Q(stage_due_on__lt=today)),
-            )
-            .order_by("stage")
-        )
-        resolution_labels = dict(EscalationResolution.choices)
-        context["outcomes"] = [
-            {**row, "label": resolution_labels[row["resolution"]]}
-            for row in escalations.filter(status=EscalationStatus.RESOLVED)
-            .values("resolution")
-            .annotate(count=Count("pk"), average_stage=Avg("stage"))
-            .order_by("-count")
-        ]
-        theme_labels = dict(EscalationTheme.choices)
-        context["themes"] = [
-            {**row, "label": theme_labels[row["theme"]]}
-            for row in escalations.values("theme")
-            .annotate(count=Count("pk"), open=Count("pk", filter=Q(status=EscalationStatus.OPEN)))
-            .order_by("-count")
-        ]
-        context["against"] = (
-            escalations.values("against_agency__name")
-            .annotate(count=Count("pk"), open=Count("pk", filter=Q(status=EscalationStatus.OPEN)))
-            .order_by("-count", "against_agency__name")
-        )
-        context["raised_by"] = (
-            escalations.values("raised_by_agency__name")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "raised_by_agency__name")
-        )
-        context["good_practice"] = (
-            GoodPractice.objects.filter(escalation__in=escalations)
-            .values("agency__name")
-            .annotate(count=Count("pk"))
-            .order_by("-count", "agency__name")
+        context.update(
+            dashboards.escalation_dashboard(selectors.dashboard_partnership_ids(self.request.user))
         )
         context["stage_settings"] = Partnership.objects.filter(
             pk__in=permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])

@@ -7,10 +7,10 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from safeguarding.navigation import Destination, register
-        from safeguarding.retention import RetentionRule
+        from safeguarding.retention import REMOVED_TEXT, Related, RetentionRule
         from safeguarding.retention import register as register_retention
 
-        from .models import IncidentChild
+        from .models import AgencyReturn, Extension, IncidentChild, RapidReview, SeriousIncident
         from .selectors import DASHBOARD_ROLES
 
         register(
@@ -49,6 +49,34 @@ class ReviewsConfig(AppConfig):
                     "last_name": "Removed",
                     "date_of_birth": None,
                 },
+            )
+        )
+        # The case's free text can name the child: the incident's summary, the meeting's notes,
+        # immediate safety actions and decision reasons, extensions' reasons and each agency's
+        # chronology. Dates, decisions, sign-offs and the learning stay.
+        register_retention(
+            RetentionRule(
+                model=SeriousIncident,
+                counted_from="became_aware_on",
+                default_years=25,
+                replacements={"summary": REMOVED_TEXT},
+                related=(
+                    Related(
+                        RapidReview,
+                        "incident",
+                        {
+                            "meeting_notes": REMOVED_TEXT,
+                            "immediate_safety_actions": REMOVED_TEXT,
+                            "decision_reasons": REMOVED_TEXT,
+                        },
+                    ),
+                    Related(Extension, "rapid_review__incident", {"reason": REMOVED_TEXT}),
+                    Related(
+                        AgencyReturn,
+                        "rapid_review__incident",
+                        {"chronology": REMOVED_TEXT, "summary": REMOVED_TEXT},
+                    ),
+                ),
             )
         )
         # Every review record uses the default policy: object permissions granted to the

@@ -73,6 +73,9 @@ class SeriousIncident(models.Model):
         USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    pseudonymised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retention period ended and its free text went."
+    )
 
     history = HistoricalRecords(excluded_fields=["created_at"])
 

@@ -4,7 +4,13 @@ Case records are never deleted: the record, its dates, decisions and learning st
 partnership's figures and history remain whole; only the details that identify the child are
 replaced. Each app registers a `RetentionRule` for each model holding such details; the
 business of how long is data (`RetentionSetting`, editable by admins), with a default per type.
-Historical copies kept by django-simple-history are pseudonymised too.
+
+Free text written about a case can name the child too (a referral's concerns, an escalation's
+reasons, an incident's summary, an agency's chronology), so it is replaced with `REMOVED_TEXT`:
+on the record itself (`replacements`) and on the records that belong to it (`related`, e.g. an
+escalation's responses). Historical copies kept by django-simple-history are pseudonymised
+too, and so is the body of every notification about the record (bodies quote decision reasons
+and responses).
 """
 
 from __future__ import annotations
@@ -15,9 +21,21 @@ from datetime import date
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from .models import RetentionSetting
+from .models import Notification, RetentionSetting
+
+REMOVED_TEXT = "Removed at the end of the retention period."
+
+
+@dataclass(frozen=True)
+class Related:
+    """Records belonging to the rule's record whose free text is replaced along with it."""
+
+    model: type[models.Model]
+    parent: str  # the lookup from `model` to the rule's model, e.g. "rapid_review__incident"
+    replacements: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,7 @@ class RetentionRule:
     counted_from: str  # the date (or datetime) lookup the retention period runs from
     default_years: int
     replacements: dict[str, object] = field(default_factory=dict)
+    related: tuple[Related, ...] = ()
 
     @property
     def label(self) -> str:
@@ -84,10 +103,49 @@ def expired_records_pseudonymise(*, today: date | None = None) -> dict[str, int]
         with transaction.atomic():
             ids = list(expired.values_list("pk", flat=True)[:10_000])
             count = rule.model._default_manager.filter(pk__in=ids).update(
-                **rule.replacements, pseudonymised_at=timezone.now()
+                **expressions(rule.replacements), pseudonymised_at=timezone.now()
             )
-            history = getattr(rule.model, "history", None)
-            if history is not None:
-                history.model.objects.filter(id__in=ids).update(**rule.replacements)
+            replace_in_history(rule.model, ids, rule.replacements)
+            notification_bodies_replace(rule.model, ids)
+            for related in rule.related:
+                related_ids = list(
+                    related.model._default_manager.filter(
+                        **{f"{related.parent}__in": ids}
+                    ).values_list("pk", flat=True)
+                )
+                related.model._default_manager.filter(pk__in=related_ids).update(
+                    **expressions(related.replacements)
+                )
+                replace_in_history(related.model, related_ids, related.replacements)
+                notification_bodies_replace(related.model, related_ids)
         done[rule.label] = count
     return done
+
+
+def replace_in_history(model: type[models.Model], ids: list, replacements: dict) -> None:
+    history = getattr(model, "history", None)
+    if history is None:
+        return
+    history_fields = {f.name for f in history.model._meta.fields}  # some fields are not kept
+    kept = {name: value for name, value in replacements.items() if name in history_fields}
+    if kept:
+        history.model.objects.filter(id__in=ids).update(**expressions(kept))
+
+
+def expressions(replacements: dict) -> dict:
+    """Text replacements apply only where there was text: an empty answer stays empty."""
+    return {
+        name: Case(When(**{name: ""}, then=Value("")), default=Value(value))
+        if isinstance(value, str) and value
+        else value
+        for name, value in replacements.items()
+    }
+
+
+def notification_bodies_replace(model: type[models.Model], ids: list) -> None:
+    """Notifications about these records quote their free text (decision reasons, responses)."""
+    if not ids:
+        return
+    Notification.objects.filter(
+        subject_type=ContentType.objects.get_for_model(model), subject_id__in=ids
+    ).exclude(body="").update(body=REMOVED_TEXT)

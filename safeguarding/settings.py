@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "safeguarding.two_factor.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "safeguarding.drafts.KeepDraftsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -131,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "safeguarding.context_processors.navigation",
+                "safeguarding.drafts.drafts",
             ],
         },
     },
@@ -293,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "AgencyReturnStatusEnum": "reviews.choices.ReturnStatus",
         "ScrutinyKindEnum": "partnerships.choices.ScrutinyKind",
         "SelfAssessmentKindEnum": "audits.choices.SelfAssessmentKind",
+        "YearlyReportStatusEnum": "partnerships.choices.YearlyReportStatus",
+        "MembershipRoleEnum": "partnerships.choices.MembershipRole",
     },
 }
 

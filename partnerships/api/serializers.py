@@ -1,8 +1,18 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import ActionStatus, MembershipRole
+from ..choices import ActionStatus, MembershipRole, ReportSection
 from ..indicators import Period
-from ..models import Action, Agency, Membership, Partnership, ScrutinyChallenge
+from ..models import (
+    Action,
+    Agency,
+    Membership,
+    Partnership,
+    ScrutinyChallenge,
+    YearlyReport,
+    YearlyReportSignOff,
+)
+from ..yearly_report import Figure
 
 
 class AgencySummarySerializer(serializers.ModelSerializer):
@@ -154,3 +164,135 @@ class ScrutinyChallengeSerializer(serializers.ModelSerializer):
 
 class ScrutinyResponseSerializer(serializers.Serializer):
     response = serializers.CharField()
+
+
+# ---------------------------------------------------------------------------
+# The yearly report
+
+# The longest narrative one section takes.
+NARRATIVE_MAX_LENGTH = 20_000
+
+
+@extend_schema_field({"type": "number", "nullable": True})
+class FigureValueField(serializers.Field):
+    """A count, percentage, amount or score as a JSON number; null when there is no figure."""
+
+    def to_representation(self, value):
+        if value is None or isinstance(value, int):
+            return value
+        return float(value)
+
+
+class ReportFigureSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    value = FigureValueField(help_text="null when there is nothing to measure.")
+    kind = serializers.ChoiceField(choices=Figure.KINDS)
+    display = serializers.CharField(help_text="As printed in the report, e.g. '87.5%', '£1.00'.")
+
+
+class ReportSectionSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=ReportSection.choices)
+    title = serializers.CharField()
+    figures = ReportFigureSerializer(many=True)
+    items = serializers.ListField(child=serializers.CharField())
+    narrative = serializers.CharField()
+
+
+class YearlyReportSignOffSerializer(serializers.ModelSerializer):
+    agency_name = serializers.CharField(source="agency.name")
+    signed_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = YearlyReportSignOff
+        fields = ["partner_role", "agency", "agency_name", "signed_by_name", "signed_at"]
+
+    def get_signed_by_name(self, sign_off) -> str:
+        return str(sign_off.signed_by)
+
+
+class YearlyReportSerializer(serializers.ModelSerializer):
+    """A report's period, status, sign-offs and dates: what the list shows."""
+
+    partnership_name = serializers.CharField(source="partnership.name")
+    sign_offs = YearlyReportSignOffSerializer(many=True)
+    sending_due_on = serializers.DateField(
+        allow_null=True, help_text="7 days after publication: due with the Panel and What Works."
+    )
+
+    class Meta:
+        model = YearlyReport
+        fields = [
+            "id",
+            "partnership",
+            "partnership_name",
+            "period_start",
+            "period_end",
+            "status",
+            "sign_offs",
+            "published_on",
+            "sending_due_on",
+            "sent_to_panel_on",
+            "sent_to_what_works_on",
+        ]
+        read_only_fields = fields
+
+
+class NarrativesSerializer(serializers.Serializer):
+    """A narrative for any of the report's sections; sections left out keep theirs."""
+
+    def get_fields(self):
+        return {
+            key: serializers.CharField(
+                required=False,
+                allow_blank=True,
+                max_length=NARRATIVE_MAX_LENGTH,
+                trim_whitespace=False,
+                help_text=label,
+            )
+            for key, label in ReportSection.choices
+        }
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(ReportSection.values))
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: ["There is no such section of the report."] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class YearlyReportDetailSerializer(YearlyReportSerializer):
+    """The whole report: each section's generated figures and items beside its narrative."""
+
+    narratives = NarrativesSerializer(read_only=True)
+    sections = serializers.SerializerMethodField()
+
+    class Meta(YearlyReportSerializer.Meta):
+        fields = [
+            *YearlyReportSerializer.Meta.fields,
+            "narratives",
+            "young_people_summary",
+            "sections",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ReportSectionSerializer(many=True))
+    def get_sections(self, report):
+        return ReportSectionSerializer(self.context["sections"], many=True).data
+
+
+class YearlyReportEditSerializer(serializers.Serializer):
+    """What the business team may change while the report is a draft."""
+
+    narratives = NarrativesSerializer(required=False)
+    young_people_summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=NARRATIVE_MAX_LENGTH
+    )
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send narratives or young_people_summary to change."]}
+            )
+        return attrs

@@ -9,9 +9,9 @@ from rest_framework.response import Response
 from safeguarding import permissions
 from safeguarding.api import RestrictedQuerysetMixin
 
-from .. import indicators, selectors, services
-from ..choices import ActionStatus, Role, Sector
-from ..models import Action, Agency, Partnership, ScrutinyChallenge
+from .. import indicators, selectors, services, yearly_report
+from ..choices import ActionStatus, Role, Sector, YearlyReportStatus
+from ..models import Action, Agency, Partnership, ScrutinyChallenge, YearlyReport
 from .serializers import (
     ActionProgressSerializer,
     ActionSerializer,
@@ -20,6 +20,9 @@ from .serializers import (
     PartnershipSerializer,
     ScrutinyChallengeSerializer,
     ScrutinyResponseSerializer,
+    YearlyReportDetailSerializer,
+    YearlyReportEditSerializer,
+    YearlyReportSerializer,
 )
 
 
@@ -136,3 +139,53 @@ class ScrutinyChallengeViewSet(
             challenge=challenge, by=request.user, **data.validated_data
         )
         return Response(ScrutinyChallengeSerializer(challenge).data)
+
+
+class YearlyReportApiFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=YearlyReportStatus.choices)
+
+    class Meta:
+        model = YearlyReport
+        fields = ["partnership", "status"]
+
+
+class YearlyReportViewSet(
+    RestrictedQuerysetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """The partnership's yearly reports: the partners, the business team and the scrutineer
+    read them (aggregates only, never a child's identity); the business team writes the
+    narratives with PATCH while the report is a draft."""
+
+    queryset = YearlyReport.objects.select_related("partnership").prefetch_related(
+        "sign_offs__agency", "sign_offs__signed_by"
+    )
+    serializer_class = YearlyReportSerializer
+    filterset_class = YearlyReportApiFilterSet
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return YearlyReportSerializer if self.action == "list" else YearlyReportDetailSerializer
+
+    def detail_response(self, report):
+        context = {**self.get_serializer_context(), "sections": yearly_report.sections_for(report)}
+        return Response(YearlyReportDetailSerializer(report, context=context).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.detail_response(self.get_object())
+
+    @extend_schema(request=YearlyReportEditSerializer, responses=YearlyReportDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Write or change section narratives and the young person-friendly summary."""
+        report = self.get_object()
+        permissions.require(request.user, permissions.CHANGE, report)
+        data = YearlyReportEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.yearly_report_edit(
+            report=report,
+            narratives=data.validated_data.get("narratives", {}),
+            young_people_summary=data.validated_data.get(
+                "young_people_summary", report.young_people_summary
+            ),
+            by=request.user,
+        )
+        return self.detail_response(self.get_object())

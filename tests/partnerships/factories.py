@@ -2,15 +2,18 @@ from datetime import date
 
 import factory
 
-from partnerships.choices import MembershipRole, Role, Sector
+from partnerships.choices import MembershipRole, Role, Sector, TrainingTheme
 from partnerships.models import (
     Agency,
     DesignatedSafeguardingLead,
+    FinancialContribution,
     Membership,
     Partnership,
     PublishedArrangement,
     Region,
     RoleAssignment,
+    TrainingAttendance,
+    TrainingEvent,
     User,
 )
 
@@ -121,3 +124,36 @@ class DesignatedSafeguardingLeadFactory(factory.django.DjangoModelFactory):
     agency = factory.SubFactory(SchoolFactory)
     name = factory.Sequence(lambda n: f"Lead {n}")
     email = factory.LazyAttribute(lambda d: f"{d.name.replace(' ', '.').lower()}@example.org")
+
+
+class FinancialContributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FinancialContribution
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    year_starting = date(2025, 4, 1)
+    amount = 10000
+
+
+class TrainingEventFactory(factory.django.DjangoModelFactory):
+    """A training event; give `attending={agency: n}` for attendance by agency."""
+
+    class Meta:
+        model = TrainingEvent
+        skip_postgeneration_save = True
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    title = factory.Sequence(lambda n: f"Training session {n}")
+    held_on = date(2025, 6, 1)
+    theme = TrainingTheme.NEGLECT
+    attendees = 20
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def attending(self, create, extracted, **kwargs):
+        if create and extracted:
+            TrainingAttendance.objects.bulk_create(
+                TrainingAttendance(event=self, agency=agency, attendees=n)
+                for agency, n in extracted.items()
+            )

@@ -1,0 +1,252 @@
+"""The referral and escalation dashboards: counts and timeliness, never a child or a family.
+
+Each figure is counted in the database (one aggregate query per table, whatever the number of
+referrals) and comes with a chart of the same figures (see safeguarding/charts.py).
+"""
+
+from datetime import timedelta
+
+from django.db.models import Avg, Count, F, Q
+from django.utils import timezone
+
+from safeguarding.charts import chart
+
+from . import selectors
+from .choices import (
+    Category,
+    Decision,
+    EscalationResolution,
+    EscalationStatus,
+    EscalationTheme,
+    QualityRating,
+    ReferralStatus,
+)
+from .models import Escalation, GoodPractice, Referral
+
+
+def _counts_chart(key, title, column, rows, *, label="label", count="count", empty="None yet."):
+    """A single-series bar chart of (label, count) rows."""
+    return chart(
+        key,
+        title,
+        [column, "Number"],
+        [[row[label], row[count]] for row in rows],
+        labels=[row[label] for row in rows],
+        datasets=[{"label": "Number", "data": [row[count] for row in rows]}],
+        empty=empty,
+    )
+
+
+def _series_chart(
+    key, title, column, rows, series, *, label, stacked=True, empty="None yet.", wide=False
+):
+    """A bar chart with a dataset for each (field, heading) of `series`; the table shows them."""
+    return chart(
+        key,
+        title,
+        [column, *[heading for _, heading in series]],
+        [[row[label], *[row[field] for field, _ in series]] for row in rows],
+        labels=[row[label] for row in rows],
+        datasets=[
+            {"label": heading, "data": [row[field] for row in rows]} for field, heading in series
+        ],
+        stacked=stacked,
+        empty=empty,
+        wide=wide,
+    )
+
+
+def referral_dashboard(partnerships) -> dict:
+    """Referrals of the partnerships (a queryset), by front door, decision, kind of harm and
+    the quality of the referring agency's referrals."""
+    referrals = Referral.objects.filter(partnership__in=partnerships).exclude(
+        status=ReferralStatus.DRAFT
+    )
+    today = timezone.localdate()
+    on_time = Q(decided_at__date__lte=F("decision_due_on"))
+    by_front_door = list(
+        referrals.values("partnership__name", "front_door__name")
+        .annotate(
+            received=Count("pk"),
+            waiting=Count("pk", filter=Q(status=ReferralStatus.SUBMITTED)),
+            overdue=Count(
+                "pk", filter=Q(status=ReferralStatus.SUBMITTED, decision_due_on__lt=today)
+            ),
+            decided=Count("pk", filter=Q(status=ReferralStatus.DECIDED)),
+            decided_on_time=Count("pk", filter=Q(status=ReferralStatus.DECIDED) & on_time),
+            flagged=Count("pk", filter=Q(immediate_danger=True)),
+        )
+        .order_by("partnership__name", "front_door__name")
+    )
+    several = len({row["partnership__name"] for row in by_front_door}) > 1
+    for row in by_front_door:
+        row["label"] = row["front_door__name"] + (
+            f" ({row['partnership__name']})" if several else ""
+        )
+        row["decided_late"] = row["decided"] - row["decided_on_time"]
+        row["waiting_in_time"] = row["waiting"] - row["overdue"]
+    labels = dict(Decision.choices)
+    decisions = [
+        {**row, "label": labels[row["decision"]]}
+        for row in referrals.filter(status=ReferralStatus.DECIDED)
+        .values("decision")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "decision")
+    ]
+    category_labels = dict(Category.choices)
+    categories = [
+        {**row, "label": category_labels[row["category"]]}
+        for row in selectors.category_counts(referrals)
+    ]
+    quality = list(
+        referrals.exclude(quality_rating="")
+        .values("referrer_agency__name")
+        .annotate(
+            rated=Count("pk"),
+            good=Count("pk", filter=Q(quality_rating=QualityRating.GOOD)),
+            adequate=Count("pk", filter=Q(quality_rating=QualityRating.ADEQUATE)),
+            poor=Count("pk", filter=Q(quality_rating=QualityRating.POOR)),
+        )
+        .order_by("referrer_agency__name")
+    )
+    charts = [
+        _series_chart(
+            "referrals-by-front-door",
+            "Referrals and decisions by front door",
+            "Front door",
+            by_front_door,
+            [
+                ("decided_on_time", "Decided within 1 working day"),
+                ("decided_late", "Decided late"),
+                ("waiting_in_time", "Waiting, still in time"),
+                ("overdue", "Waiting, past the deadline"),
+            ],
+            label="label",
+            empty="No referrals yet.",
+            wide=True,
+        ),
+        _counts_chart(
+            "referral-decisions", "Decisions", "Decision", decisions, empty="None decided yet."
+        ),
+        _counts_chart("referral-categories", "Kinds of harm", "Kind of harm", categories),
+        _series_chart(
+            "referral-quality",
+            "Quality of referrals by referring agency (for training)",
+            "Agency",
+            quality,
+            [("good", "Good"), ("adequate", "Adequate"), ("poor", "Poor")],
+            label="referrer_agency__name",
+            empty="No referrals rated yet.",
+        ),
+    ]
+    return {"by_front_door": by_front_door, "charts": charts}
+
+
+def escalation_dashboard(partnerships) -> dict:
+    """Escalations of the partnerships: open ones by stage and age, outcomes, themes, the
+    agencies disputed and raising, and good practice recorded."""
+    escalations = Escalation.objects.filter(partnership__in=partnerships)
+    today = timezone.localdate()
+    by_stage = [
+        {**row, "label": f"Stage {row['stage']}"}
+        for row in escalations.filter(status=EscalationStatus.OPEN)
+        .values("stage")
+        .annotate(
+            count=Count("pk"),
+            under_a_week=Count("pk", filter=Q(created_at__date__gt=today - timedelta(days=7))),
+            over_four_weeks=Count("pk", filter=Q(created_at__date__lte=today - timedelta(days=28))),
+            stage_overdue=Count("pk", filter=Q(stage_due_on__lt=today)),
+        )
+        .order_by("stage")
+    ]
+    resolution_labels = dict(EscalationResolution.choices)
+    outcomes = [
+        {
+            **row,
+            "label": resolution_labels[row["resolution"]],
+            "average_stage": round(row["average_stage"], 1),
+        }
+        for row in escalations.filter(status=EscalationStatus.RESOLVED)
+        .values("resolution")
+        .annotate(count=Count("pk"), average_stage=Avg("stage"))
+        .order_by("-count", "resolution")
+    ]
+    theme_labels = dict(EscalationTheme.choices)
+    open_ = Count("pk", filter=Q(status=EscalationStatus.OPEN))
+    themes = [
+        {**row, "label": theme_labels[row["theme"]], "closed": row["count"] - row["open"]}
+        for row in escalations.values("theme")
+        .annotate(count=Count("pk"), open=open_)
+        .order_by("-count", "theme")
+    ]
+    against = [
+        {**row, "closed": row["count"] - row["open"]}
+        for row in escalations.values("against_agency__name")
+        .annotate(count=Count("pk"), open=open_)
+        .order_by("-count", "against_agency__name")
+    ]
+    raised_by = list(
+        escalations.values("raised_by_agency__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "raised_by_agency__name")
+    )
+    good_practice = list(
+        GoodPractice.objects.filter(escalation__in=escalations)
+        .values("agency__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "agency__name")
+    )
+    open_and_resolved = [("open", "Open"), ("closed", "Resolved")]
+    charts = [
+        _series_chart(
+            "escalations-by-stage",
+            "Open escalations by stage and age",
+            "Stage",
+            by_stage,
+            [
+                ("count", "Open"),
+                ("under_a_week", "Raised in the last week"),
+                ("over_four_weeks", "Open over 4 weeks"),
+                ("stage_overdue", "Stage response overdue"),
+            ],
+            label="label",
+            stacked=False,
+            empty="No open escalations.",
+        ),
+        chart(
+            "escalation-outcomes",
+            "Outcomes",
+            ["Outcome", "Resolved", "Average stage reached"],
+            [[row["label"], row["count"], row["average_stage"]] for row in outcomes],
+            labels=[row["label"] for row in outcomes],
+            datasets=[{"label": "Resolved", "data": [row["count"] for row in outcomes]}],
+            empty="None resolved yet.",
+        ),
+        _series_chart(
+            "escalation-themes", "Themes", "Theme", themes, open_and_resolved, label="label"
+        ),
+        _series_chart(
+            "escalations-against",
+            "Agencies whose decisions were disputed",
+            "Agency",
+            against,
+            open_and_resolved,
+            label="against_agency__name",
+        ),
+        _counts_chart(
+            "escalations-raised-by",
+            "Agencies raising escalations",
+            "Agency",
+            raised_by,
+            label="raised_by_agency__name",
+        ),
+        _counts_chart(
+            "escalation-good-practice",
+            "Good practice recorded",
+            "Agency",
+            good_practice,
+            label="agency__name",
+            empty="None recorded yet.",
+        ),
+    ]
+    return {"charts": charts}

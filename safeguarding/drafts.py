@@ -1,0 +1,124 @@
+"""Long forms keep what was typed when the session runs out (static/src/js/keep-drafts.js).
+
+Sessions end after 30 minutes without activity. A practitioner who then sends a long form is
+asked to sign in again, and the text they sent would be lost. So the browser keeps a draft of
+every `<form data-keep-draft="...">` in sessionStorage (this tab only) as it is typed, and puts
+it back when the form is shown again after signing in. The server's part is here:
+
+- Every page tells the script who is signed in and which sign-in this is (`data-draft-owner`,
+  `data-draft-session` on `<body>`, from `drafts()` below). A draft from an earlier sign-in of
+  the same person is restored with a banner; a draft never reaches another person's page.
+- Every page lists the form submissions the server accepted since the last page it drew
+  (`data-drafts-saved`: the addresses, path and query, those forms posted to); the script
+  deletes their drafts.
+  A submission counts as accepted when a signed-in person's POST is answered with a redirect
+  and no error message was queued: the Post/Redirect/Get pattern every form view here follows
+  (an invalid form is drawn again with 200, or, for the small action forms on detail pages,
+  redirected with an error message; neither clears the draft). This is decided on the server,
+  not guessed from which page the browser lands on, so a validation error, an error page or a
+  sign-in in between never deletes what was typed.
+- A POST from someone whose session has ended is sent to sign in with `next` pointing at the
+  page the form was on (the same-origin Referer), not at the POST-only address it was sent
+  to, so they come back to the form and its restored draft rather than a "method not allowed".
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import QueryDict
+from django.shortcuts import resolve_url
+from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .two_factor import needs_second_factor
+
+SAVED_KEY = "drafts_saved"
+SIGN_IN_KEY = "drafts_sign_in"
+MAX_SAVED = 20
+
+
+def accepted(request, response) -> bool:
+    """Did the server accept this form submission (see the module docstring)?"""
+    if request.method != "POST" or response.status_code not in (301, 302, 303):
+        return False
+    if request.path == resolve_url(settings.LOGIN_URL):
+        return False  # signing in (request.user is then no longer django-otp's wrapped user)
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    if hasattr(user, "is_verified") and needs_second_factor(user):
+        return False  # half signed in: the POST was turned away to the two-factor page
+    queued = getattr(getattr(request, "_messages", None), "_queued_messages", [])
+    return not any(message.level >= messages.ERROR for message in queued)
+
+
+def sign_in_redirect_to_form(request, response) -> None:
+    """Send someone whose session ended back to the page their form was on after signing in."""
+    user = getattr(request, "user", None)
+    if request.method != "POST" or response.status_code != 302:
+        return
+    if user is None or user.is_authenticated:
+        return
+    location = urlsplit(response["Location"])
+    if location.path != resolve_url(settings.LOGIN_URL):
+        return
+    referer = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return
+    page = urlsplit(referer)
+    if page.path == location.path:
+        return
+    query = QueryDict(location.query, mutable=True)
+    query["next"] = page.path + (f"?{page.query}" if page.query else "")
+    response["Location"] = urlunsplit(location._replace(query=query.urlencode(safe="/")))
+
+
+class KeepDraftsMiddleware:
+    """Records accepted form submissions for the next page, and fixes sign-in `next` for
+    POSTs after the session ended. Sits inside MessageMiddleware, to see queued messages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "POST":
+            if accepted(request, response):
+                address = request.get_full_path()
+                saved = [p for p in request.session.get(SAVED_KEY, []) if p != address]
+                request.session[SAVED_KEY] = [*saved, address][-MAX_SAVED:]
+            else:
+                sign_in_redirect_to_form(request, response)
+        return response
+
+
+class DraftState:
+    """What `<body>` tells keep-drafts.js. `saved` is read once: the page drawing it takes it."""
+
+    def __init__(self, request):
+        self.request = request
+
+    @cached_property
+    def sign_in(self) -> str:
+        """An opaque value that changes each time the person signs in (never the session key)."""
+        session = self.request.session
+        if SIGN_IN_KEY not in session:
+            session[SIGN_IN_KEY] = secrets.token_urlsafe(12)
+        return session[SIGN_IN_KEY]
+
+    @cached_property
+    def saved(self) -> str:
+        return " ".join(self.request.session.pop(SAVED_KEY, []))
+
+
+def drafts(request):
+    """Context processor: `drafts.sign_in` and `drafts.saved` for signed-in people."""
+    if not request.user.is_authenticated:
+        return {}
+    return {"drafts": DraftState(request)}

@@ -1,0 +1,114 @@
+"""Long forms keep what was typed when the session runs out (static/src/js/keep-drafts.js)."""
+
+import pytest
+from django.contrib.sessions.models import Session
+from playwright.sync_api import expect
+
+from referrals.models import Referral
+from tests.personas import FRONT_DOOR_HILLFORD, PRACTITIONER_HEALTH
+from tests.referrals.factories import DraftReferralFactory, OpenEscalationFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BANNER = "We kept what you typed before you were signed out. Check it, then continue."
+CONCERN = "Ellie has a burn on her hand and said the iron fell on her."
+
+
+def drafts(page) -> dict:
+    """Every draft this tab holds in sessionStorage, by key."""
+    return page.evaluate(
+        """() => Object.fromEntries(Object.keys(sessionStorage)
+            .filter((key) => key.startsWith("keep-draft:"))
+            .map((key) => [key, JSON.parse(sessionStorage.getItem(key))]))"""
+    )
+
+
+def sign_in_here(page, username, password="demo-pass-2026"):
+    """Sign in on the sign-in page the browser was sent to (keeping its `next`)."""
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_a_referral_page_sent_after_the_session_ended_is_put_back_after_signing_in(
+    transactional_demo, live_server, sign_in_as, assert_accessible
+):
+    referral = DraftReferralFactory()
+    page = sign_in_as(PRACTITIONER_HEALTH)
+    url = f"{live_server.url}/referrals/{referral.pk}/concerns/"
+    page.goto(url)
+    page.get_by_label("What are you worried about?").fill(CONCERN)
+    page.get_by_label("Physical abuse").check()
+    page.get_by_label("Neglect").check()
+    page.get_by_label("No", exact=True).check()
+    [kept] = drafts(page).values()
+    assert kept["values"]["concerns"] == CONCERN and not kept["pending"]
+    assert "csrfmiddlewaretoken" not in kept["values"]
+
+    Session.objects.all().delete()  # the session expired on the server
+    page.get_by_role("button", name="Save and continue").click()
+    sign_in_here(page, PRACTITIONER_HEALTH)
+
+    expect(page).to_have_url(url)
+    banner = page.get_by_role("alert").filter(has_text=BANNER)
+    expect(banner).to_be_visible()
+    expect(banner).to_be_focused()
+    expect(page.get_by_label("What are you worried about?")).to_have_value(CONCERN)
+    expect(page.get_by_label("Physical abuse")).to_be_checked()
+    expect(page.get_by_label("Neglect")).to_be_checked()
+    expect(page.get_by_label("Sexual abuse")).not_to_be_checked()
+    expect(page.get_by_label("No", exact=True)).to_be_checked()
+    assert_accessible(page)
+    referral.refresh_from_db()
+    assert referral.concerns == ""  # nothing reached the server: the browser kept it
+
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Consent")
+    assert drafts(page) == {}
+    referral = Referral.objects.get(pk=referral.pk)
+    assert referral.concerns == CONCERN and set(referral.category_values) == {
+        "physical",
+        "neglect",
+    }
+
+
+def test_an_escalation_response_survives_the_session_ending_and_signing_out_forgets(
+    transactional_demo, live_server, sign_in_as, assert_accessible
+):
+    escalation = OpenEscalationFactory()
+    page = sign_in_as(FRONT_DOOR_HILLFORD)
+    url = f"{live_server.url}/referrals/escalations/{escalation.pk}/"
+    page.goto(url)
+    response = "We will hold a strategy discussion on Thursday."
+    page.get_by_label("Your response").fill(response)
+
+    Session.objects.all().delete()
+    page.get_by_role("button", name="Add response").click()
+    sign_in_here(page, FRONT_DOOR_HILLFORD)
+
+    # Back on the escalation (not its POST-only respond address), the response put back.
+    expect(page).to_have_url(url)
+    expect(page.get_by_text(BANNER)).to_be_visible()
+    expect(page.get_by_label("Your response")).to_have_value(response)
+    assert_accessible(page)
+    assert escalation.responses.count() == 0
+
+    page.get_by_label("Your response").fill("")
+    page.get_by_role("button", name="Add response").click()  # refused: nothing typed
+    expect(page.get_by_text("Fill in every answer")).to_be_visible()
+    assert len(drafts(page)) == 1
+
+    page.get_by_label("Your response").fill(response)
+    page.get_by_role("button", name="Add response").click()
+    expect(page.get_by_text("Response recorded.")).to_be_visible()
+    expect(page.get_by_label("Your response")).to_have_value("")
+    assert drafts(page) == {}
+    assert escalation.responses.get().text == response
+
+    page.get_by_label("Your response").fill("Something not yet sent")
+    assert len(drafts(page)) == 1
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert drafts(page) == {}

@@ -1,0 +1,154 @@
+"""The referral and escalation dashboards' charts: each beside a table of the same figures."""
+
+import html
+import json
+import re
+
+import pytest
+
+from referrals import services
+from tests.personas import BUSINESS, OTHER_PARTNERSHIP, PRACTITIONER_HEALTH, SCRUTINEER, sign_in
+from tests.referrals.factories import (
+    DecidedReferralFactory,
+    OpenEscalationFactory,
+    SubmittedReferralFactory,
+)
+
+REFERRAL_CHARTS = [
+    "referrals-by-front-door",
+    "referral-decisions",
+    "referral-categories",
+    "referral-quality",
+]
+ESCALATION_CHARTS = [
+    "escalations-by-stage",
+    "escalation-outcomes",
+    "escalation-themes",
+    "escalations-against",
+    "escalations-raised-by",
+    "escalation-good-practice",
+]
+
+
+def chart_data(page: str, key: str) -> dict:
+    found = re.search(
+        rf'<script id="{key}-data" type="application/json">(.*?)</script>', page, re.S
+    )
+    assert found, f"no data for the {key} chart"
+    return json.loads(found.group(1))
+
+
+def table_rows(page: str, key: str) -> dict[str, list[str]]:
+    """The table beside a chart: {row heading: [cells]}."""
+    table = re.search(rf'<table class="govuk-table" id="{key}-table">(.*?)</table>', page, re.S)
+    assert table, f"no table beside the {key} chart"
+    body = table.group(1).split("<tbody", 1)[1]
+    rows = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        heading = html.unescape(re.search(r"<th[^>]*>(.*?)</th>", row, re.S).group(1).strip())
+        rows[heading] = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    return rows
+
+
+def assert_chart_and_table_agree(page: str, key: str) -> dict:
+    data = chart_data(page, key)
+    rows = table_rows(page, key)
+    assert list(rows) == data["labels"]
+    canvas = f'<canvas data-chart-source="{key}-data" role="img"'
+    assert canvas in page
+    for index, dataset in enumerate(data["datasets"]):
+        assert [int(rows[label][index]) for label in data["labels"]] == dataset["data"]
+    return data
+
+
+def no_inline_script(page: str) -> bool:
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, flags=re.S)
+    return not [a for a, body in scripts if body.strip() and "application/json" not in a]
+
+
+def hillford(page):
+    data = chart_data(page, "referrals-by-front-door")
+    index = data["labels"].index("Hillford Council")
+    return {d["label"]: d["data"][index] for d in data["datasets"]}
+
+
+def test_the_referral_dashboard_charts_each_table(client, demo):
+    SubmittedReferralFactory(categories=["neglect", "domestic_abuse"])
+    sign_in(client, SCRUTINEER)
+    before = client.get("/referrals/dashboard/").content.decode()
+
+    DecidedReferralFactory()
+    page = client.get("/referrals/dashboard/").content.decode()
+
+    assert no_inline_script(page)
+    assert 'src="/static/vendor/chart.umd.min.js"' in page
+    assert 'src="/static/js/charts.js"' in page
+    for key in REFERRAL_CHARTS[:3]:
+        assert_chart_and_table_agree(page, key)
+    assert hillford(page)["Decided within 1 working day"] == (
+        hillford(before)["Decided within 1 working day"] + 1
+    )
+    decisions = chart_data(page, "referral-decisions")
+    assert "Early help" in decisions["labels"]
+    harms = chart_data(page, "referral-categories")
+    assert {"Neglect", "Domestic abuse"} <= set(harms["labels"])
+    assert "Maya" not in page and "Brook" not in page
+
+
+def test_the_referral_quality_chart_counts_the_ratings(client, demo):
+    referral = DecidedReferralFactory()
+    referral.quality_rating = "poor"
+    referral.save(update_fields=["quality_rating"])
+    sign_in(client, BUSINESS)
+
+    page = client.get("/referrals/dashboard/").content.decode()
+
+    data = assert_chart_and_table_agree(page, "referral-quality")
+    trust = data["labels"].index("Riverside Community Health NHS Trust")
+    assert [d["label"] for d in data["datasets"]] == ["Good", "Adequate", "Poor"]
+    assert data["datasets"][2]["data"][trust] >= 1
+
+
+def test_the_escalation_dashboard_charts_each_table(client, demo):
+    for _ in range(3):
+        OpenEscalationFactory()
+    resolved = OpenEscalationFactory()
+    services.escalation_resolve(
+        escalation=resolved, by=demo.user(PRACTITIONER_HEALTH), resolution="decision_upheld"
+    )
+    services.good_practice_record(
+        escalation=resolved,
+        agency=demo.agency("Hillford Council"),
+        description="Clear reasons given quickly.",
+        by=demo.user(PRACTITIONER_HEALTH),
+    )
+    sign_in(client, SCRUTINEER)
+
+    page = client.get("/referrals/escalations/dashboard/").content.decode()
+
+    assert no_inline_script(page)
+    assert "<title>Escalation figures" in page and "<title>Escalation figures<table" not in page
+    for key in ESCALATION_CHARTS:
+        assert_chart_and_table_agree(page, key)
+    stages = chart_data(page, "escalations-by-stage")
+    assert stages["stacked"] is False
+    assert stages["datasets"][0]["label"] == "Open"
+    assert stages["datasets"][0]["data"][stages["labels"].index("Stage 1")] >= 3
+    outcomes = table_rows(page, "escalation-outcomes")
+    assert outcomes["Decision upheld"][1] == "1.0"  # the average stage reached, in the table
+    against = chart_data(page, "escalations-against")
+    hillford = against["labels"].index("Hillford Council")
+    assert [d["data"][hillford] for d in against["datasets"]][1] >= 1  # resolved
+    good = chart_data(page, "escalation-good-practice")
+    assert good["datasets"][0]["data"][good["labels"].index("Hillford Council")] >= 1
+
+
+@pytest.mark.parametrize("url", ["/referrals/dashboard/", "/referrals/escalations/dashboard/"])
+def test_another_partnerships_dashboard_charts_none_of_riversides_figures(client, demo, url):
+    DecidedReferralFactory()
+    OpenEscalationFactory()
+    sign_in(client, OTHER_PARTNERSHIP)
+
+    page = client.get(url).content.decode()
+
+    assert "Hillford Council" not in page

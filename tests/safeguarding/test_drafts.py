@@ -1,0 +1,164 @@
+"""The server's side of keeping drafts across session expiry (safeguarding/drafts.py).
+
+The browser side (static/src/js/keep-drafts.js) is driven in tests/e2e/test_keep_drafts.py.
+"""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.sessions.models import Session
+
+from tests.personas import (
+    BUSINESS,
+    FRONT_DOOR_HILLFORD,
+    PRACTITIONER_HEALTH,
+    SCRUTINEER,
+    sign_in,
+)
+from tests.referrals.factories import DraftReferralFactory, OpenEscalationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def body_attribute(response, name: str) -> str | None:
+    match = re.search(rf'<body[^>]*\s{name}="([^"]*)"', response.content.decode())
+    return match.group(1) if match else None
+
+
+def next_of(response) -> str:
+    location = urlsplit(response["Location"])
+    assert location.path == "/sign-in/"
+    return parse_qs(location.query)["next"][0]
+
+
+def concerns(**overrides):
+    return {
+        "concerns": "Bruising on both arms.",
+        "categories": ["physical"],
+        "immediate_danger": "no",
+        **overrides,
+    }
+
+
+def test_an_accepted_page_is_announced_once_on_the_next_page(client, demo):
+    referral = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+    url = f"/referrals/{referral.pk}/concerns/"
+
+    response = client.post(url, concerns(), follow=True)
+
+    assert response.redirect_chain == [(f"/referrals/{referral.pk}/consent/", 302)]
+    assert body_attribute(response, "data-drafts-saved") == url
+    assert body_attribute(client.get("/"), "data-drafts-saved") == ""
+
+
+def test_a_page_with_mistakes_keeps_its_draft(client, demo):
+    referral = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    response = client.post(f"/referrals/{referral.pk}/concerns/", concerns(concerns=""))
+
+    assert response.status_code == 200
+    assert body_attribute(response, "data-drafts-saved") == ""
+
+
+def test_an_action_form_refused_with_an_error_message_keeps_its_draft(client, demo):
+    escalation = OpenEscalationFactory()
+    sign_in(client, FRONT_DOOR_HILLFORD)
+    url = f"/referrals/escalations/{escalation.pk}/respond/"
+
+    refused = client.post(url, {"text": ""}, follow=True)
+    accepted = client.post(url, {"text": "We will hold a strategy discussion."}, follow=True)
+
+    assert "Fill in every answer" in refused.content.decode()
+    assert body_attribute(refused, "data-drafts-saved") == ""
+    assert body_attribute(accepted, "data-drafts-saved") == url
+
+
+def test_the_address_includes_the_query_so_two_referrals_never_mix(client, demo):
+    sign_in(client, PRACTITIONER_HEALTH)
+    data = {
+        "against_agency": demo.agency("Hillford Council").pk,
+        "decision_disputed": "No further action",
+        "reason": "A sibling was injured last year.",
+        "outcome_sought": "A strategy discussion.",
+        "theme": "threshold",
+    }
+
+    response = client.post("/referrals/escalations/new/?x=1", data, follow=True)
+
+    assert body_attribute(response, "data-drafts-saved") == "/referrals/escalations/new/?x=1"
+
+
+def test_after_the_session_ends_sign_in_leads_back_to_the_page_the_form_was_on(client, demo):
+    escalation = OpenEscalationFactory()
+    sign_in(client, FRONT_DOOR_HILLFORD)
+    page = f"/referrals/escalations/{escalation.pk}/"
+    Session.objects.all().delete()  # the session expired on the server
+
+    response = client.post(
+        f"{page}respond/", {"text": "Typed"}, HTTP_REFERER=f"http://testserver{page}"
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/?")
+    assert next_of(response) == page
+    assert escalation.responses.count() == 0
+
+
+def test_a_form_on_its_own_page_or_from_elsewhere_keeps_the_usual_next(client, demo):
+    referral = DraftReferralFactory()
+    url = f"/referrals/{referral.pk}/concerns/"
+
+    own_page = client.post(url, concerns(), HTTP_REFERER=f"http://testserver{url}?return=check")
+    elsewhere = client.post(url, concerns(), HTTP_REFERER="https://evil.example/form/")
+
+    assert next_of(own_page) == f"{url}?return=check"
+    assert next_of(elsewhere) == url
+
+
+def test_the_page_says_who_is_signed_in_and_which_sign_in_this_is(client, demo):
+    anonymous = client.get("/sign-in/")
+    sign_in(client, PRACTITIONER_HEALTH)
+    first, second = client.get("/"), client.get("/referrals/")
+    sign_in(client, PRACTITIONER_HEALTH)
+    again = client.get("/")
+
+    assert body_attribute(anonymous, "data-draft-owner") is None
+    assert body_attribute(first, "data-draft-owner") == str(demo.user(PRACTITIONER_HEALTH).pk)
+    tag = body_attribute(first, "data-draft-session")
+    assert tag and tag == body_attribute(second, "data-draft-session")
+    assert body_attribute(again, "data-draft-session") not in (None, tag)
+    assert client.session.session_key not in first.content.decode()
+
+
+def test_signing_in_is_not_taken_for_a_saved_form(client, demo):
+    response = client.post(
+        "/sign-in/", {"username": BUSINESS, "password": "demo-pass-2026"}, follow=True
+    )
+
+    assert body_attribute(response, "data-draft-owner") == str(demo.user(BUSINESS).pk)
+    assert body_attribute(response, "data-drafts-saved") == ""
+
+
+@pytest.mark.parametrize(
+    ("persona", "url", "key"),
+    [
+        (PRACTITIONER_HEALTH, "/referrals/{draft}/child/", "referral-child"),
+        (PRACTITIONER_HEALTH, "/referrals/{draft}/concerns/", "referral-concerns"),
+        (PRACTITIONER_HEALTH, "/referrals/escalations/new/", "escalation"),
+        (FRONT_DOOR_HILLFORD, "/referrals/escalations/{escalation}/", "escalation-response"),
+        (PRACTITIONER_HEALTH, "/referrals/escalations/{escalation}/", "escalation-resolution"),
+        (BUSINESS, "/reviews/incidents/new/", "incident"),
+        (SCRUTINEER, "/partnerships/scrutiny/new/", "scrutiny-challenge"),
+    ],
+)
+def test_long_forms_are_marked_for_keeping(client, demo, persona, url, key):
+    url = url.format(draft=DraftReferralFactory().pk, escalation=OpenEscalationFactory().pk)
+    sign_in(client, persona)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert key in re.findall(r'<form[^>]*data-keep-draft="([^"]+)"', response.content.decode())
