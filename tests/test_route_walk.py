@@ -18,6 +18,7 @@ the matching model. A route that still cannot be walked fails the test unless it
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -27,7 +28,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from partnerships import services as partnership_services
-from partnerships.models import Partnership
+from partnerships.models import FinancialContribution, Partnership
 from referrals import services as referral_services
 from referrals.models import InformationSharingDecision, ReferralChild
 from reviews import services as review_services
@@ -80,8 +81,13 @@ def first_token_key() -> str | None:
     return token.token_key if token else None
 
 
-# Parameters that are not ids, and what to walk them with.
-PARAMETER_SAMPLES = {"token_key": first_token_key}
+def first_contribution_pk() -> int | None:
+    contribution = FinancialContribution.objects.order_by("pk").first()
+    return contribution.pk if contribution else None
+
+
+# Parameters that are not ids of the route's own record's rows, and what to walk them with.
+PARAMETER_SAMPLES = {"token_key": first_token_key, "contribution": first_contribution_pk}
 # Routes that cannot be walked, with the reason. The walk fails on a route that is neither
 # walked nor listed here, and on an entry here that no longer names a route.
 UNWALKABLE: dict[str, str] = {}
@@ -234,8 +240,8 @@ def identifying_values() -> set[str]:
 @pytest.fixture
 def records_to_walk(demo):
     """What the demo data lacks for some routes: a referral shared with another agency, a
-    practice review with a milestone, a scrutiny challenge, a yearly report, an API token and
-    a notification."""
+    practice review with a milestone, a scrutiny challenge, a yearly report with a contribution,
+    an API token and a notification."""
     business = demo.user(BUSINESS)
     referral = SubmittedReferralFactory()
     referral_services.information_sharing_record(
@@ -261,8 +267,11 @@ def records_to_walk(demo):
         response_due_on=timezone.localdate() + timedelta(days=20),
         by=demo.user(SCRUTINEER),
     )
-    partnership_services.yearly_report_start(
+    report = partnership_services.yearly_report_start(
         partnership=demo.riverside, period_start=date(2025, 4, 1), by=business
+    )
+    partnership_services.financial_contribution_record(
+        report=report, agency=demo.agency("Midshire Police"), amount=Decimal("42000"), by=business
     )
     AuthToken.objects.create(user=business)
     assert Notification.objects.exists()
