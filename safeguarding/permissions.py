@@ -18,12 +18,14 @@ from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 MANAGED_GROUP_PREFIXES = ("agency:", "partnership:")
@@ -41,16 +43,47 @@ class Policy:
 
 
 class ObjectPermissions(Policy):
-    """Rows the user has been granted `<action>_<model>` on, directly or through a group."""
+    """Rows the user has been granted `<action>_<model>` on, directly or through a group.
+
+    With direct foreign-key permission tables (every model here has them) the granted ids are
+    one `UNION ALL` of the user's rows and their groups' rows: a single `IN`, which PostgreSQL
+    answers as a semi-join read through the tables' (holder, permission, object) indexes.
+    guardian's own `id IN (user rows) OR id IN (group rows)` cannot be turned into a join, so
+    with millions of permission rows it tested every candidate row against both lists.
+    """
 
     def restrict(self, queryset, user, action):
-        return get_objects_for_user(
-            user,
-            permission_codename(queryset.model, action),
-            klass=queryset,
-            accept_global_perms=False,
-            with_superuser=False,
+        model = queryset.model
+        user_rows, group_rows = get_user_obj_perms_model(model), get_group_obj_perms_model(model)
+        if user_rows.objects.is_generic() or group_rows.objects.is_generic():
+            return get_objects_for_user(
+                user,
+                permission_codename(model, action),
+                klass=queryset,
+                accept_global_perms=False,
+                with_superuser=False,
+            )
+        # A scalar subquery, so the permission id is a known value when the indexes are read
+        # (a join to auth_permission would read every permission the holder has on the model).
+        permission = Subquery(
+            Permission.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                codename=f"{action}_{model._meta.model_name}",
+            )
+            .order_by()
+            .values("pk")
         )
+        granted = (
+            user_rows.objects.filter(user=user, permission=permission)
+            .values("content_object_id")
+            .union(
+                group_rows.objects.filter(group__user=user, permission=permission).values(
+                    "content_object_id"
+                ),
+                all=True,
+            )
+        )
+        return queryset.filter(pk__in=granted)
 
 
 class SignedInCanRead(Policy):
