@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from rest_framework.test import APIClient
 
 from reviews.models import AgencyReturn, RapidReview
@@ -139,7 +140,9 @@ def test_the_full_life_of_a_rapid_review_through_the_api(api, demo):
     assert (body["on_time"], body["late_by"]) == (True, None)
     practice_reviews = api.get("/api/v1/practice-reviews/").json()["results"]
     assert [p["rapid_review"] for p in practice_reviews] == [review["id"]]
-    assert practice_reviews[0]["target_publication_on"] == "2027-05-22"
+    # Publication is due six months from the day the decision was recorded.
+    decided_on = date.fromisoformat(decided.json()["decided_on"])
+    assert practice_reviews[0]["target_publication_on"] == str(decided_on + relativedelta(months=6))
     action = api.post(
         url + "recommendations/",
         {
