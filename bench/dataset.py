@@ -43,7 +43,11 @@ from referrals.models import (
     ReferralChild,
     ReferralHousehold,
 )
-from referrals.services import _stage_groups, escalation_stages_for
+from referrals.services import (
+    _stage_groups,
+    escalation_stages_for,
+    referral_repeat_flags_recount,
+)
 from reviews.choices import AbuseCategory, IncidentType, PartnerKind
 from reviews.choices import Decision as ReviewDecision
 from reviews.models import (
@@ -730,4 +734,6 @@ class Generator:
             started = time.perf_counter()
             rows = self.writer.finish()
             self.timings["final_copy_and_analyze"] = round(time.perf_counter() - started, 1)
+            # Written as rows, so flagged as any referrals loaded in bulk are.
+            self._timed("repeat_flags", referral_repeat_flags_recount)
         return {"rows": rows, "seconds": self.timings}

@@ -75,6 +75,13 @@ class Referral(models.Model):
         max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
     )
     received_at = models.DateTimeField(null=True, blank=True)
+    is_repeat = models.BooleanField(
+        "repeat referral",
+        default=False,
+        editable=False,
+        help_text="The same front door had a referral about the same child in the 12 months "
+        "before this one was received (same names and date of birth). Set on receipt.",
+    )
     decision_due_on = models.DateField(
         null=True, blank=True, help_text="One working day after the referral was received."
     )

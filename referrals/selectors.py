@@ -93,6 +93,27 @@ def possible_duplicates(referral: Referral):
     )
 
 
+def earlier_referral_of_a_child():
+    """Whether a child of the referral (`OuterRef("pk")`) had been referred before.
+
+    To the same front door, in the 12 months before this referral was received, by the duplicate
+    match above; for flagging many referrals at once.
+    """
+    earlier = ReferralChild.objects.filter(
+        date_of_birth=OuterRef("date_of_birth"),
+        last_name__iexact=OuterRef("last_name"),
+        first_name__iexact=OuterRef("first_name"),
+        referral__front_door=OuterRef("referral__front_door"),
+        referral__received_at__lt=OuterRef("referral__received_at"),
+        referral__received_at__gte=OuterRef("referral__received_at") - DUPLICATE_WINDOW,
+    )
+    return Exists(
+        ReferralChild.objects.filter(
+            Exists(earlier), referral=OuterRef("pk"), date_of_birth__isnull=False
+        )
+    )
+
+
 def local_authorities_with_front_door():
     """Councils that are a partnership's local authority partner: they have a front door here."""
     seats = Membership.objects.current().local_authorities().filter(agency=OuterRef("pk"))

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from partnerships import indicators
 from partnerships.choices import Role
 from partnerships.models import Agency, Membership, Partnership
 from partnerships.selectors import business_team_of
@@ -37,7 +38,12 @@ from .models import (
     ReferralChild,
     ReferralHousehold,
 )
-from .selectors import is_front_door_for, people_in_group
+from .selectors import (
+    earlier_referral_of_a_child,
+    is_front_door_for,
+    people_in_group,
+    possible_duplicates,
+)
 
 DECISION_WORKING_DAYS = 1
 DRAFT_FIELDS = ("concerns", "immediate_danger", "consent", "reason_without_consent")
@@ -212,6 +218,9 @@ def referral_submit(*, referral: Referral, by, received_at: datetime | None = No
         referral.partnership = partnership
         referral.status = ReferralStatus.SUBMITTED
         referral.received_at = received_at
+        referral.is_repeat = (
+            possible_duplicates(referral).filter(received_at__lt=received_at).exists()
+        )
         referral.decision_due_on = calendar.add(received_on, DECISION_WORKING_DAYS).due
         referral.draft_answers = {}
         referral.save()
@@ -235,6 +244,18 @@ def referral_submit(*, referral: Referral, by, received_at: datetime | None = No
             ),
         )
     return referral
+
+
+def referral_repeat_flags_recount() -> int:
+    """Flag again every received referral about a child referred in the 12 months before.
+
+    For referrals loaded in bulk (a migration from another system, the benchmark's data); a
+    referral submitted here is flagged when it is received.
+    """
+    received = Referral.objects.exclude(received_at=None)
+    flagged = received.update(is_repeat=earlier_referral_of_a_child())
+    indicators.figures_changed()
+    return flagged
 
 
 def referral_create(
@@ -662,6 +683,7 @@ def _move_up(
         ).update(stage=stage.number, stage_started_on=today, stage_due_on=due)
         if not claimed:
             return False
+        indicators.figures_changed([escalation.partnership_id])
         escalation.stage, escalation.stage_started_on, escalation.stage_due_on = (
             stage.number,
             today,

@@ -12,6 +12,7 @@ from django.db import transaction
 from audits.models import AuditReturn
 from partnerships.models import Partnership, Region, User
 from referrals.models import Escalation, Referral
+from referrals.selectors import possible_duplicates
 from reviews.models import RapidReview
 from safeguarding import permissions
 
@@ -83,3 +84,11 @@ def test_case_records_are_granted_to_their_own_partnership_only(generated):
 def test_it_refuses_to_write_a_second_dataset(generated):
     with pytest.raises(CommandError, match="already holds"):
         call_command("bench_generate", "--scale", "0.0005", stdout=io.StringIO())
+
+
+def test_repeat_referrals_are_flagged_as_the_front_door_would_have_flagged_them(generated):
+    repeats = bench_referrals().filter(is_repeat=True)
+    assert repeats.exists()
+    for referral in [*repeats[:5], *bench_referrals().filter(is_repeat=False)[:5]]:
+        earlier = possible_duplicates(referral).filter(received_at__lt=referral.received_at)
+        assert earlier.exists() == referral.is_repeat

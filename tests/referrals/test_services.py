@@ -220,6 +220,27 @@ def test_the_front_door_sees_possible_duplicates_of_the_same_child(demo):
     assert other_child not in possible_duplicates(later)
 
 
+def test_a_referral_about_a_child_referred_in_the_last_12_months_is_flagged_a_repeat(demo):
+    received = datetime(2026, 3, 2, 10, tzinfo=LONDON)
+    first = SubmittedReferralFactory(received_at=received)
+    again = SubmittedReferralFactory(
+        child=child_details(first_name="MAYA"), received_at=received + timedelta(days=40)
+    )
+    a_year_on = SubmittedReferralFactory(received_at=received + timedelta(days=406))
+    someone_else = SubmittedReferralFactory(
+        child=child_details(first_name="Sam"), received_at=received + timedelta(days=41)
+    )
+
+    flags = [r.is_repeat for r in (first, again, a_year_on, someone_else)]
+    assert flags == [False, True, False, False]
+    # Recounting in bulk (for referrals loaded from elsewhere) reaches the same answers.
+    Referral.objects.update(is_repeat=False)
+    services.referral_repeat_flags_recount()
+    for referral in (first, again, a_year_on, someone_else):
+        referral.refresh_from_db()
+    assert [r.is_repeat for r in (first, again, a_year_on, someone_else)] == flags
+
+
 def test_sharing_a_referral_grants_and_withdrawing_it_revokes_access(demo):
     referral = SubmittedReferralFactory()
     police = demo.agency("Midshire Police")
