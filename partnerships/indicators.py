@@ -1,9 +1,11 @@
 """The interagency indicators: how well the partnership's agencies work together, for a period.
 
 Every figure is counted in the database with a few aggregate queries, whatever the number of
-rows, and split by calendar quarter so trends show. Functions are pure reads: they take a
+rows, and split by calendar quarter so trends show. Functions are reads: they take a
 partnership and a period and leave the permission question to the caller (only aggregates come
-out, never a child's identity).
+out, never a child's identity). A partnership's figures are cached under its `figures_version`,
+which `figures_changed()` replaces in the same transaction as any change to a counted record
+(`partnerships.signals`), so a cached figure is never older than the data.
 
 A deadline indicator counts the items whose clock started in the period: *met* (done by the
 deadline), *missed* (done late, or not done and the deadline has passed) and *pending* (not
@@ -14,11 +16,11 @@ helps nor harms the figure.
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q
-from django.db.models.expressions import RawSQL
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
@@ -26,15 +28,15 @@ from audits.choices import GOOD_OR_BETTER, Grade, Rating, SelfAssessmentKind
 from audits.choices import ReturnStatus as AuditReturnStatus
 from audits.models import AuditReturn, SelfAssessmentRound, StandardRating
 from referrals.choices import Decision, EscalationResolution, EscalationStatus, ReferralStatus
-from referrals.models import Escalation, Referral, ReferralChild
-from referrals.selectors import DUPLICATE_WINDOW
+from referrals.models import Escalation, Referral
 from reviews.models import PracticeReview, RapidReview, SeriousIncident
 from safeguarding.charts import chart as _chart
 
 from .choices import OPEN_ACTION_STATUSES, ActionStatus, IndicatorKey
-from .models import Action
+from .models import Action, Partnership
 
 SMALL_NUMBER = 5  # counts below this are never shown outside the partnership
+FIGURES_CACHE_SECONDS = 24 * 60 * 60  # today is part of the key: pending work turns overdue
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,12 @@ def _by_quarter(period: Period, rows, *, fields: tuple[str, ...]) -> list[dict]:
     ]
 
 
+def _met_and_missed(*, done: str, due: str, today) -> tuple[Q, Q]:
+    met = Q(**{f"{done}__lte": F(due)})
+    missed = Q(**{f"{done}__gt": F(due)}) | Q(**{f"{done}__isnull": True, f"{due}__lt": today})
+    return met, missed
+
+
 def timeliness(
     queryset, *, done: str, due: str, today, anchor: str = "", group_by: str = "quarter"
 ):
@@ -96,8 +104,7 @@ def timeliness(
     `done` may be a date lookup such as "decided_at__date" so a timestamp is compared with a
     due date in SQL.
     """
-    met = Q(**{f"{done}__lte": F(due)})
-    missed = Q(**{f"{done}__gt": F(due)}) | Q(**{f"{done}__isnull": True, f"{due}__lt": today})
+    met, missed = _met_and_missed(done=done, due=due, today=today)
     if group_by == "quarter":
         queryset = queryset.annotate(quarter=TruncQuarter(anchor))
     return (
@@ -187,116 +194,61 @@ def actions_due(partnerships, period: Period):
     return Action.objects.filter(_in_period("due_on", period), partnership__in=partnerships)
 
 
-# The partnerships' referrals received in [start, end) about a child the same front door had a
-# referral about in the window before. (A council's referrals all belong to its partnership:
-# routing sends them there.) One pass with a window function over the period and the window
-# before it, read through the (partnership, received_at) index: for each child, the referrals
-# about the same name and date of birth at that front door received in the window up to it, less
-# those received at the same moment (the referral itself and any exact ties). Names are grouped
-# byte-wise (COLLATE "C"): equality is all that matters and it sorts several times faster.
-REPEAT_REFERRAL_IDS = """
-SELECT DISTINCT counted.referral_id FROM (
-    SELECT c.referral_id, r.received_at,
-        COUNT(*) OVER (
-            PARTITION BY r.front_door_id, UPPER(c.first_name) COLLATE "C",
-                UPPER(c.last_name) COLLATE "C", c.date_of_birth
-            ORDER BY r.received_at RANGE BETWEEN %s PRECEDING AND CURRENT ROW
-        ) - COUNT(*) OVER (
-            PARTITION BY r.front_door_id, UPPER(c.first_name) COLLATE "C",
-                UPPER(c.last_name) COLLATE "C", c.date_of_birth, r.received_at
-        ) AS earlier
-    FROM referrals_referralchild c
-    JOIN referrals_referral r ON r.id = c.referral_id
-    WHERE c.date_of_birth IS NOT NULL
-      AND r.partnership_id = ANY(%s)
-      AND r.received_at >= %s::timestamptz - %s AND r.received_at < %s
-) counted
-WHERE counted.earlier > 0 AND counted.received_at >= %s
-"""
-
-
-def with_repeat_flag(referrals, partnerships, period: Period):
-    """Mark referrals about a child already referred to the same front door in the 12 months
-    before (same first name, last name and date of birth: the front door's duplicate match).
-
-    On PostgreSQL one window-function pass over the period and the year before it (about 10 ms
-    per 10,000 referrals); elsewhere (SQLite for local demos) a correlated lookup per child.
-    """
-    if connection.vendor == "postgresql":
-        start, end = period.aware_bounds()
-        window, ids = DUPLICATE_WINDOW, list(partnerships)
-        repeat_ids = RawSQL(REPEAT_REFERRAL_IDS, [window, ids, start, window, end, start])
-        return referrals.annotate(
-            is_repeat=ExpressionWrapper(Q(pk__in=repeat_ids), output_field=BooleanField())
-        )
-    earlier = ReferralChild.objects.filter(
-        date_of_birth=OuterRef("date_of_birth"),
-        last_name__iexact=OuterRef("last_name"),
-        first_name__iexact=OuterRef("first_name"),
-        referral__front_door=OuterRef("referral__front_door"),
-        referral__received_at__lt=OuterRef("referral__received_at"),
-        referral__received_at__gte=OuterRef("referral__received_at") - DUPLICATE_WINDOW,
-    )
-    repeat_child = ReferralChild.objects.filter(
-        Exists(earlier), referral=OuterRef("pk"), date_of_birth__isnull=False
-    )
-    return referrals.annotate(is_repeat=Exists(repeat_child))
-
-
 # ---------------------------------------------------------------------------
 # One partnership's indicators
 
 
-def referrals_by_agency_and_outcome(partnership, period: Period) -> dict:
-    referrals = received_referrals([partnership.pk], period)
-    rows = (
-        referrals.values("referrer_agency__name", "decision")
-        .annotate(count=Count("pk"))
-        .order_by("referrer_agency__name", "decision")
+def referral_counts(partnership, period: Period, *, today) -> list[dict]:
+    """The period's referrals in one grouped pass: by quarter, referring agency and decision,
+    each group with its decisions made in time or late and its repeat referrals."""
+    met, missed = _met_and_missed(done="decided_at__date", due="decision_due_on", today=today)
+    return list(
+        received_referrals([partnership.pk], period)
+        .annotate(quarter=TruncQuarter("received_at"))
+        .values("quarter", "referrer_agency__name", "decision")
+        .annotate(
+            total=Count("pk"),
+            met=Count("pk", filter=met),
+            missed=Count("pk", filter=missed),
+            repeats=Count("pk", filter=Q(is_repeat=True)),
+        )
+        .order_by("quarter", "referrer_agency__name", "decision")
     )
+
+
+def _sum_by_quarter(rows: list[dict], fields: tuple[str, ...]) -> list[dict]:
+    quarters: dict = {}
+    for row in rows:
+        summed = quarters.setdefault(row["quarter"], {"quarter": row["quarter"]})
+        for f in fields:
+            summed[f] = summed.get(f, 0) + row[f]
+    return list(quarters.values())
+
+
+def referrals_by_agency_and_outcome(period: Period, rows: list[dict]) -> dict:
     outcomes = {value: label for value, label in Decision.choices}
     by_agency: dict[str, dict] = {}
-    for row in rows:
-        agency = by_agency.setdefault(
-            row["referrer_agency__name"],
-            {"agency": row["referrer_agency__name"], "total": 0, "outcomes": {}},
-        )
-        agency["total"] += row["count"]
-        agency["outcomes"][row["decision"] or "awaiting_decision"] = row["count"]
-    quarterly = (
-        referrals.annotate(quarter=TruncQuarter("received_at"))
-        .values("quarter")
-        .annotate(total=Count("pk"))
-        .order_by("quarter")
-    )
+    for row in sorted(rows, key=lambda r: (r["referrer_agency__name"], r["decision"])):
+        name = row["referrer_agency__name"]
+        agency = by_agency.setdefault(name, {"agency": name, "total": 0, "outcomes": {}})
+        agency["total"] += row["total"]
+        outcome = row["decision"] or "awaiting_decision"
+        agency["outcomes"][outcome] = agency["outcomes"].get(outcome, 0) + row["total"]
     return {
         "total": sum(a["total"] for a in by_agency.values()),
         "outcome_labels": {**outcomes, "awaiting_decision": "Awaiting a decision"},
         "by_agency": list(by_agency.values()),
-        "by_quarter": _by_quarter(period, quarterly, fields=("total",)),
+        "by_quarter": _by_quarter(period, _sum_by_quarter(rows, ("total",)), fields=("total",)),
     }
 
 
-def front_door_timeliness(partnership, period: Period, *, today=None) -> dict:
-    rows = timeliness(
-        received_referrals([partnership.pk], period),
-        anchor="received_at",
-        done="decided_at__date",
-        due="decision_due_on",
-        today=today or timezone.localdate(),
-    )
-    return _timeliness_summary(period, rows)
+def front_door_timeliness(period: Period, rows: list[dict]) -> dict:
+    return _timeliness_summary(period, _sum_by_quarter(rows, ("total", "met", "missed")))
 
 
-def repeat_referrals(partnership, period: Period) -> dict:
-    rows = (
-        with_repeat_flag(received_referrals([partnership.pk], period), [partnership.pk], period)
-        .annotate(quarter=TruncQuarter("received_at"))
-        .values("quarter")
-        .annotate(total=Count("pk"), repeats=Count("pk", filter=Q(is_repeat=True)))
-        .order_by("quarter")
-    )
-    quarters = _by_quarter(period, rows, fields=("total", "repeats"))
+def repeat_referrals(period: Period, rows: list[dict]) -> dict:
+    fields = ("total", "repeats")
+    quarters = _by_quarter(period, _sum_by_quarter(rows, fields), fields=fields)
     for row in quarters:
         row["percent"] = percent(row["repeats"], row["total"])
     total = sum(q["total"] for q in quarters)
@@ -480,17 +432,43 @@ def actions_by_agency(partnership, period: Period, *, today=None) -> dict:
     return {**totals, "by_agency": by_agency, "by_quarter": quarters}
 
 
+def figures_changed(partnership_ids=None) -> None:
+    """The cached figures of these partnerships (of all, with None) are out of date.
+
+    Called in the transaction that changes a counted record: the new version is seen exactly
+    when the change is.
+    """
+    partnerships = Partnership.objects.all()
+    if partnership_ids is not None:
+        partnerships = partnerships.filter(pk__in=partnership_ids)
+    partnerships.update(figures_version=uuid.uuid4())
+
+
 def indicators_for(partnership, period: Period, *, today=None) -> dict:
-    """Every indicator for the partnership and period, as plain data (for pages and the API)."""
+    """Every indicator for the partnership and period, as plain data (for pages and the API).
+
+    Counted once, then read from the cache until a counted record changes or the day ends.
+    """
     today = today or timezone.localdate()
+    version = Partnership.objects.filter(pk=partnership.pk).values_list(
+        "figures_version", flat=True
+    )
+    key = f"indicators:{partnership.pk}:{version.get()}:{period.start}:{period.end}:{today}"
+    figures = cache.get_or_set(
+        key, lambda: _count_indicators(partnership, period, today), FIGURES_CACHE_SECONDS
+    )
+    return {"partnership": {"id": partnership.pk, "name": partnership.name}, **figures}
+
+
+def _count_indicators(partnership, period: Period, today) -> dict:
+    referrals = referral_counts(partnership, period, today=today)
     return {
-        "partnership": {"id": partnership.pk, "name": partnership.name},
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
         "quarters": period.quarters(),
-        "referrals": referrals_by_agency_and_outcome(partnership, period),
-        "front_door_decisions": front_door_timeliness(partnership, period, today=today),
-        "repeat_referrals": repeat_referrals(partnership, period),
+        "referrals": referrals_by_agency_and_outcome(period, referrals),
+        "front_door_decisions": front_door_timeliness(period, referrals),
+        "repeat_referrals": repeat_referrals(period, referrals),
         "notifications": notification_timeliness(partnership, period, today=today),
         "rapid_reviews": rapid_review_timeliness(partnership, period, today=today),
         "practice_reviews": practice_review_timeliness(partnership, period, today=today),
@@ -577,8 +555,7 @@ def benchmark(partnerships, period: Period, *, today=None) -> list[dict]:
 
     referrals = received_referrals(ids, period)
     repeat = (
-        with_repeat_flag(referrals, ids, period)
-        .values("partnership")
+        referrals.values("partnership")
         .annotate(total=Count("pk"), repeats=Count("pk", filter=Q(is_repeat=True)))
         .order_by("partnership")
     )

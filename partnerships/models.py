@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
@@ -143,8 +144,14 @@ class Partnership(models.Model):
         "(aggregates only; numbers under 5 are never shown).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    figures_version = models.UUIDField(
+        default=uuid.uuid4,
+        editable=False,
+        help_text="Changes whenever a record the indicators count does, so that cached figures "
+        "are never shown once they are out of date.",
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["figures_version"])
 
     class Meta:
         ordering = ["name"]

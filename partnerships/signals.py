@@ -1,11 +1,16 @@
-"""Keep the permission groups in step with agencies, memberships and roles, however edited."""
+"""Keep derived state in step however records are edited: the permission groups with agencies,
+memberships and roles, and the indicators' cache with the records they count."""
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from audits.models import Audit, AuditReturn, SelfAssessment, SelfAssessmentRound, StandardRating
+from referrals.models import Escalation, Referral
+from reviews.models import PracticeReview, RapidReview, SeriousIncident
 from safeguarding import permissions
 
-from .models import Membership, RoleAssignment, User
+from .indicators import figures_changed
+from .models import Action, Agency, Membership, RoleAssignment, User
 
 
 @receiver(post_save, sender=User)
@@ -29,3 +34,39 @@ def membership_saved(sender, instance, raw=False, **kwargs):
 @receiver(post_delete, sender=Membership)
 def membership_deleted(sender, instance, **kwargs):
     permissions.membership_removed(instance)
+
+
+# Records counted in one partnership's indicators.
+COUNTED_IN_ONE_PARTNERSHIP = (
+    Referral,
+    SeriousIncident,
+    RapidReview,
+    PracticeReview,
+    Escalation,
+    Action,
+)
+
+
+def counted_record_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    if sender is AuditReturn:
+        figures_changed(Audit.objects.filter(pk=instance.audit_id).values("partnership_id"))
+    elif sender in COUNTED_IN_ONE_PARTNERSHIP:
+        if instance.partnership_id is not None:
+            figures_changed([instance.partnership_id])
+    else:
+        # A self-assessment counts for every partnership that invited its agency, and agency
+        # names label the figures: rare changes, so every partnership's figures are refreshed.
+        figures_changed()
+
+
+for model in (*COUNTED_IN_ONE_PARTNERSHIP, AuditReturn, SelfAssessment, StandardRating, Agency):
+    post_save.connect(counted_record_changed, sender=model)
+    post_delete.connect(counted_record_changed, sender=model)
+
+
+@receiver(m2m_changed, sender=SelfAssessmentRound.agencies.through)
+def invitations_changed(sender, instance, **kwargs):
+    if kwargs["action"] in ("post_add", "post_remove", "post_clear"):
+        figures_changed()
