@@ -35,6 +35,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from audits.models import Audit
+from partnerships import indicators
 from partnerships.models import Partnership, User
 from reviews.models import RapidReview
 
@@ -51,6 +52,7 @@ class Target:
     persona: str
     path: str
     api: bool = False
+    cached: bool = False  # served from the indicators' cache until a counted record changes
     result: dict = field(default_factory=dict)
 
 
@@ -71,8 +73,14 @@ def targets(today: date) -> list[Target]:
             "business.riverside",
             f"/api/v1/partnerships/{riverside.pk}/indicators/?from={year_from}&to={year_to}",
             api=True,
+            cached=True,
         ),
-        Target("Scrutineer dashboard", "scrutineer.riverside", "/partnerships/indicators/"),
+        Target(
+            "Scrutineer dashboard",
+            "scrutineer.riverside",
+            "/partnerships/indicators/",
+            cached=True,
+        ),
         Target("API: referrals", "frontdoor.hillford", "/api/v1/referrals/", api=True),
         Target("API: escalations", "lead.la", "/api/v1/escalations/", api=True),
         Target("API: rapid reviews", "business.riverside", "/api/v1/rapid-reviews/", api=True),
@@ -215,6 +223,18 @@ def wrk(path: str, headers: dict[str, str], *, seconds: int, connections: int) -
     return result
 
 
+def cold_ms(target: Target, headers: dict[str, str], repeats: int = 5) -> float:
+    """Median milliseconds for the served page when its figures have just gone out of date."""
+    timings = []
+    for _ in range(repeats):
+        indicators.figures_changed()
+        request = urllib.request.Request(f"http://{HOST}:{PORT}{target.path}", headers=headers)
+        started = time.perf_counter()
+        urllib.request.urlopen(request, timeout=300).read()
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 1)
+
+
 def settle() -> None:
     """Wait until requests a load run left queued are served, so runs do not overlap."""
     for _ in range(2):
@@ -225,6 +245,8 @@ def drive(all_targets: list[Target], *, seconds: int, connections: int) -> dict:
     prepared = []
     for target in all_targets:
         headers = headers_for(target)
+        if target.cached:
+            indicators.figures_changed()  # so the SQL captured is the counting, not a cache hit
         statements = capture(target, headers)
         target.result["database_floor_ms"] = database_floor(statements)
         prepared.append((target, headers))
@@ -239,6 +261,8 @@ def drive(all_targets: list[Target], *, seconds: int, connections: int) -> dict:
                 wrk(target.path, headers, seconds=seconds, connections=connections)
             )
             settle()
+            if target.cached:
+                target.result["cold_ms"] = cold_ms(target, headers)
             print(f"{target.name}: {target.result}", file=sys.stderr, flush=True)
         memory["after_run_mb"] = server.worker_rss_mb()
     floor = all_targets[0].result
@@ -249,4 +273,8 @@ def drive(all_targets: list[Target], *, seconds: int, connections: int) -> dict:
             result["p50_vs_database_floor"] = round(
                 result["p50_ms"] / result["database_floor_ms"], 2
             )
+            if "cold_ms" in result:
+                result["cold_vs_database_floor"] = round(
+                    result["cold_ms"] / result["database_floor_ms"], 2
+                )
     return {"targets": [asdict(t) for t in all_targets], "worker_memory": memory}
