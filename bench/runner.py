@@ -223,11 +223,12 @@ def wrk(path: str, headers: dict[str, str], *, seconds: int, connections: int) -
     return result
 
 
-def cold_ms(target: Target, headers: dict[str, str], repeats: int = 5) -> float:
-    """Median milliseconds for the served page when its figures have just gone out of date."""
+def sequential_ms(target: Target, headers: dict[str, str], *, repeats: int, before=None):
+    """Median milliseconds for the served page asked for alone, one request after another."""
     timings = []
     for _ in range(repeats):
-        indicators.figures_changed()
+        if before:
+            before()
         request = urllib.request.Request(f"http://{HOST}:{PORT}{target.path}", headers=headers)
         started = time.perf_counter()
         urllib.request.urlopen(request, timeout=300).read()
@@ -261,8 +262,12 @@ def drive(all_targets: list[Target], *, seconds: int, connections: int) -> dict:
                 wrk(target.path, headers, seconds=seconds, connections=connections)
             )
             settle()
+            target.result["alone_ms"] = sequential_ms(target, headers, repeats=10)
             if target.cached:
-                target.result["cold_ms"] = cold_ms(target, headers)
+                # Each request made just after the figures went out of date.
+                target.result["cold_ms"] = sequential_ms(
+                    target, headers, repeats=5, before=indicators.figures_changed
+                )
             print(f"{target.name}: {target.result}", file=sys.stderr, flush=True)
         memory["after_run_mb"] = server.worker_rss_mb()
     floor = all_targets[0].result
