@@ -477,3 +477,22 @@ def test_figures_are_counted_once_then_served_until_a_counted_record_changes(api
     assert changed["front_door_decisions"]["met"] == first["front_door_decisions"]["met"] + 1
     Action.objects.filter(partnership=fixture.partnership).delete()
     assert api.get(url(fixture.partnership)).json()["actions"]["total"] == 0
+
+
+def test_cached_figures_follow_audit_returns_self_assessments_and_agency_names(api, fixture):
+    sign_in_scrutineer(api, fixture)
+    first = api.get(url(fixture.partnership)).json()
+
+    draft = AuditReturn.objects.get(audit__partnership=fixture.partnership, status="draft")
+    draft.status, draft.submitted_at = "submitted", at(date(2026, 6, 2))
+    draft.save()
+    rating = SelfAssessment.objects.get(agency=fixture.a).ratings.get(code="s11-2")
+    rating.rating = "met"
+    rating.save()
+    fixture.b.name = "Agency B, renamed"
+    fixture.b.save()
+    changed = api.get(url(fixture.partnership)).json()
+
+    assert changed["audit_grades"]["total"] == first["audit_grades"]["total"] + 1
+    assert changed["section_11"]["met"] == first["section_11"]["met"] + 1
+    assert "Agency B, renamed" in {a["agency"] for a in changed["actions"]["by_agency"]}
