@@ -1,0 +1,490 @@
+"""Query budgets for the list pages, dashboards and list endpoints no other test budgets.
+
+Each test lists a few rows, then many more, and asserts that the page or endpoint runs the same
+number of queries both times (a query per row would grow with the rows) and stays within an
+upper bound. Pages budgeted elsewhere (for example tests/audits/test_views.py and
+tests/partnerships/test_indicator_views.py) are not repeated here.
+"""
+
+import itertools
+import re
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from guardian.utils import get_group_obj_perms_model
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from audits.models import SelfAssessment
+from partnerships.choices import Role, ScrutinyKind
+from partnerships.models import (
+    Agency,
+    Partnership,
+    ScrutinyChallenge,
+    User,
+    YearlyReport,
+)
+from referrals.models import Referral, ReferralCategory
+from reviews import services as review_services
+from reviews.models import AgencyReturn, RapidReview
+from safeguarding import permissions
+from safeguarding.models import Notification
+from tests.audits.factories import AuditFactory, SelfAssessmentRoundFactory
+from tests.partnerships.factories import (
+    ConstitutedPartnershipFactory,
+    DesignatedSafeguardingLeadFactory,
+    MembershipFactory,
+    PartnershipFactory,
+    SchoolFactory,
+)
+from tests.personas import BUSINESS, PRACTITIONER_HEALTH, SCRUTINEER, sign_in
+from tests.referrals.factories import bulk_referrals
+from tests.reviews.factories import make_reviews
+
+FEW, MANY = 3, 30
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+# ---------------------------------------------------------------------------
+# Measuring
+
+
+def paginated(response) -> int:
+    return response.context["paginator"].count
+
+
+def page_rows(response) -> int:
+    return len(response.context["object_list"])
+
+
+def api_count(response) -> int:
+    return response.json()["count"]
+
+
+def _shape(sql: str) -> str:
+    """The query with its values taken out, so one query per row reads as one repeated shape."""
+    return re.sub(r"'[^']*'|\d+", "?", sql)
+
+
+def _grown(few, many) -> str:
+    before = Counter(_shape(q["sql"]) for q in few.captured_queries)
+    after = Counter(_shape(q["sql"]) for q in many.captured_queries)
+    grown = [f"  {after[s] - before[s]:+d} x {s[:400]}" for s in after if after[s] > before[s]]
+    return f"{len(few)} queries for {FEW} rows, {len(many)} for {MANY}:\n" + "\n".join(grown)
+
+
+def _get(client, url, data, max_queries):
+    with max_queries as queries:
+        response = client.get(url, data)
+    assert response.status_code == 200
+    return response, queries
+
+
+def assert_queries_do_not_grow(
+    client, url, add_rows, listed, max_queries, *, budget, data=None, added=MANY - FEW
+) -> None:
+    """GET `url` listing FEW rows, then MANY: the same number of queries, within `budget`.
+
+    `add_rows(n)` makes n more rows the signed-in persona may see; `listed(response)` says how
+    many the page lists, so a test whose rows are not seen fails rather than passing vacuously.
+    """
+    add_rows(FEW)
+    assert client.get(url, data).status_code == 200  # warms per-process caches: content types
+    few, few_queries = _get(client, url, data, max_queries(budget))
+    add_rows(MANY - FEW)
+    many, many_queries = _get(client, url, data, max_queries(budget))
+    assert listed(many) - listed(few) == added, "the persona must see every row added"
+    assert len(many_queries) == len(few_queries), _grown(few_queries, many_queries)
+
+
+def grant_view_in_bulk(rows, groups) -> None:
+    """Grant `view` on rows to groups in one insert, as make_reviews (tests.reviews) does."""
+    model = type(rows[0])
+    view = Permission.objects.get(
+        content_type=ContentType.objects.get_for_model(model),
+        codename=f"view_{model._meta.model_name}",
+    )
+    grants = get_group_obj_perms_model(model)
+    grants.objects.bulk_create(
+        grants(group=group, permission=view, content_object=row) for row in rows for group in groups
+    )
+
+
+def business_team(partnership):
+    return permissions.partnership_group(partnership, Role.BUSINESS_TEAM)
+
+
+def riverside_agencies(demo) -> list[Agency]:
+    return list(Agency.objects.filter(memberships__partnership=demo.riverside).order_by("name"))
+
+
+# ---------------------------------------------------------------------------
+# Rows, made as each page's readers would see them
+
+
+def notifications_for(username: str):
+    recipient = User.objects.get(username=username)
+    recipient.notifications.all().delete()  # the demo's own would fill the home page's five
+    subject_type = ContentType.objects.get_for_model(Partnership)
+    numbers = itertools.count()
+
+    def add(n):
+        Notification.objects.bulk_create(
+            Notification(
+                recipient=recipient,
+                kind="query_budget",
+                subject_type=subject_type,
+                subject_id=number,
+                stage="test",
+                title=f"Reminder {number}",
+                url="/partnerships/",
+            )
+            for number in itertools.islice(numbers, n)
+        )
+
+    return add
+
+
+def tokens_for(username: str):
+    user = User.objects.get(username=username)
+
+    def add(n):
+        for _ in range(n):
+            AuthToken.objects.create(user=user)
+
+    return add
+
+
+def partnerships_with(agency_name: str):
+    """Constituted partnerships the agency is a member of (so its staff can see them)."""
+    agency = Agency.objects.get(name=agency_name)
+
+    def add(n):
+        for partnership in ConstitutedPartnershipFactory.create_batch(n):
+            MembershipFactory(partnership=partnership, agency=agency)
+
+    return add
+
+
+def safeguarding_leads_in(partnership):
+    """A designated safeguarding lead at each of n new member schools."""
+
+    def add(n):
+        for _ in range(n):
+            school = SchoolFactory()
+            MembershipFactory(partnership=partnership, agency=school)
+            DesignatedSafeguardingLeadFactory(agency=school)
+
+    return add
+
+
+def benchmarked_partnerships(n):
+    """Partnerships of the demo's region (Midlands) that share their figures."""
+    PartnershipFactory.create_batch(n, shares_benchmarks=True)
+
+
+def yearly_reports(partnership, by):
+    years = itertools.count(1950)
+
+    def add(n):
+        YearlyReport.objects.bulk_create(
+            YearlyReport(
+                partnership=partnership,
+                period_start=date(year, 4, 1),
+                period_end=date(year + 1, 3, 31),
+                created_by=by,
+            )
+            for year in itertools.islice(years, n)
+        )
+
+    return add
+
+
+def practice_reviews(partnership):
+    """Rapid reviews that decided on a practice review, started through the service."""
+
+    def add(n):
+        reviews = make_reviews(partnership, n)
+        RapidReview.objects.filter(pk__in=[r.pk for r in reviews]).update(
+            decision="lcspr", decided_on=date(2026, 10, 1)
+        )
+        for review in RapidReview.objects.filter(pk__in=[r.pk for r in reviews]):
+            review_services.practice_review_create(rapid_review=review)
+
+    return add
+
+
+def agency_returns(partnership):
+    """Rapid reviews' returns from the council, readable by the business team."""
+
+    def add(n):
+        reviews = make_reviews(partnership, n)
+        returns = list(AgencyReturn.objects.filter(rapid_review__in=reviews))
+        grant_view_in_bulk(returns, [business_team(partnership)])
+
+    return add
+
+
+def serious_incidents(partnership):
+    def add(n):
+        make_reviews(partnership, n)
+
+    return add
+
+
+def audits_in_riverside(n):
+    AuditFactory.create_batch(n)
+
+
+def self_assessment_rounds(demo):
+    """Rounds inviting one agency each, so each makes one self-assessment too."""
+    agencies = itertools.cycle(riverside_agencies(demo))
+    years = itertools.count(2040)
+
+    def add(n):
+        for year in itertools.islice(years, n):
+            SelfAssessmentRoundFactory(year=year, agencies=[next(agencies)])
+
+    return add
+
+
+def referrals_made_by(username: str):
+    """Submitted referrals, each with a category, that their referrer may view."""
+    referrer = User.objects.get(username=username)
+
+    def add(n):
+        rows = Referral.objects.bulk_create(bulk_referrals(n))
+        ReferralCategory.objects.bulk_create(
+            ReferralCategory(referral=r, category="neglect") for r in rows
+        )
+        for referral in rows:
+            permissions.grant(referral, permissions.VIEW, users=[referrer])
+
+    return add
+
+
+def scrutiny_challenges(demo):
+    agencies = itertools.cycle(riverside_agencies(demo))
+    scrutineer = demo.user(SCRUTINEER)
+
+    def add(n):
+        ScrutinyChallenge.objects.bulk_create(
+            ScrutinyChallenge(
+                partnership=demo.riverside,
+                kind=ScrutinyKind.CHALLENGE,
+                addressed_to=next(agencies),
+                title="Repeat referrals for domestic abuse",
+                detail="Why do so many domestic abuse referrals come back within a year?",
+                response_due_on=timezone.localdate() + timedelta(days=20),
+                raised_by=scrutineer,
+            )
+            for _ in range(n)
+        )
+
+    return add
+
+
+# ---------------------------------------------------------------------------
+# Pages
+
+
+def test_the_notification_list(client, demo, django_assert_max_num_queries):
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client,
+        "/notifications/",
+        notifications_for(BUSINESS),
+        paginated,
+        django_assert_max_num_queries,
+        budget=13,
+    )
+
+
+def test_the_home_page_with_its_recent_notifications(client, demo, django_assert_max_num_queries):
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client,
+        "/",
+        notifications_for(BUSINESS),
+        lambda response: len(response.context["recent_notifications"]),
+        django_assert_max_num_queries,
+        budget=13,
+        added=5 - FEW,  # it shows the latest five
+    )
+
+
+def test_the_account_page_with_its_api_tokens(client, demo, django_assert_max_num_queries):
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client,
+        "/account/",
+        tokens_for(BUSINESS),
+        lambda response: len(response.context["tokens"]),
+        django_assert_max_num_queries,
+        budget=13,
+    )
+
+
+def test_the_partnership_list(client, demo, django_assert_max_num_queries):
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client,
+        "/partnerships/",
+        partnerships_with("Riverside Council"),
+        page_rows,
+        django_assert_max_num_queries,
+        budget=13,
+    )
+
+
+def test_the_safeguarding_lead_list(client, demo, django_assert_max_num_queries):
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client,
+        "/partnerships/safeguarding-leads/",
+        safeguarding_leads_in(demo.riverside),
+        paginated,
+        django_assert_max_num_queries,
+        budget=14,
+    )
+
+
+def test_the_benchmarking_page(client, demo, django_assert_max_num_queries):
+    Partnership.objects.filter(pk=demo.riverside.pk).update(shares_benchmarks=True)
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client,
+        "/partnerships/benchmarking/",
+        benchmarked_partnerships,
+        lambda response: len(response.context["compared"]),
+        django_assert_max_num_queries,
+        budget=26,
+        data={"partnership": demo.riverside.pk},
+    )
+
+
+def test_the_yearly_report_list(client, demo, django_assert_max_num_queries):
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client,
+        "/partnerships/reports/",
+        yearly_reports(demo.riverside, demo.user(BUSINESS)),
+        paginated,
+        django_assert_max_num_queries,
+        budget=16,
+    )
+
+
+def test_the_practice_review_list(client, demo, django_assert_max_num_queries):
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client,
+        "/reviews/practice-reviews/",
+        practice_reviews(demo.riverside),
+        paginated,
+        django_assert_max_num_queries,
+        budget=14,
+    )
+
+
+def test_the_audit_list(client, demo, django_assert_max_num_queries):
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client, "/audits/", audits_in_riverside, paginated, django_assert_max_num_queries, budget=15
+    )
+
+
+def test_the_self_assessment_list_and_its_rounds(client, demo, django_assert_max_num_queries):
+    sign_in(client, BUSINESS)
+    assert_queries_do_not_grow(
+        client,
+        "/audits/self-assessments/",
+        self_assessment_rounds(demo),
+        paginated,
+        django_assert_max_num_queries,
+        budget=15,
+    )
+    assert SelfAssessment.objects.filter(year__gte=2040).count() == MANY
+
+
+# ---------------------------------------------------------------------------
+# List endpoints
+
+
+def test_the_api_token_list(api, demo, django_assert_max_num_queries):
+    sign_in(api, BUSINESS)
+    assert_queries_do_not_grow(
+        api,
+        "/api/v1/auth/tokens/",
+        tokens_for(BUSINESS),
+        lambda response: len(response.json()),
+        django_assert_max_num_queries,
+        budget=9,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "rows"),
+    [
+        ("/api/v1/incidents/", serious_incidents),
+        ("/api/v1/agency-returns/", agency_returns),
+        ("/api/v1/practice-reviews/", practice_reviews),
+    ],
+)
+def test_the_review_endpoints(api, demo, django_assert_max_num_queries, url, rows):
+    sign_in(api, BUSINESS)
+    assert_queries_do_not_grow(
+        api, url, rows(demo.riverside), api_count, django_assert_max_num_queries, budget=11
+    )
+
+
+def test_the_audit_endpoint(api, demo, django_assert_max_num_queries):
+    sign_in(api, BUSINESS)
+    assert_queries_do_not_grow(
+        api,
+        "/api/v1/audits/",
+        audits_in_riverside,
+        api_count,
+        django_assert_max_num_queries,
+        budget=12,
+    )
+
+
+@pytest.mark.parametrize("url", ["/api/v1/self-assessments/", "/api/v1/self-assessment-rounds/"])
+def test_the_self_assessment_endpoints(api, demo, django_assert_max_num_queries, url):
+    sign_in(api, BUSINESS)
+    assert_queries_do_not_grow(
+        api, url, self_assessment_rounds(demo), api_count, django_assert_max_num_queries, budget=12
+    )
+
+
+def test_the_referral_endpoint(api, demo, django_assert_max_num_queries):
+    sign_in(api, PRACTITIONER_HEALTH)
+    assert_queries_do_not_grow(
+        api,
+        "/api/v1/referrals/",
+        referrals_made_by(PRACTITIONER_HEALTH),
+        api_count,
+        django_assert_max_num_queries,
+        budget=11,
+    )
+
+
+def test_the_scrutiny_challenge_endpoint(api, demo, django_assert_max_num_queries):
+    sign_in(api, SCRUTINEER)
+    assert_queries_do_not_grow(
+        api,
+        "/api/v1/scrutiny-challenges/",
+        scrutiny_challenges(demo),
+        api_count,
+        django_assert_max_num_queries,
+        budget=10,
+    )
