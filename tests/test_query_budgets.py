@@ -9,6 +9,8 @@ tests/partnerships/test_indicator_views.py) are not repeated here.
 import itertools
 import re
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -19,7 +21,6 @@ from guardian.utils import get_group_obj_perms_model
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from audits.models import SelfAssessment
 from partnerships.choices import Role, ScrutinyKind
 from partnerships.models import (
     Agency,
@@ -293,198 +294,142 @@ def scrutiny_challenges(demo):
 
 
 # ---------------------------------------------------------------------------
-# Pages
+# Pages and endpoints
 
 
-def test_the_notification_list(client, demo, django_assert_max_num_queries):
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client,
-        "/notifications/",
-        notifications_for(BUSINESS),
-        paginated,
-        django_assert_max_num_queries,
-        budget=13,
-    )
+@dataclass(frozen=True)
+class Listing:
+    url: str
+    persona: str
+    rows: Callable  # demo -> add(n)
+    listed: Callable  # response -> rows listed
+    budget: int
+    api: bool = False
+    data: Callable = lambda demo: None  # demo -> query string
+    added: int = MANY - FEW
 
 
-def test_the_home_page_with_its_recent_notifications(client, demo, django_assert_max_num_queries):
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client,
-        "/",
-        notifications_for(BUSINESS),
-        lambda response: len(response.context["recent_notifications"]),
-        django_assert_max_num_queries,
-        budget=13,
-        added=5 - FEW,  # it shows the latest five
-    )
-
-
-def test_the_account_page_with_its_api_tokens(client, demo, django_assert_max_num_queries):
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client,
-        "/account/",
-        tokens_for(BUSINESS),
-        lambda response: len(response.context["tokens"]),
-        django_assert_max_num_queries,
-        budget=13,
-    )
-
-
-def test_the_partnership_list(client, demo, django_assert_max_num_queries):
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client,
-        "/partnerships/",
-        partnerships_with("Riverside Council"),
-        page_rows,
-        django_assert_max_num_queries,
-        budget=13,
-    )
-
-
-def test_the_safeguarding_lead_list(client, demo, django_assert_max_num_queries):
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client,
-        "/partnerships/safeguarding-leads/",
-        safeguarding_leads_in(demo.riverside),
-        paginated,
-        django_assert_max_num_queries,
-        budget=14,
-    )
-
-
-def test_the_benchmarking_page(client, demo, django_assert_max_num_queries):
+def _shares_benchmarks(demo):
     Partnership.objects.filter(pk=demo.riverside.pk).update(shares_benchmarks=True)
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client,
+    return {"partnership": demo.riverside.pk}
+
+
+LISTINGS = [
+    Listing("/notifications/", BUSINESS, lambda d: notifications_for(BUSINESS), paginated, 13),
+    # The home page shows the latest five notifications.
+    Listing(
+        "/",
+        BUSINESS,
+        lambda d: notifications_for(BUSINESS),
+        lambda response: len(response.context["recent_notifications"]),
+        13,
+        added=5 - FEW,
+    ),
+    Listing(
+        "/account/",
+        BUSINESS,
+        lambda d: tokens_for(BUSINESS),
+        lambda response: len(response.context["tokens"]),
+        13,
+    ),
+    Listing(
+        "/partnerships/", BUSINESS, lambda d: partnerships_with("Riverside Council"), page_rows, 13
+    ),
+    Listing(
+        "/partnerships/safeguarding-leads/",
+        BUSINESS,
+        lambda d: safeguarding_leads_in(d.riverside),
+        paginated,
+        14,
+    ),
+    Listing(
         "/partnerships/benchmarking/",
-        benchmarked_partnerships,
+        BUSINESS,
+        lambda d: benchmarked_partnerships,
         lambda response: len(response.context["compared"]),
-        django_assert_max_num_queries,
-        budget=26,
-        data={"partnership": demo.riverside.pk},
-    )
-
-
-def test_the_yearly_report_list(client, demo, django_assert_max_num_queries):
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client,
+        26,
+        data=_shares_benchmarks,
+    ),
+    Listing(
         "/partnerships/reports/",
-        yearly_reports(demo.riverside, demo.user(BUSINESS)),
+        BUSINESS,
+        lambda d: yearly_reports(d.riverside, d.user(BUSINESS)),
         paginated,
-        django_assert_max_num_queries,
-        budget=16,
-    )
-
-
-def test_the_practice_review_list(client, demo, django_assert_max_num_queries):
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client,
+        16,
+    ),
+    Listing(
         "/reviews/practice-reviews/",
-        practice_reviews(demo.riverside),
+        BUSINESS,
+        lambda d: practice_reviews(d.riverside),
         paginated,
-        django_assert_max_num_queries,
-        budget=14,
-    )
-
-
-def test_the_audit_list(client, demo, django_assert_max_num_queries):
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client, "/audits/", audits_in_riverside, paginated, django_assert_max_num_queries, budget=15
-    )
-
-
-def test_the_self_assessment_list_and_its_rounds(client, demo, django_assert_max_num_queries):
-    sign_in(client, BUSINESS)
-    assert_queries_do_not_grow(
-        client,
-        "/audits/self-assessments/",
-        self_assessment_rounds(demo),
-        paginated,
-        django_assert_max_num_queries,
-        budget=15,
-    )
-    assert SelfAssessment.objects.filter(year__gte=2040).count() == MANY
-
-
-# ---------------------------------------------------------------------------
-# List endpoints
-
-
-def test_the_api_token_list(api, demo, django_assert_max_num_queries):
-    sign_in(api, BUSINESS)
-    assert_queries_do_not_grow(
-        api,
+        14,
+    ),
+    Listing("/audits/", BUSINESS, lambda d: audits_in_riverside, paginated, 15),
+    Listing("/audits/self-assessments/", BUSINESS, self_assessment_rounds, paginated, 15),
+    Listing(
         "/api/v1/auth/tokens/",
-        tokens_for(BUSINESS),
+        BUSINESS,
+        lambda d: tokens_for(BUSINESS),
         lambda response: len(response.json()),
-        django_assert_max_num_queries,
-        budget=9,
-    )
-
-
-@pytest.mark.parametrize(
-    ("url", "rows"),
-    [
-        ("/api/v1/incidents/", serious_incidents),
-        ("/api/v1/agency-returns/", agency_returns),
-        ("/api/v1/practice-reviews/", practice_reviews),
-    ],
-)
-def test_the_review_endpoints(api, demo, django_assert_max_num_queries, url, rows):
-    sign_in(api, BUSINESS)
-    assert_queries_do_not_grow(
-        api, url, rows(demo.riverside), api_count, django_assert_max_num_queries, budget=11
-    )
-
-
-def test_the_audit_endpoint(api, demo, django_assert_max_num_queries):
-    sign_in(api, BUSINESS)
-    assert_queries_do_not_grow(
-        api,
-        "/api/v1/audits/",
-        audits_in_riverside,
+        9,
+        api=True,
+    ),
+    Listing(
+        "/api/v1/incidents/",
+        BUSINESS,
+        lambda d: serious_incidents(d.riverside),
         api_count,
-        django_assert_max_num_queries,
-        budget=12,
-    )
-
-
-@pytest.mark.parametrize("url", ["/api/v1/self-assessments/", "/api/v1/self-assessment-rounds/"])
-def test_the_self_assessment_endpoints(api, demo, django_assert_max_num_queries, url):
-    sign_in(api, BUSINESS)
-    assert_queries_do_not_grow(
-        api, url, self_assessment_rounds(demo), api_count, django_assert_max_num_queries, budget=12
-    )
-
-
-def test_the_referral_endpoint(api, demo, django_assert_max_num_queries):
-    sign_in(api, PRACTITIONER_HEALTH)
-    assert_queries_do_not_grow(
-        api,
+        11,
+        api=True,
+    ),
+    Listing(
+        "/api/v1/agency-returns/",
+        BUSINESS,
+        lambda d: agency_returns(d.riverside),
+        api_count,
+        11,
+        api=True,
+    ),
+    Listing(
+        "/api/v1/practice-reviews/",
+        BUSINESS,
+        lambda d: practice_reviews(d.riverside),
+        api_count,
+        11,
+        api=True,
+    ),
+    Listing("/api/v1/audits/", BUSINESS, lambda d: audits_in_riverside, api_count, 12, api=True),
+    Listing("/api/v1/self-assessments/", BUSINESS, self_assessment_rounds, api_count, 12, api=True),
+    Listing(
+        "/api/v1/self-assessment-rounds/", BUSINESS, self_assessment_rounds, api_count, 12, api=True
+    ),
+    Listing(
         "/api/v1/referrals/",
-        referrals_made_by(PRACTITIONER_HEALTH),
+        PRACTITIONER_HEALTH,
+        lambda d: referrals_made_by(PRACTITIONER_HEALTH),
         api_count,
-        django_assert_max_num_queries,
-        budget=11,
-    )
+        11,
+        api=True,
+    ),
+    Listing(
+        "/api/v1/scrutiny-challenges/", SCRUTINEER, scrutiny_challenges, api_count, 10, api=True
+    ),
+]
 
 
-def test_the_scrutiny_challenge_endpoint(api, demo, django_assert_max_num_queries):
-    sign_in(api, SCRUTINEER)
+@pytest.mark.parametrize("listing", LISTINGS, ids=lambda listing: listing.url)
+def test_the_queries_do_not_grow_with_the_rows_listed(
+    client, api, demo, django_assert_max_num_queries, listing
+):
+    browser = api if listing.api else client
+    sign_in(browser, listing.persona)
     assert_queries_do_not_grow(
-        api,
-        "/api/v1/scrutiny-challenges/",
-        scrutiny_challenges(demo),
-        api_count,
+        browser,
+        listing.url,
+        listing.rows(demo),
+        listing.listed,
         django_assert_max_num_queries,
-        budget=10,
+        budget=listing.budget,
+        data=listing.data(demo),
+        added=listing.added,
     )
