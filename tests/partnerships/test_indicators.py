@@ -496,3 +496,5 @@ def test_cached_figures_follow_audit_returns_self_assessments_and_agency_names(a
     assert changed["audit_grades"]["total"] == first["audit_grades"]["total"] + 1
     assert changed["section_11"]["met"] == first["section_11"]["met"] + 1
     assert "Agency B, renamed" in {a["agency"] for a in changed["actions"]["by_agency"]}
+    Audit.objects.filter(partnership=fixture.partnership).delete()  # and its returns with it
+    assert api.get(url(fixture.partnership)).json()["audit_grades"]["total"] == 0
