@@ -22,7 +22,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
@@ -121,7 +121,7 @@ class PartnershipScoped(Policy):
             partnerships = visible_partnership_ids(user)
         else:
             partnerships = partnership_ids_with_role(user, roles)
-        return queryset.filter(**{f"{self.partnership_field}__in": partnerships})
+        return queryset.filter(among(self.partnership_field, partnerships))
 
 
 class AgencyInVisiblePartnership(Policy):
@@ -168,7 +168,7 @@ class OwnAgency(Policy):
             else partnership_ids_with_role(user, roles)
         )
         return queryset.filter(
-            **{self.agency_field: user.agency_id, f"{self.partnership_field}__in": partnerships}
+            among(self.partnership_field, partnerships), **{self.agency_field: user.agency_id}
         )
 
 
@@ -196,6 +196,27 @@ class ThroughRelated(Policy):
         related = queryset.model._meta.get_field(self.field).related_model
         allowed = restrict(related._default_manager.all(), user, action).values("pk")
         return queryset.filter(**{f"{self.field}__in": allowed})
+
+
+class _Among(Func):
+    template = "%(expressions)s"
+    arg_joiner = " IN "
+    output_field = models.BooleanField()
+    conditional = True
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, arg_joiner=" = ANY(ARRAY", template="%(expressions)s)", **extra
+        )
+
+
+def among(field: str, values: models.QuerySet) -> _Among:
+    """`field IN (values)` that PostgreSQL can still read through an index beside an OR.
+
+    A plain `IN (subquery)` inside an OR is tested row by row; `= ANY(ARRAY(subquery))` runs the
+    subquery once and joins the other branches' index scans in a BitmapOr.
+    """
+    return _Among(F(field), Subquery(values.order_by()))
 
 
 _policies: dict[type[models.Model], Policy] = {}
