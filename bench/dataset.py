@@ -4,7 +4,8 @@ Built on top of the demo data (`seed_demo`), so the demo personas sign in to the
 partnership: Hillford is the largest local authority, and `practitioner.health` one of its
 busiest referrers. Partnerships, agencies and people are made through the ORM (a few thousand
 rows, so the permission groups are kept in step by the usual signals); the case records are
-written with COPY, each with the object permissions its service would have granted.
+written with COPY, each with the object permissions its service would have granted (a
+referral needs none: who reaches it follows from its own columns).
 
 Sizes are the issue's; `scale` shrinks all of them for a quick check.
 """
@@ -34,10 +35,18 @@ from partnerships.models import (
     RoleAssignment,
     User,
 )
-from referrals.choices import Category, Consent, Decision, EscalationResolution, EscalationTheme
+from referrals.choices import (
+    Category,
+    Consent,
+    Decision,
+    EscalationResolution,
+    EscalationTheme,
+    LawfulBasis,
+)
 from referrals.models import (
     Escalation,
     EscalationResponse,
+    InformationSharingDecision,
     Referral,
     ReferralCategory,
     ReferralChild,
@@ -82,6 +91,7 @@ AUDIT_THEMES = ["neglect", "exploitation", "domestic abuse", "early help", "ment
 PRACTITIONERS_PER_AGENCY = 5
 CHILDREN_PER_REFERRAL = 1.1
 REPEAT_SHARE = 0.25  # of referrals about a child already referred to the same council
+SHARED_SHARE = 0.02  # of referrals the front door shares with another agency
 LA_PARTNER = MembershipRole.LOCAL_AUTHORITY_PARTNER
 RELEVANT = MembershipRole.RELEVANT_AGENCY
 
@@ -389,13 +399,18 @@ class Generator:
                     parents_and_carers="Mother and her partner.",
                     household_members="Two siblings.",
                 )
-            front_door = self.agency_group(council.pk, Role.FRONT_DOOR_WORKER)
-            leads = self.agency_group(referrer.agency_id, Role.AGENCY_SAFEGUARDING_LEAD)
-            writer.grant(
-                Referral, referral, [VIEW], users=[referrer.pk], groups=[front_door, leads]
-            )
-            if waiting:
-                writer.grant(Referral, referral, [CHANGE], groups=[front_door])
+            if self.random.random() < SHARED_SHARE:
+                writer.add(
+                    InformationSharingDecision,
+                    referral_id=referral,
+                    agency_id=self.random.choice(
+                        [a for a in place.agencies if a not in place.councils]
+                    ).pk,
+                    reason="The school needs to know to keep the child safe in the day.",
+                    lawful_basis=LawfulBasis.SAFEGUARDING,
+                    recorded_by_id=self.random.choice(place.front_door_workers[council.pk]).pk,
+                    recorded_at=received,
+                )
 
     # -- escalations ---------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from partnerships.choices import Role
-        from safeguarding import retention
+        from safeguarding import permissions, retention
         from safeguarding.navigation import Destination, register
 
         from .models import (
@@ -22,6 +22,7 @@ class ReferralsConfig(AppConfig):
             ReferralChild,
             ReferralHousehold,
         )
+        from .policies import ReferralReach
         from .selectors import DASHBOARD_ROLES
 
         # After the retention period (from when the referral was made) the children's and
@@ -92,8 +93,10 @@ class ReferralsConfig(AppConfig):
             )
         )
 
-        # Referrals and escalations use the default policy (django-guardian object
-        # permissions granted by their services); their parts are only read through them.
+        # Who reaches a referral follows from its own columns (see policies.py); escalations
+        # use the default policy (django-guardian object permissions granted by their
+        # services). Their parts are only read through them.
+        permissions.register(Referral, ReferralReach())
         referrers = (
             Role.PRACTITIONER,
             Role.AGENCY_SAFEGUARDING_LEAD,

@@ -132,6 +132,8 @@ class Referral(models.Model):
             models.Index(fields=["referrer_agency", "-created_at"], name="referral_by_agency"),
             models.Index(fields=["partnership", "received_at"], name="referral_by_partnership"),
             models.Index(fields=["front_door", "-created_at"], name="referral_by_front_door"),
+            # The API's newest-first pages, read in order until a page of visible ones is found.
+            models.Index(fields=["-received_at", "-id"], name="referral_newest_received"),
             models.Index(fields=["status", "decision", "-created_at"], name="referral_by_status"),
         ]
 
@@ -156,14 +158,6 @@ class Referral(models.Model):
     @property
     def category_labels(self) -> list[str]:
         return [Category(c).label for c in sorted(self.category_values)]
-
-
-class ReferralUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Referral, on_delete=models.CASCADE)
-
-
-class ReferralGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Referral, on_delete=models.CASCADE)
 
 
 class ReferralCategory(models.Model):

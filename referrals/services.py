@@ -88,10 +88,7 @@ def referral_draft_create(*, referrer) -> Referral:
     """Start a referral. It is saved as a draft that only its referrer can see or change."""
     if referrer.agency_id is None:
         raise PermissionDenied("Referrals are made by staff of an agency.")
-    with transaction.atomic():
-        referral = Referral.objects.create(referrer=referrer, referrer_agency=referrer.agency)
-        permissions.grant(referral, [permissions.VIEW, permissions.CHANGE], users=[referrer])
-    return referral
+    return Referral.objects.create(referrer=referrer, referrer_agency=referrer.agency)
 
 
 def referral_draft_update(
@@ -225,12 +222,6 @@ def referral_submit(*, referral: Referral, by, received_at: datetime | None = No
         referral.draft_answers = {}
         referral.save()
         front_door = permissions.agency_group(referral.front_door, role=Role.FRONT_DOOR_WORKER)
-        leads = permissions.agency_group(
-            referral.referrer_agency, role=Role.AGENCY_SAFEGUARDING_LEAD
-        )
-        permissions.revoke(referral, permissions.CHANGE, users=[by])
-        permissions.grant(referral, permissions.VIEW, groups=[front_door, leads])
-        permissions.grant(referral, permissions.CHANGE, groups=[front_door])
         urgent = "Immediate danger: " if referral.immediate_danger else ""
         notify_all(
             people_in_group(front_door),
@@ -316,8 +307,6 @@ def referral_decide(
         referral.decided_at = timezone.now()
         referral.decided_by = by
         referral.save()
-        front_door = permissions.agency_group(referral.front_door, role=Role.FRONT_DOOR_WORKER)
-        permissions.revoke(referral, permissions.CHANGE, groups=[front_door])
         notify_all(
             [referral.referrer],
             kind="referral_decided",
@@ -351,9 +340,7 @@ def information_sharing_record(
         referral=referral, agency=agency, reason=reason, lawful_basis=lawful_basis, recorded_by=by
     )
     decision.full_clean()
-    with transaction.atomic():
-        decision.save()
-        permissions.grant(referral, permissions.VIEW, groups=[permissions.agency_group(agency)])
+    decision.save()
     return decision
 
 
@@ -362,19 +349,9 @@ def information_sharing_withdraw(*, decision: InformationSharingDecision, by) ->
     _require_front_door(decision.referral, by)
     if decision.withdrawn_at:
         return
-    with transaction.atomic():
-        decision.withdrawn_at = timezone.now()
-        decision.withdrawn_by = by
-        decision.save(update_fields=["withdrawn_at", "withdrawn_by"])
-        still_shared = InformationSharingDecision.objects.filter(
-            referral=decision.referral, agency=decision.agency, withdrawn_at__isnull=True
-        ).exists()
-        if not still_shared:
-            permissions.revoke(
-                decision.referral,
-                permissions.VIEW,
-                groups=[permissions.agency_group(decision.agency)],
-            )
+    decision.withdrawn_at = timezone.now()
+    decision.withdrawn_by = by
+    decision.save(update_fields=["withdrawn_at", "withdrawn_by"])
 
 
 def referral_deadline_stage(*, due_on: date, today: date) -> tuple[str, str] | None:

@@ -2,6 +2,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from safeguarding.access_log import record_access
@@ -39,6 +40,14 @@ class ReferralApiFilterSet(django_filters.FilterSet):
         )
 
 
+class NewestReceivedFirst(CursorPagination):
+    """Pages by position in the newest-first order, not by number: a front door's list spans
+    hundreds of thousands of referrals, and numbered pages would count them all on every page.
+    """
+
+    ordering = ("-received_at", "-pk")
+
+
 class ReferralViewSet(
     RestrictedQuerysetMixin,
     mixins.CreateModelMixin,
@@ -51,8 +60,9 @@ class ReferralViewSet(
     Creating one sends it at once to the front door of the child's local authority.
     """
 
-    queryset = Referral.objects.exclude(status=ReferralStatus.DRAFT).order_by("-received_at", "-pk")
+    queryset = Referral.objects.exclude(status=ReferralStatus.DRAFT)
     filterset_class = ReferralApiFilterSet
+    pagination_class = NewestReceivedFirst
 
     def get_queryset(self):
         return with_categories(super().get_queryset())

@@ -1,6 +1,9 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from referrals.models import Referral
@@ -166,18 +169,40 @@ def test_the_list_is_filtered_and_paginated_within_a_query_budget(
     api, demo, django_assert_max_num_queries
 ):
     SubmittedReferralFactory()
-    Referral.objects.bulk_create(bulk_referrals(60))
+    Referral.objects.bulk_create(bulk_referrals(60, front_door=demo.agency("Riverside Council")))
     sign_in(api, FRONT_DOOR_HILLFORD)
 
     with django_assert_max_num_queries(8):
         response = api.get("/api/v1/referrals/", {"status": "submitted"})
 
     body = response.json()
-    assert body["count"] == 1  # bulk rows carry no permission grants: not seen
+    assert len(body["results"]) == 1  # another council's referrals are not seen
     assert body["results"][0]["categories"] == ["physical"]
     assert "children" not in body["results"][0]
     check_access(api, "/api/v1/referrals/", {PRACTITIONER_POLICE: 200, ANONYMOUS: 401})
     assert api.get("/api/v1/referrals/", {"status": "nonsense"}).status_code in (400, 401)
+
+
+def test_the_list_pages_newest_first_by_position_without_counting(api, demo):
+    now = timezone.now()
+    rows = bulk_referrals(120)
+    for minutes, referral in enumerate(rows):
+        referral.received_at = now - timedelta(minutes=minutes)
+    Referral.objects.bulk_create(rows)
+    sign_in(api, FRONT_DOOR_HILLFORD)
+
+    sizes, listed, url = [], [], "/api/v1/referrals/"
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(url).json()
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+        assert not counts, "a page counted the whole list"
+        sizes.append(len(body["results"]))
+        listed.extend(r["id"] for r in body["results"])
+        url = body["next"]
+
+    assert sizes == [50, 50, 20]
+    assert listed == [r.pk for r in rows]  # newest first, each once
 
 
 def test_escalations_through_the_api(api, demo):

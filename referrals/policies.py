@@ -1,0 +1,53 @@
+"""Who reaches a referral, read from the referral's own columns.
+
+A front door sees every referral sent to its council, and an agency's safeguarding lead every
+referral its staff made: hundreds of thousands of rows each over the years. Held as one
+object-permission row per referral and holder, listing them meant reading every row of the
+holder's grants before ordering a page. Here each kind of reach is a column of the referral
+(`referrer`, `front_door`, `referrer_agency`) or a standing sharing decision, so a page is read
+straight from the referral indexes. Who holds a role is the same thing the managed groups
+(`agency:<id>:<role>`) express: the agency a person works for and a role they hold.
+"""
+
+from django.db.models import Q
+
+from partnerships.choices import Role
+from safeguarding import permissions
+from safeguarding.navigation import user_roles
+
+from .choices import ReferralStatus
+from .models import InformationSharingDecision
+
+
+class ReferralReach(permissions.Policy):
+    """The referrer sees what they made and changes it while it is a draft; the front door of the
+    child's council sees what was sent to it and changes it until it is decided; the referrer's
+    agency safeguarding lead sees what the agency sent; an agency the front door shared a
+    referral with sees it while a sharing decision stands.
+
+    Each kind of reach is an indexed column, so PostgreSQL can read a person's referrals as one
+    bitmap of index entries, and only the kinds the person's roles give are asked for.
+    """
+
+    def restrict(self, queryset, user, action):
+        if action not in (permissions.VIEW, permissions.CHANGE):
+            return queryset.none()
+        agency, roles = user.agency_id, user_roles(user)
+        at_front_door = agency is not None and Role.FRONT_DOOR_WORKER in roles
+        if action == permissions.CHANGE:
+            reach = Q(referrer=user, status=ReferralStatus.DRAFT)
+            if at_front_door:
+                reach |= Q(front_door=agency, status=ReferralStatus.SUBMITTED)
+            return queryset.filter(reach)
+        mine = Q(referrer=user)
+        if agency is None:
+            return queryset.filter(mine)
+        shared = InformationSharingDecision.objects.filter(
+            agency=agency, withdrawn_at__isnull=True
+        ).values("referral_id")
+        reach = permissions.among("pk", shared)
+        if at_front_door:
+            reach |= Q(front_door=agency)
+        if Role.AGENCY_SAFEGUARDING_LEAD in roles:
+            reach |= Q(referrer_agency=agency)
+        return queryset.filter(mine | ~Q(status=ReferralStatus.DRAFT) & reach)
