@@ -23,9 +23,12 @@ class AuditsConfig(AppConfig):
             Standard,
             StandardRating,
         )
+        from .policies import AuditReturnReach
 
-        # Audits, returns and self-assessments carry object permissions granted when created;
-        # their parts follow the whole.
+        # Audits and self-assessments carry object permissions granted when created; who
+        # reaches a return follows from its own columns (policies.py). Their parts follow the
+        # whole.
+        permissions.register(AuditReturn, AuditReturnReach())
         for model, field in (
             (AuditQuestion, "audit"),
             (AuditSample, "audit"),

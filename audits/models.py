@@ -203,14 +203,6 @@ class AuditReturn(models.Model):
         return self.status == ReturnStatus.SUBMITTED
 
 
-class AuditReturnUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(AuditReturn, on_delete=models.CASCADE)
-
-
-class AuditReturnGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(AuditReturn, on_delete=models.CASCADE)
-
-
 class AuditAnswer(models.Model):
     """An agency's answer to one of the audit's theme questions, for one case."""
 

@@ -9,7 +9,6 @@ import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -36,7 +35,6 @@ from .models import (
     AuditCase,
     AuditQuestion,
     AuditReturn,
-    AuditReturnGroupObjectPermission,
     AuditSample,
     ChallengeEvent,
     SelfAssessment,
@@ -181,37 +179,10 @@ def _cases_add(audit: Audit, references: list[str]) -> list[AuditCase]:
         AuditCase(audit=audit, reference=reference) for reference in references
     )
     agencies = list(audit.agencies.all())
-    returns = AuditReturn.objects.bulk_create(
+    AuditReturn.objects.bulk_create(
         AuditReturn(audit=audit, case=case, agency=agency) for case in cases for agency in agencies
     )
-    _grant_returns(audit, returns)
     return cases
-
-
-def _grant_returns(audit: Audit, returns: list[AuditReturn]) -> None:
-    """Each return to its own agency (read and write), the business team and the partners (read).
-
-    Written in bulk: an audit of 100 cases with 10 agencies is 1,000 returns.
-    """
-    view = Permission.objects.get(codename="view_auditreturn", content_type__app_label="audits")
-    change = Permission.objects.get(codename="change_auditreturn", content_type__app_label="audits")
-    business = permissions.partnership_group(audit.partnership, Role.BUSINESS_TEAM)
-    partners = permissions.partnership_groups(audit.partnership, PARTNER_ROLES)
-    agency_groups = {a.pk: permissions.agency_group(a) for a in audit.agencies.all()}
-    rows = []
-    for audit_return in returns:
-        own = agency_groups[audit_return.agency_id]
-        grants = [(own, view), (own, change), (business, view)]
-        grants += [(group, view) for group in partners]
-        rows += [
-            AuditReturnGroupObjectPermission(
-                group=group, permission=permission, content_object=audit_return
-            )
-            for group, permission in grants
-        ]
-    AuditReturnGroupObjectPermission.objects.bulk_create(
-        rows, batch_size=2000, ignore_conflicts=True
-    )
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ partnership: Hillford is the largest local authority, and `practitioner.health` 
 busiest referrers. Partnerships, agencies and people are made through the ORM (a few thousand
 rows, so the permission groups are kept in step by the usual signals); the case records are
 written with COPY, each with the object permissions its service would have granted (a
-referral needs none: who reaches it follows from its own columns).
+referral or an audit return needs none: who reaches it follows from its own columns).
 
 Sizes are the issue's; `scale` shrinks all of them for a quick check.
 """
@@ -690,9 +690,6 @@ class Generator:
                         status="submitted" if submitted else "draft",
                         submitted_at=self.moment(day + timedelta(days=20)) if submitted else None,
                     )
-                    own = self.agency_group(agency.pk)
-                    writer.grant(AuditReturn, audit_return, [VIEW, CHANGE], groups=[own])
-                    writer.grant(AuditReturn, audit_return, [VIEW], groups=[business, *partners])
                     if submitted:
                         for question in question_ids:
                             writer.add(
