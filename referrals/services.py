@@ -88,7 +88,8 @@ def referral_draft_create(*, referrer) -> Referral:
     """Start a referral. It is saved as a draft that only its referrer can see or change."""
     if referrer.agency_id is None:
         raise PermissionDenied("Referrals are made by staff of an agency.")
-    return Referral.objects.create(referrer=referrer, referrer_agency=referrer.agency)
+    with transaction.atomic():  # the draft and its history row
+        return Referral.objects.create(referrer=referrer, referrer_agency=referrer.agency)
 
 
 def referral_draft_update(
@@ -340,7 +341,8 @@ def information_sharing_record(
         referral=referral, agency=agency, reason=reason, lawful_basis=lawful_basis, recorded_by=by
     )
     decision.full_clean()
-    decision.save()
+    with transaction.atomic():  # the decision and its history row
+        decision.save()
     return decision
 
 
@@ -351,7 +353,8 @@ def information_sharing_withdraw(*, decision: InformationSharingDecision, by) ->
         return
     decision.withdrawn_at = timezone.now()
     decision.withdrawn_by = by
-    decision.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    with transaction.atomic():  # the withdrawal and its history row
+        decision.save(update_fields=["withdrawn_at", "withdrawn_by"])
 
 
 def referral_deadline_stage(*, due_on: date, today: date) -> tuple[str, str] | None:
