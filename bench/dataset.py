@@ -4,8 +4,8 @@ Built on top of the demo data (`seed_demo`), so the demo personas sign in to the
 partnership: Hillford is the largest local authority, and `practitioner.health` one of its
 busiest referrers. Partnerships, agencies and people are made through the ORM (a few thousand
 rows, so the permission groups are kept in step by the usual signals); the case records are
-written with COPY, each with the object permissions its service would have granted (a
-referral or an audit return needs none: who reaches it follows from its own columns).
+written with COPY, each with the object permissions its service would have granted (referrals,
+audit returns and review records need none: who reaches them follows from their own columns).
 
 Sizes are the issue's; `scale` shrinks all of them for a quick check.
 """
@@ -479,12 +479,6 @@ class Generator:
 
     # -- reviews -------------------------------------------------------------------------------
 
-    def case_record_groups(self, place: Place, agencies) -> tuple[list[int], list[int]]:
-        """The groups `reviews.services._grant_case_record` grants: (view and change, view)."""
-        business = [self.partnership_group(place.partnership, Role.BUSINESS_TEAM)]
-        readers = [self.partnership_group(place.partnership, role) for role in PARTNER_ROLES]
-        return business, readers + [self.agency_group(a.pk) for a in agencies]
-
     def reviews(self) -> None:
         writer = self.writer
         places = self.weighted_places(self.sizes.incidents, self.place_weights())
@@ -517,10 +511,7 @@ class Generator:
             )
             for agency in involved:
                 writer.add(through, seriousincident_id=incident, agency_id=agency.pk)
-            managers, readers = self.case_record_groups(place, involved)
-            writer.grant(SeriousIncident, incident, [VIEW, CHANGE], groups=managers)
-            writer.grant(SeriousIncident, incident, [VIEW], groups=readers)
-            child = writer.add(
+            writer.add(
                 IncidentChild,
                 incident_id=incident,
                 partnership_id=place.partnership.pk,
@@ -529,8 +520,6 @@ class Generator:
                 last_name=self.random.choice(LAST_NAMES),
                 date_of_birth=day - timedelta(days=self.random.randrange(30, 16 * 365)),
             )
-            writer.grant(IncidentChild, child, [VIEW, CHANGE], groups=managers)
-            writer.grant(IncidentChild, child, [VIEW], groups=readers)
             due = self.working_days_after(place, day, 15)
             finished = due < self.today
             submitted_on = (
@@ -566,11 +555,9 @@ class Generator:
                 created_at=self.moment(day),
             )
             place.review_ids.append(review)
-            writer.grant(RapidReview, review, [VIEW, CHANGE], groups=managers)
-            writer.grant(RapidReview, review, [VIEW], groups=readers)
             for agency in involved:
                 returned = finished or self.random.random() < 0.5
-                agency_return = writer.add(
+                writer.add(
                     AgencyReturn,
                     rapid_review_id=review,
                     partnership_id=place.partnership.pk,
@@ -581,14 +568,6 @@ class Generator:
                     summary="Seen at clinic twice; no concerns recorded." if returned else "",
                     submitted_on=day + timedelta(days=5) if returned else None,
                 )
-                own = self.agency_group(agency.pk)
-                writer.grant(AgencyReturn, agency_return, [VIEW, CHANGE], groups=[*managers, own])
-                writer.grant(
-                    AgencyReturn, agency_return, [VIEW], groups=readers[: len(PARTNER_ROLES)]
-                )
-                if finished:
-                    shared = [self.agency_group(a.pk) for a in involved if a != agency]
-                    writer.grant(AgencyReturn, agency_return, [VIEW], groups=shared)
             if finished:
                 for kind, agency in place.partner_agencies.items():
                     writer.add(
@@ -601,7 +580,7 @@ class Generator:
                     )
             if practice:
                 published = day + timedelta(days=self.random.randint(150, 260))
-                practice_review = writer.add(
+                writer.add(
                     PracticeReview,
                     rapid_review_id=review,
                     partnership_id=place.partnership.pk,
@@ -611,16 +590,6 @@ class Generator:
                     final_report="practice-reviews/final-report.pdf",
                     published_on=published if published <= self.today else None,
                     created_at=self.moment(day + timedelta(days=12)),
-                )
-                writer.grant(PracticeReview, practice_review, [VIEW, CHANGE], groups=managers)
-                scrutineer = [
-                    self.partnership_group(place.partnership, Role.INDEPENDENT_SCRUTINEER)
-                ]
-                writer.grant(
-                    PracticeReview,
-                    practice_review,
-                    [VIEW],
-                    groups=readers + (scrutineer if published <= self.today else []),
                 )
 
     # -- audits --------------------------------------------------------------------------------

@@ -6,11 +6,21 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Serious incidents and reviews"
 
     def ready(self):
+        from partnerships.choices import Role
+        from safeguarding import permissions
         from safeguarding.navigation import Destination, register
         from safeguarding.retention import REMOVED_TEXT, Related, RetentionRule
         from safeguarding.retention import register as register_retention
 
-        from .models import AgencyReturn, Extension, IncidentChild, RapidReview, SeriousIncident
+        from .models import (
+            AgencyReturn,
+            Extension,
+            IncidentChild,
+            PracticeReview,
+            RapidReview,
+            SeriousIncident,
+        )
+        from .policies import AgencyReturnReach, CaseRecordReach
         from .selectors import DASHBOARD_ROLES
 
         register(
@@ -79,5 +89,15 @@ class ReviewsConfig(AppConfig):
                 ),
             )
         )
-        # Every review record uses the default policy: object permissions granted to the
-        # partnership's and the involved agencies' groups when the record is created.
+        # Who reaches a case record follows from its partnership and its incident's agencies
+        # (policies.py); extensions, sign-offs and milestones are shown only on their review.
+        permissions.register(SeriousIncident, CaseRecordReach("pk"))
+        permissions.register(IncidentChild, CaseRecordReach("incident"))
+        permissions.register(RapidReview, CaseRecordReach("incident"))
+        permissions.register(AgencyReturn, AgencyReturnReach())
+        permissions.register(
+            PracticeReview,
+            CaseRecordReach(
+                "rapid_review__incident", published_readers=(Role.INDEPENDENT_SCRUTINEER,)
+            ),
+        )

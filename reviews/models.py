@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from partnerships.models import Agency, Partnership
@@ -99,14 +98,6 @@ class SeriousIncident(models.Model):
         return ", ".join(labels.get(c, c) for c in self.categories)
 
 
-class SeriousIncidentUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(SeriousIncident, on_delete=models.CASCADE)
-
-
-class SeriousIncidentGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(SeriousIncident, on_delete=models.CASCADE)
-
-
 class IncidentChild(models.Model):
     """The identifying details of a child named in a serious incident (up to four).
 
@@ -138,14 +129,6 @@ class IncidentChild(models.Model):
 
     def access_log_label(self) -> str:
         return f"Child {self.position} of serious incident {self.incident_id}"
-
-
-class IncidentChildUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(IncidentChild, on_delete=models.CASCADE)
-
-
-class IncidentChildGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(IncidentChild, on_delete=models.CASCADE)
 
 
 class RapidReviewQuerySet(models.QuerySet):
@@ -211,14 +194,6 @@ class RapidReview(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_REVIEW_STATUSES
-
-
-class RapidReviewUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(RapidReview, on_delete=models.CASCADE)
-
-
-class RapidReviewGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(RapidReview, on_delete=models.CASCADE)
 
 
 class Extension(models.Model):
@@ -317,14 +292,6 @@ class AgencyReturn(models.Model):
         return "overdue" if self.is_overdue() else self.status
 
 
-class AgencyReturnUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(AgencyReturn, on_delete=models.CASCADE)
-
-
-class AgencyReturnGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(AgencyReturn, on_delete=models.CASCADE)
-
-
 def final_report_upload_to(instance, filename):
     return f"practice-reviews/{instance.pk}/{filename}"
 
@@ -370,14 +337,6 @@ class PracticeReview(models.Model):
 
     def get_absolute_url(self):
         return reverse("reviews:practice-review-detail", args=[self.pk])
-
-
-class PracticeReviewUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(PracticeReview, on_delete=models.CASCADE)
-
-
-class PracticeReviewGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(PracticeReview, on_delete=models.CASCADE)
 
 
 class Milestone(models.Model):

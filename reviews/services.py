@@ -10,13 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from partnerships.choices import PARTNER_ROLES, Role
+from partnerships.choices import Role
 from partnerships.models import Agency, Membership
 from partnerships.selectors import agency_leads_in, business_team_of, people_with_role
 from partnerships.services import action_create
-from safeguarding import permissions
 from safeguarding.notifications import Message, notify_all
-from safeguarding.permissions import CHANGE, VIEW
 from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount
 
 from .choices import (
@@ -49,17 +47,6 @@ MAX_CHILDREN = 4
 
 def _today(today: date | None) -> date:
     return today or timezone.localdate()
-
-
-def _grant_case_record(obj, partnership, agencies, *, agency_actions=(VIEW,)) -> None:
-    """The business team runs a case record; the partners and the involved agencies read it."""
-    permissions.grant(
-        obj, (VIEW, CHANGE), groups=[permissions.partnership_group(partnership, Role.BUSINESS_TEAM)]
-    )
-    permissions.grant(obj, VIEW, groups=permissions.partnership_groups(partnership, PARTNER_ROLES))
-    permissions.grant(
-        obj, agency_actions, groups=[permissions.agency_group(agency) for agency in agencies]
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -170,10 +157,8 @@ def incident_create(
     incident.reference = f"SI-{became_aware_on.year}-{incident.pk:04d}"
     incident.save(update_fields=["reference"])
     incident.agencies_involved.set(involved.values())
-    agencies = list(involved.values())
-    _grant_case_record(incident, partnership, agencies)
     for position, child in enumerate(children, start=1):
-        record = IncidentChild.objects.create(
+        IncidentChild.objects.create(
             incident=incident,
             partnership=partnership,
             position=position,
@@ -181,7 +166,6 @@ def incident_create(
             last_name=child["last_name"].strip(),
             date_of_birth=child["date_of_birth"],
         )
-        _grant_case_record(record, partnership, agencies)
     return incident
 
 
@@ -273,16 +257,13 @@ def rapid_review_create(*, incident: SeriousIncident, by, today: date | None = N
         returns_due_on=calendar.add(start, returns_days).due,
         created_by=by,
     )
-    agencies = list(incident.agencies_involved.all())
-    _grant_case_record(review, partnership, agencies)
-    for agency in agencies:
+    for agency in incident.agencies_involved.all():
         agency_return = AgencyReturn.objects.create(
             rapid_review=review,
             partnership=partnership,
             agency=agency,
             due_on=review.returns_due_on,
         )
-        _grant_case_record(agency_return, partnership, [agency], agency_actions=(VIEW, CHANGE))
         notify_all(
             _return_recipients(agency_return),
             kind="review_information_request",
@@ -479,9 +460,6 @@ def rapid_review_extend(*, review: RapidReview, new_due_on: date, reason: str, b
 def rapid_review_share_returns(*, review: RapidReview, by) -> RapidReview:
     """Let every involved agency read every agency's return."""
     if not review.returns_shared:
-        groups = [permissions.agency_group(a) for a in review.incident.agencies_involved.all()]
-        for agency_return in review.returns.all():
-            permissions.grant(agency_return, VIEW, groups=groups)
         review.returns_shared = True
         review._change_reason = f"Returns shared by {by}"
         review.save(update_fields=["returns_shared"])
@@ -556,7 +534,7 @@ def practice_review_create(*, rapid_review: RapidReview) -> PracticeReview:
     if rapid_review.decision != Decision.LCSPR:
         raise ValidationError({"decision": "Only an LCSPR decision starts a practice review."})
     decided_on = rapid_review.decided_on or rapid_review.submitted_on
-    practice_review, created = PracticeReview.objects.get_or_create(
+    practice_review, _ = PracticeReview.objects.get_or_create(
         rapid_review=rapid_review,
         defaults={
             "partnership": rapid_review.partnership,
@@ -564,12 +542,6 @@ def practice_review_create(*, rapid_review: RapidReview) -> PracticeReview:
             "target_publication_on": decided_on + relativedelta(months=PRACTICE_REVIEW_MONTHS),
         },
     )
-    if created:
-        _grant_case_record(
-            practice_review,
-            rapid_review.partnership,
-            rapid_review.incident.agencies_involved.all(),
-        )
     return practice_review
 
 
@@ -618,7 +590,6 @@ def practice_review_update(
         errors["sent_to_panel_on"] = "The report must go to the Panel before publication."
     if errors:
         raise ValidationError(errors)
-    newly_published = published_on and not practice_review.published_on
     practice_review.reviewer = (reviewer or "").strip()
     practice_review.terms_of_reference = (terms_of_reference or "").strip()
     practice_review.sent_to_panel_on = sent_to_panel_on
@@ -628,16 +599,6 @@ def practice_review_update(
         practice_review.final_report = final_report
     practice_review._change_reason = f"Updated by {by}"
     practice_review.save()
-    if newly_published:
-        permissions.grant(
-            practice_review,
-            VIEW,
-            groups=[
-                permissions.partnership_group(
-                    practice_review.partnership, Role.INDEPENDENT_SCRUTINEER
-                )
-            ],
-        )
     return practice_review, panel_notice_warning(practice_review)
 
 

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from guardian.utils import get_group_obj_perms_model
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from partnerships.choices import Role, ScrutinyKind
+from partnerships.choices import ScrutinyKind
 from partnerships.models import (
     Agency,
     Partnership,
@@ -31,8 +29,7 @@ from partnerships.models import (
 )
 from referrals.models import Referral, ReferralCategory
 from reviews import services as review_services
-from reviews.models import AgencyReturn, RapidReview
-from safeguarding import permissions
+from reviews.models import RapidReview
 from safeguarding.models import Notification
 from tests.audits.factories import AuditFactory, SelfAssessmentRoundFactory
 from tests.partnerships.factories import (
@@ -109,23 +106,6 @@ def assert_queries_do_not_grow(
     many, many_queries = _get(client, url, data, max_queries(budget))
     assert listed(many) - listed(few) == added, "the persona must see every row added"
     assert len(many_queries) == len(few_queries), _grown(few_queries, many_queries)
-
-
-def grant_view_in_bulk(rows, groups) -> None:
-    """Grant `view` on rows to groups in one insert, as make_reviews (tests.reviews) does."""
-    model = type(rows[0])
-    view = Permission.objects.get(
-        content_type=ContentType.objects.get_for_model(model),
-        codename=f"view_{model._meta.model_name}",
-    )
-    grants = get_group_obj_perms_model(model)
-    grants.objects.bulk_create(
-        grants(group=group, permission=view, content_object=row) for row in rows for group in groups
-    )
-
-
-def business_team(partnership):
-    return permissions.partnership_group(partnership, Role.BUSINESS_TEAM)
 
 
 def riverside_agencies(demo) -> list[Agency]:
@@ -228,18 +208,9 @@ def practice_reviews(partnership):
     return add
 
 
-def agency_returns(partnership):
-    """Rapid reviews' returns from the council, readable by the business team."""
+def case_records(partnership):
+    """Incidents, their rapid reviews and the council's returns, readable by the business team."""
 
-    def add(n):
-        reviews = make_reviews(partnership, n)
-        returns = list(AgencyReturn.objects.filter(rapid_review__in=reviews))
-        grant_view_in_bulk(returns, [business_team(partnership)])
-
-    return add
-
-
-def serious_incidents(partnership):
     def add(n):
         make_reviews(partnership, n)
 
@@ -380,7 +351,7 @@ LISTINGS = [
     Listing(
         "/api/v1/incidents/",
         BUSINESS,
-        lambda d: serious_incidents(d.riverside),
+        lambda d: case_records(d.riverside),
         api_count,
         11,
         api=True,
@@ -388,7 +359,7 @@ LISTINGS = [
     Listing(
         "/api/v1/agency-returns/",
         BUSINESS,
-        lambda d: agency_returns(d.riverside),
+        lambda d: case_records(d.riverside),
         api_count,
         11,
         api=True,

@@ -99,8 +99,11 @@ class RapidReviewViewSet(
     400 and a message saying what is missing.
     """
 
-    queryset = RapidReview.objects.select_related("incident").prefetch_related(
-        Prefetch("sign_offs", queryset=SignOff.objects.only("rapid_review_id", "partner_kind"))
+    # The incident is fetched for the page's 50 reviews, not joined to every visible one
+    # before they are sorted.
+    queryset = RapidReview.objects.prefetch_related(
+        "incident",
+        Prefetch("sign_offs", queryset=SignOff.objects.only("rapid_review_id", "partner_kind")),
     )
     serializer_class = RapidReviewSerializer
     filterset_class = RapidReviewFilterSet

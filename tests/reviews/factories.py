@@ -125,15 +125,7 @@ def make_reviews(partnership, count: int, *, first_aware_on=date(2026, 9, 1)):
     """
     from datetime import timedelta
 
-    from django.contrib.auth.models import Permission
-
-    from partnerships.choices import PARTNER_ROLES, Role
-    from reviews.models import (
-        AgencyReturn,
-        RapidReviewGroupObjectPermission,
-        SeriousIncidentGroupObjectPermission,
-    )
-    from safeguarding import permissions
+    from reviews.models import AgencyReturn
 
     council = Agency.objects.get(name="Riverside Council")
     start = SeriousIncident.objects.count()
@@ -173,19 +165,6 @@ def make_reviews(partnership, count: int, *, first_aware_on=date(2026, 9, 1)):
         )
         for r in reviews
     )
-    groups = permissions.partnership_groups(partnership, [Role.BUSINESS_TEAM, *PARTNER_ROLES])
-    for model, permission_model, rows in (
-        (SeriousIncident, SeriousIncidentGroupObjectPermission, incidents),
-        (RapidReview, RapidReviewGroupObjectPermission, reviews),
-    ):
-        view = Permission.objects.get(
-            content_type__app_label="reviews", codename=f"view_{model._meta.model_name}"
-        )
-        permission_model.objects.bulk_create(
-            permission_model(group=group, permission=view, content_object=row)
-            for row in rows
-            for group in groups
-        )
     return reviews
 
 

@@ -115,7 +115,7 @@ def test_only_the_business_team_or_the_council_records_an_incident(demo):
             SeriousIncidentFactory(by=demo.user(username))
 
 
-def test_it_grants_the_involved_agencies_and_hides_it_from_the_rest(demo):
+def test_the_involved_agencies_see_it_and_the_rest_do_not(demo):
     review = RapidReviewFactory()
     police_return = AgencyReturn.objects.get(rapid_review=review, agency__name="Midshire Police")
 
