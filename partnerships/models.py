@@ -465,6 +465,13 @@ class Action(models.Model):
             models.Index(fields=["owner_agency", "status", "due_on"]),
             models.Index(fields=["source_type", "source_id"]),
             models.Index(fields=["status", "due_on"]),
+            # Lists in due order read this from the start and stop at a page, testing who may
+            # see each action from the index alone; sorting tens of thousands first cost 40 ms.
+            models.Index(
+                fields=["due_on", "id"],
+                include=["partnership", "owner_agency"],
+                name="action_due_order",
+            ),
         ]
 
     def __str__(self):

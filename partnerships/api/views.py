@@ -7,7 +7,7 @@ from rest_framework.decorators import action as route
 from rest_framework.response import Response
 
 from safeguarding import permissions
-from safeguarding.api import RestrictedQuerysetMixin
+from safeguarding.api import KeysFirstPagination, RestrictedQuerysetMixin
 
 from .. import indicators, selectors, services, yearly_report
 from ..choices import ActionStatus, Role, Sector, YearlyReportStatus
@@ -98,6 +98,7 @@ class ActionViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Action.objects.select_related("owner_agency", "source_type")
     serializer_class = ActionSerializer
     filterset_class = ActionApiFilterSet
+    pagination_class = KeysFirstPagination
 
     @extend_schema(request=ActionProgressSerializer, responses=ActionSerializer)
     @route(detail=True, methods=["post"])

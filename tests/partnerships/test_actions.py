@@ -202,3 +202,37 @@ def test_action_lists_run_a_bounded_number_of_queries(client, demo, django_asser
 
     assert page.context["paginator"].count == 302
     assert listed.json()["count"] == 302
+
+
+def test_the_api_pages_through_actions_in_due_order_with_each_once(demo):
+    school = demo.agency("St Anne's Primary School")
+    police = demo.agency("Midshire Police")
+    # Due dates out of creation order, and pairs due the same day, so order is by date then id.
+    Action.objects.bulk_create(
+        Action(
+            partnership=demo.riverside,
+            owner_agency=school if i % 3 == 0 else police,
+            title=f"Action {i}",
+            due_on=date(2026, 1, 1) + timedelta(days=(i * 37) % 60),
+        )
+        for i in range(120)
+    )
+    api = APIClient()
+
+    def walk(persona):
+        sign_in(api, persona)
+        seen, url = [], "/api/v1/actions/"
+        while url:
+            body = api.get(url).json()
+            seen += [(a["due_on"], a["id"]) for a in body["results"]]
+            url = body["next"]
+        return seen, body["count"]
+
+    everything, count = walk(BUSINESS)
+    assert count == len(everything) == Action.objects.filter(partnership=demo.riverside).count()
+    assert everything == sorted(everything) and len(set(everything)) == len(everything)
+
+    school_only, count = walk(DSL_SCHOOL)
+    expected = Action.objects.filter(owner_agency=school).order_by("due_on", "pk")
+    assert [pk for _, pk in school_only] == [a.pk for a in expected]
+    assert count == 41  # 40 made here and the demo's own training action
