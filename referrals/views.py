@@ -14,6 +14,7 @@ from partnerships.models import Partnership
 from safeguarding import permissions
 from safeguarding.access_log import record_access
 from safeguarding.forms import add_service_errors
+from safeguarding.pagination import KeysFirstPaginator
 from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
 from safeguarding.working_days import WorkingDayCalendar
 
@@ -60,6 +61,7 @@ class ReferralListView(FilteredListView):
     filterset_class = ReferralFilterSet
     template_name = "referrals/referral_list.html"
     paginate_by = 25
+    paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
         return selectors.with_categories(

@@ -2,11 +2,9 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -36,29 +34,6 @@ class RestrictedQuerysetMixin:
 
     def get_queryset(self):
         return permissions.restrict(super().get_queryset(), self.request.user, permissions.VIEW)
-
-
-class KeysFirstPaginator(Paginator):
-    """Finds a page by its rows' keys, then reads just those rows.
-
-    With an index holding the order and the columns reach is decided by (as
-    `partnerships.Action`'s `action_due_order`), the keys of a page are read from the index alone,
-    however many rows a person may see and however few; reading whole rows in order instead
-    visits every row the index passes that the person may not see.
-    """
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
-
-
-class KeysFirstPagination(PageNumberPagination):
-    django_paginator_class = KeysFirstPaginator
 
 
 class WorkingDaysQuerySerializer(serializers.Serializer):

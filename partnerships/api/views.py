@@ -7,7 +7,8 @@ from rest_framework.decorators import action as route
 from rest_framework.response import Response
 
 from safeguarding import permissions
-from safeguarding.api import KeysFirstPagination, RestrictedQuerysetMixin
+from safeguarding.api import RestrictedQuerysetMixin
+from safeguarding.pagination import KeysFirstPagination
 
 from .. import indicators, selectors, services, yearly_report
 from ..choices import ActionStatus, Role, Sector, YearlyReportStatus

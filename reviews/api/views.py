@@ -8,6 +8,7 @@ from partnerships.api.serializers import ActionSerializer
 from safeguarding import permissions
 from safeguarding.access_log import record_access
 from safeguarding.api import RestrictedQuerysetMixin
+from safeguarding.pagination import KeysFirstPagination
 
 from .. import selectors, services
 from ..filtersets import PracticeReviewFilterSet, RapidReviewFilterSet, SeriousIncidentFilterSet
@@ -107,6 +108,7 @@ class RapidReviewViewSet(
     )
     serializer_class = RapidReviewSerializer
     filterset_class = RapidReviewFilterSet
+    pagination_class = KeysFirstPagination
 
     def _respond(self, review, code=status.HTTP_200_OK):
         review = self.get_queryset().get(pk=review.pk)

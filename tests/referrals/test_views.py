@@ -223,6 +223,32 @@ def test_the_referral_list_filters_and_stays_within_a_query_budget(
     assert client.get("/referrals/", {"category": "physical"}).context["paginator"].count == 0
 
 
+def test_the_referral_list_pages_newest_first_with_each_referral_once(client, demo):
+    now = timezone.now()
+    rows = bulk_referrals(60)
+    for index, referral in enumerate(rows):
+        referral.created_at = now - timedelta(hours=index % 20)  # ties, broken by the newest id
+    Referral.objects.bulk_create(rows)
+    expected = [
+        r.pk
+        for r in sorted(
+            Referral.objects.filter(pk__in=[r.pk for r in rows]),
+            key=lambda r: (r.created_at, r.pk),
+            reverse=True,
+        )
+    ]
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    pages = [client.get("/referrals/", {"page": number}) for number in (1, 2, 3)]
+
+    assert [p.context["paginator"].count for p in pages] == [60, 60, 60]
+    assert [r.pk for p in pages for r in p.context["object_list"]] == expected
+    assert [len(p.context["object_list"]) for p in pages] == [25, 25, 10]
+    assert client.get("/referrals/", {"page": "last"}).context["page_obj"].number == 3
+    assert client.get("/referrals/", {"page": 4}).status_code == 404
+    assert client.get("/referrals/", {"status": "decided"}).context["paginator"].count == 0
+
+
 def test_the_front_door_queue_with_10000_referrals_is_bounded_and_ordered(
     client, demo, django_assert_max_num_queries
 ):

@@ -1,0 +1,59 @@
+"""Numbered pages that cost one pass over the rows a person may see, not two or more.
+
+Django's paginator counts every visible row, then reads a page of whole rows in order: two passes
+over the same rows, the second sorting them at full width. Here one query reads the page's keys
+in order with the count of them all beside each key (a window over the same rows), and a second
+reads just the page's rows by key. Where an index holds the order and the columns reach is decided
+by (as `partnerships.Action`'s `action_due_order`), the keys come from the index alone.
+
+Where reach is an `OR` of several kinds, read through a BitmapOr, this halves a page's SQL: the
+visible rows are fetched once, not twice. A list opts in (`paginator_class` or
+`pagination_class`) once its plan has been read: a window over the rows makes PostgreSQL weigh
+other plans, and one that tests `= ANY(ARRAY(...))` row by row can be far slower.
+"""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Window
+from rest_framework.pagination import PageNumberPagination
+
+
+class KeysFirstPaginator(Paginator):
+    def page(self, number):
+        if self.object_list.query.distinct:
+            # A window counts the rows before DISTINCT removes the repeats a join made.
+            return super().page(number)
+        number = self._at_least_one(number)
+        bottom = (number - 1) * self.per_page
+        # The orphans a last page takes in are read with it, so no further query is needed.
+        keys_and_total = list(
+            self.object_list.annotate(rows_visible=Window(Count("pk"))).values_list(
+                "pk", "rows_visible"
+            )[bottom : bottom + self.per_page + self.orphans]
+        )
+        if keys_and_total:
+            self.count = keys_and_total[0][1]
+        number = self.validate_number(number)  # past the last page, it counts on its own
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = [key for key, _ in keys_and_total[: top - bottom]]
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+
+    def _at_least_one(self, number) -> int:
+        """A page number, checked as `validate_number` does but for the last page (which needs
+        the count this paginator reads with the page)."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from error
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+
+class KeysFirstPagination(PageNumberPagination):
+    """The API's numbered pages (the default), read keys first."""
+
+    django_paginator_class = KeysFirstPaginator
