@@ -461,7 +461,13 @@ class Action(models.Model):
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [
-            models.Index(fields=["partnership", "status", "due_on"]),
+            # Holding the owner and the key too, the dashboards count a partnership's overdue
+            # actions by agency from the index alone.
+            models.Index(
+                fields=["partnership", "status", "due_on"],
+                include=["owner_agency", "id"],
+                name="action_partnership_status_due",
+            ),
             models.Index(fields=["owner_agency", "status", "due_on"]),
             models.Index(fields=["source_type", "source_id"]),
             models.Index(fields=["status", "due_on"]),
