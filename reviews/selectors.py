@@ -45,11 +45,15 @@ def calendars_for(partnership_ids) -> dict[int, WorkingDayCalendar]:
     return {pk: WorkingDayCalendar(closure_days=closures[pk]) for pk in partnership_ids}
 
 
-def with_timing(reviews, *, today: date | None = None):
-    """Give each rapid review its working days remaining, RAG, and whether it was on time."""
+def with_timing(reviews, *, today: date | None = None, calendars=None):
+    """Give each rapid review its working days remaining, RAG, and whether it was on time.
+
+    `calendars` (by partnership) saves reading them again when the caller already has them.
+    """
     today = today or timezone.localdate()
     reviews = list(reviews)
-    calendars = calendars_for(r.partnership_id for r in reviews)
+    if calendars is None:
+        calendars = calendars_for(r.partnership_id for r in reviews)
     for review in reviews:
         calendar = calendars[review.partnership_id]
         review.working_days_remaining = None
@@ -137,18 +141,23 @@ def dashboard(user, *, period_start: date, period_end: date, today: date | None 
     """The review figures for the partnerships a person oversees, computed in the database."""
     today = today or timezone.localdate()
     partnerships = dashboard_partnership_ids(user)
+    # Scrutineers see the RAG counts of every open review, never the reviews themselves.
+    open_deadlines = list(
+        RapidReview.objects.open()
+        .filter(partnership__in=partnerships)
+        .values_list("partnership_id", "due_on")
+    )
+    calendars = calendars_for(partnership_id for partnership_id, _ in open_deadlines)
+    rag_counts = {"red": 0, "amber": 0, "green": 0}
+    for partnership_id, due_on in open_deadlines:
+        rag_counts[rag_for(calendars[partnership_id].between(today, due_on))] += 1
     open_reviews = with_timing(
         rapid_reviews_visible_to(user)
         .filter(status__in=OPEN_REVIEW_STATUSES, partnership__in=partnerships)
         .order_by("due_on", "pk")[:DASHBOARD_OPEN_REVIEWS],
         today=today,
+        calendars=calendars,
     )
-    # Scrutineers see the RAG counts of every open review, never the reviews themselves.
-    open_rows = RapidReview.objects.open().filter(partnership__in=partnerships)
-    calendars = calendars_for(open_rows.values_list("partnership_id", flat=True).distinct())
-    rag_counts = {"red": 0, "amber": 0, "green": 0}
-    for partnership_id, due_on in open_rows.values_list("partnership_id", "due_on"):
-        rag_counts[rag_for(calendars[partnership_id].between(today, due_on))] += 1
     returns_outstanding = (
         AgencyReturn.objects.filter(partnership__in=partnerships)
         .exclude(status=ReturnStatus.SUBMITTED)
