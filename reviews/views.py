@@ -10,7 +10,8 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from partnerships.models import Action, Partnership
+from partnerships.models import Partnership
+from partnerships.selectors import actions_visible_to
 from safeguarding import permissions
 from safeguarding.access_log import record_access
 from safeguarding.forms import add_service_errors
@@ -207,8 +208,9 @@ class RapidReviewDetailView(RestrictedViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, review = self.request.user, self.object
-        calendar = selectors.calendars_for([review.partnership_id])[review.partnership_id]
-        selectors.with_timing([review])
+        calendars = selectors.calendars_for([review.partnership_id])
+        calendar = calendars[review.partnership_id]
+        selectors.with_timing([review], calendars=calendars)
         signed = {s.partner_kind: s for s in review.sign_offs.select_related("signed_by", "agency")}
         kind = selectors.partner_kind_of(user, review.partnership)
         context.update(
@@ -220,7 +222,7 @@ class RapidReviewDetailView(RestrictedViewMixin, DetailView):
             can_sign_off=kind is not None and kind not in signed and review.status == "decided",
             partner_kind=kind,
             blockers=services.submission_blockers(review) if review.is_open else {},
-            actions=permissions.restrict(Action.objects.all(), user).filter(
+            actions=actions_visible_to(user).filter(
                 source_type=ContentType.objects.get_for_model(RapidReview), source_id=review.pk
             ),
             can_change=permissions.can(user, permissions.CHANGE, review),
@@ -447,7 +449,7 @@ class PracticeReviewDetailView(RestrictedViewMixin, FormView, DetailView):
             milestones=review.milestones.all(),
             milestone_form=MilestoneForm(),
             panel_warning=services.panel_notice_warning(review),
-            actions=permissions.restrict(Action.objects.all(), user).filter(
+            actions=actions_visible_to(user).filter(
                 source_type=ContentType.objects.get_for_model(PracticeReview), source_id=review.pk
             ),
             today=date.today(),

@@ -369,3 +369,35 @@ def test_a_new_user_with_no_roles_sees_nothing(client, demo):
 
     assert client.get("/reviews/").context["paginator"].count == 0
     assert client.get("/reviews/dashboard/").status_code == 403
+
+
+def test_a_review_and_its_practice_review_list_their_actions_in_bounded_queries(
+    client, demo, django_assert_max_num_queries
+):
+    review = SubmittedRapidReviewFactory()
+    owners = [demo.agency(name) for name in INVOLVED]
+    sign_in(client, BUSINESS)
+
+    for record in (review, review.practice_review):
+
+        def add_actions(count, record=record):
+            Action.objects.bulk_create(
+                Action(
+                    partnership=demo.riverside,
+                    owner_agency=owners[i % len(owners)],
+                    source=record,
+                    title=f"Learning from {record.pk}: action {i}",
+                    due_on=date(2027, 1, 1),
+                )
+                for i in range(count)
+            )
+
+        add_actions(3)
+        with django_assert_max_num_queries(26) as few:
+            client.get(record.get_absolute_url())
+        add_actions(27)
+        with django_assert_max_num_queries(26) as many:
+            page = client.get(record.get_absolute_url()).content.decode()
+
+        assert page.count(f"Learning from {record.pk}: action") == 30
+        assert len(many) == len(few), record
