@@ -5,7 +5,7 @@ The partnership's business team runs every case record; its safeguarding partner
 agencies involved in the incident read what concerns them. Held as object-permission rows (nine
 or so per record), listing a partnership's reviews meant reading all of the holder's grants and
 then sorting every visible review; here it is the record's partnership and its incident, both
-indexed, so a page is read in order from the record's own index.
+indexed, so the records a person reaches are read straight from the records' own indexes.
 """
 
 from django.db.models import Q

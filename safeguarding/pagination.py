@@ -54,6 +54,6 @@ class KeysFirstPaginator(Paginator):
 
 
 class KeysFirstPagination(PageNumberPagination):
-    """The API's numbered pages (the default), read keys first."""
+    """Numbered API pages read keys first, for the list endpoints that opt in."""
 
     django_paginator_class = KeysFirstPaginator
