@@ -4,9 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-# Tests that start a real Celery worker, or need none to be running, share one process
-# (`xdist_group`), since a worker answers pings from every process on the broker.
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install browser run test lint format worker beat clean pdf-libraries bench load-tool
 

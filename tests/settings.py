@@ -17,10 +17,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Tasks run in-process unless a test starts a real worker; each test process has its own queue
-# and cache prefix so parallel test processes sharing one Redis never see each other's work.
+# Tasks run in-process unless a test starts a real worker; each test process has its own queue,
+# control exchange (so a ping reaches only its own workers) and cache prefix, so parallel test
+# processes sharing one Redis never see each other's work.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_DEFAULT_QUEUE = f"tests-{_worker}"
+CELERY_CONTROL_EXCHANGE = f"tests-{_worker}"
 if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = f"tests-{_worker}"
 # Demo personas skip the second factor as on a developer's machine; other users in tests are

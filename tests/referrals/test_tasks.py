@@ -44,7 +44,6 @@ def test_the_escalation_task_moves_an_overdue_escalation_once(demo):
     assert Escalation.objects.get(pk=escalation.pk).stage == 2
 
 
-@pytest.mark.xdist_group("live_celery_worker")
 @pytest.mark.django_db(transaction=True)
 def test_the_escalation_task_run_twice_by_real_celery_workers_notifies_once(
     transactional_demo, needs_services, mailoutbox

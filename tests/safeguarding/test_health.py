@@ -23,7 +23,6 @@ def wait_until_a_worker_answers(app, seconds=15):
         assert time.monotonic() < deadline, "the test's Celery worker never answered a ping"
 
 
-@pytest.mark.xdist_group("live_celery_worker")
 @pytest.mark.django_db(transaction=True)
 def test_health_reports_redis_and_a_live_celery_worker(client, needs_services):
     from celery.contrib.testing.worker import start_worker
@@ -44,7 +43,6 @@ def test_health_reports_redis_and_a_live_celery_worker(client, needs_services):
     assert any(name.startswith("Ping") and state == "OK" for name, state in body.items())
 
 
-@pytest.mark.xdist_group("live_celery_worker")
 def test_health_fails_when_no_celery_worker_answers(client, db, needs_services):
     response = client.get("/health/", {"format": "json"})
 

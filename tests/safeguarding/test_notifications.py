@@ -137,7 +137,6 @@ def test_two_sweeps_at_the_same_moment_record_and_send_once(
     assert len(mailoutbox) == 1
 
 
-@pytest.mark.xdist_group("live_celery_worker")
 @pytest.mark.django_db(transaction=True)
 def test_a_reminder_task_run_twice_concurrently_by_real_celery_workers_sends_once(
     transactional_demo, needs_services, mailoutbox
