@@ -9,7 +9,8 @@ Groups are derived from who people are and are kept in step by `sync_user_groups
 - `agency:<id>`                 everyone working for the agency
 - `agency:<id>:<role>`          the agency's staff who hold a role (in any partnership)
 - `partnership:<id>:<role>`     everyone holding a role in a partnership
-Records grant their object permissions to these groups when they are created.
+Records on the default policy grant their object permissions to these groups when created;
+records that whole councils, agencies or partnerships reach use a column policy instead.
 """
 
 from __future__ import annotations
