@@ -9,6 +9,15 @@ class ReferralStatus(models.TextChoices):
     DECIDED = "decided", "Decided"
 
 
+class ReachKind(models.TextChoices):
+    """The ways a person comes to see a referral: each is one list of referrals (its own tab)."""
+
+    MADE_BY_YOU = "made-by-you", "Made by you"
+    SHARED_WITH_YOUR_AGENCY = "shared-with-your-agency", "Shared with your agency"
+    SENT_TO_YOUR_FRONT_DOOR = "sent-to-your-front-door", "Sent to your front door"
+    MADE_BY_YOUR_AGENCY = "made-by-your-agency", "Made by your agency"
+
+
 class Category(models.TextChoices):
     PHYSICAL = "physical", "Physical abuse"
     EMOTIONAL = "emotional", "Emotional abuse"

@@ -128,10 +128,20 @@ class Referral(models.Model):
                 condition=Q(status=ReferralStatus.SUBMITTED),
                 name="referral_awaiting_due",
             ),
-            models.Index(fields=["referrer", "-created_at"], name="referral_by_referrer"),
-            models.Index(fields=["referrer_agency", "-created_at"], name="referral_by_agency"),
+            # A list of one kind of reach (ReachKind) pages and counts from one of these three
+            # alone: in the list's order, with the status that hides others' drafts.
+            models.Index(fields=["referrer", "-created_at", "-id"], name="referral_by_referrer"),
+            models.Index(
+                fields=["referrer_agency", "-created_at", "-id"],
+                include=["status"],
+                name="referral_by_agency",
+            ),
+            models.Index(
+                fields=["front_door", "-created_at", "-id"],
+                include=["status"],
+                name="referral_by_front_door",
+            ),
             models.Index(fields=["partnership", "received_at"], name="referral_by_partnership"),
-            models.Index(fields=["front_door", "-created_at"], name="referral_by_front_door"),
             # The API's newest-first pages, read in order until a page of visible ones is found.
             models.Index(fields=["-received_at", "-id"], name="referral_newest_received"),
             models.Index(fields=["status", "decision", "-created_at"], name="referral_by_status"),

@@ -9,13 +9,16 @@ straight from the referral indexes. Who holds a role is the same thing the manag
 (`agency:<id>:<role>`) express: the agency a person works for and a role they hold.
 """
 
+from functools import reduce
+from operator import or_
+
 from django.db.models import Q
 
 from partnerships.choices import Role
 from safeguarding import permissions
 from safeguarding.navigation import user_roles
 
-from .choices import ReferralStatus
+from .choices import ReachKind, ReferralStatus
 from .models import InformationSharingDecision
 
 
@@ -26,28 +29,44 @@ class ReferralReach(permissions.Policy):
     referral with sees it while a sharing decision stands.
 
     Each kind of reach is an indexed column, so PostgreSQL can read a person's referrals as one
-    bitmap of index entries, and only the kinds the person's roles give are asked for.
+    bitmap of index entries, and only the kinds the person's roles give are asked for. A list of
+    one kind (`reaches()`) reads its page in order from that kind's index alone.
     """
 
     def restrict(self, queryset, user, action):
         if action not in (permissions.VIEW, permissions.CHANGE):
             return queryset.none()
-        agency, roles = user.agency_id, user_roles(user)
-        at_front_door = agency is not None and Role.FRONT_DOOR_WORKER in roles
         if action == permissions.CHANGE:
             reach = Q(referrer=user, status=ReferralStatus.DRAFT)
-            if at_front_door:
-                reach |= Q(front_door=agency, status=ReferralStatus.SUBMITTED)
+            if user.agency_id is not None and Role.FRONT_DOOR_WORKER in user_roles(user):
+                reach |= Q(front_door=user.agency_id, status=ReferralStatus.SUBMITTED)
             return queryset.filter(reach)
+        sent = self._reach_once_sent(user)
         mine = Q(referrer=user)
-        if agency is None:
+        if not sent:
             return queryset.filter(mine)
+        return queryset.filter(mine | ~Q(status=ReferralStatus.DRAFT) & reduce(or_, sent.values()))
+
+    def reaches(self, user):
+        return [ReachKind.MADE_BY_YOU, *self._reach_once_sent(user)]
+
+    def restrict_to_reach(self, queryset, user, reach):
+        if reach == ReachKind.MADE_BY_YOU:
+            return queryset.filter(referrer=user)
+        return queryset.filter(~Q(status=ReferralStatus.DRAFT) & self._reach_once_sent(user)[reach])
+
+    def _reach_once_sent(self, user) -> dict[str, Q]:
+        """What the person's agency and roles let them see of referrals that have been sent."""
+        agency = user.agency_id
+        if agency is None:
+            return {}
+        roles = user_roles(user)
         shared = InformationSharingDecision.objects.filter(
             agency=agency, withdrawn_at__isnull=True
         ).values("referral_id")
-        reach = permissions.among("pk", shared)
-        if at_front_door:
-            reach |= Q(front_door=agency)
+        reach = {ReachKind.SHARED_WITH_YOUR_AGENCY: permissions.among("pk", shared)}
+        if Role.FRONT_DOOR_WORKER in roles:
+            reach[ReachKind.SENT_TO_YOUR_FRONT_DOOR] = Q(front_door=agency)
         if Role.AGENCY_SAFEGUARDING_LEAD in roles:
-            reach |= Q(referrer_agency=agency)
-        return queryset.filter(mine | ~Q(status=ReferralStatus.DRAFT) & reach)
+            reach[ReachKind.MADE_BY_YOUR_AGENCY] = Q(referrer_agency=agency)
+        return reach

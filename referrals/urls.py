@@ -1,11 +1,17 @@
 from django.urls import path
 
 from . import views
+from .choices import ReachKind
 
 app_name = "referrals"
 
 urlpatterns = [
     path("", views.ReferralListView.as_view(), name="referral-list"),
+    *(
+        path(f"{reach}/", views.ReferralListView.as_view(), {"reach": reach}, name=f"list-{reach}")
+        for reach in ReachKind
+        if reach != ReachKind.MADE_BY_YOU
+    ),
     path("new/", views.ReferralStartView.as_view(), name="referral-start"),
     path("queue/", views.FrontDoorQueueView.as_view(), name="queue"),
     path("dashboard/", views.ReferralDashboardView.as_view(), name="dashboard"),

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from safeguarding.working_days import WorkingDayCalendar
 from . import dashboards, selectors, services
 from .choices import (
     EscalationTheme,
+    ReachKind,
     ReferralStatus,
 )
 from .filtersets import EscalationFilterSet, ReferralFilterSet
@@ -55,7 +57,9 @@ REFERRALS = Referral.objects.select_related(
 
 
 class ReferralListView(FilteredListView):
-    """Referrals a person made, their agency's (for its safeguarding lead), and shared ones."""
+    """The referrals a person sees through one kind of reach: those they made, those shared with
+    their agency, and, with the role, those sent to their front door or made by their agency.
+    One kind at a time, so a page is read in order from that kind's own index."""
 
     model = Referral
     filterset_class = ReferralFilterSet
@@ -63,10 +67,34 @@ class ReferralListView(FilteredListView):
     paginate_by = 25
     paginator_class = KeysFirstPaginator
 
+    @cached_property
+    def reach(self):
+        return self.kwargs.get("reach", ReachKind.MADE_BY_YOU)
+
+    def restrict(self, queryset):
+        if self.reach not in permissions.reaches(Referral, self.request.user):
+            raise Http404("You cannot see referrals of this kind.")
+        return permissions.restrict_to_reach(queryset, self.request.user, self.reach)
+
     def get_queryset(self):
         return selectors.with_categories(
             super().get_queryset().select_related("front_door", "referrer_agency")
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["reach"] = ReachKind(self.reach)
+        context["reaches"] = [
+            (ReachKind(reach), reach_url(reach))
+            for reach in permissions.reaches(Referral, self.request.user)
+        ]
+        return context
+
+
+def reach_url(reach: str) -> str:
+    if reach == ReachKind.MADE_BY_YOU:
+        return reverse("referrals:referral-list")
+    return reverse(f"referrals:list-{reach}")
 
 
 class ReferralStartView(LoginRequiredMixin, TemplateView):

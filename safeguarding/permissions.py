@@ -42,6 +42,13 @@ class Policy:
     def restrict(self, queryset, user, action):
         raise NotImplementedError
 
+    def reaches(self, user) -> list[str]:
+        """The named kinds of reach a person holds, for a list shown one kind at a time."""
+        return []
+
+    def restrict_to_reach(self, queryset, user, reach: str):
+        return queryset.none()
+
 
 class ObjectPermissions(Policy):
     """Rows the user has been granted `<action>_<model>` on, directly or through a group.
@@ -247,6 +254,22 @@ def restrict(queryset, user, action: str = VIEW):
     if user.is_superuser:
         return queryset
     return policy_for(queryset.model).restrict(queryset, user, action)
+
+
+def reaches(model: type[models.Model], user) -> list[str]:
+    """The kinds of reach (say, "made by you") the model's policy names for a person, in order."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    return policy_for(model).reaches(user)
+
+
+def restrict_to_reach(queryset, user, reach: str):
+    """The rows a person sees through one of their `reaches()`: always a part of what
+    `restrict(VIEW)` gives, and nothing for a reach they do not hold. A list of one kind reads
+    from that kind's own index, where the union of every kind must be gathered and sorted."""
+    if reach not in reaches(queryset.model, user):
+        return queryset.none()
+    return policy_for(queryset.model).restrict_to_reach(queryset, user, reach)
 
 
 def can(user, action: str, obj: models.Model) -> bool:

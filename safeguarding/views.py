@@ -25,9 +25,10 @@ class RestrictedViewMixin(LoginRequiredMixin):
     permission_action = permissions.VIEW
 
     def get_queryset(self):
-        return permissions.restrict(
-            super().get_queryset(), self.request.user, self.permission_action
-        )
+        return self.restrict(super().get_queryset())
+
+    def restrict(self, queryset):
+        return permissions.restrict(queryset, self.request.user, self.permission_action)
 
 
 class RoleRequiredMixin(LoginRequiredMixin):

@@ -24,6 +24,11 @@ def test_a_health_visitor_refers_a_hillford_child_and_hears_the_outcome(
 ):
     page = sign_in_as(PRACTITIONER_HEALTH)
     page.goto(f"{live_server.url}/referrals/")
+    expect(page.get_by_role("link", name="Made by you")).to_have_attribute("aria-current", "page")
+    page.get_by_role("link", name="Shared with your agency").click()
+    expect(page.locator("caption")).to_have_text("Referrals shared with your agency")
+    assert_accessible(page)
+    page.get_by_role("link", name="Made by you").click()
     page.get_by_role("button", name="Make a referral").click()
     assert_accessible(page)
     page.get_by_role("button", name="Start now").click()

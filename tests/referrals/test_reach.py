@@ -86,3 +86,68 @@ def test_an_agency_keeps_sight_while_any_sharing_decision_to_it_stands(client, d
 
     services.information_sharing_withdraw(decision=second, by=front_door)
     check_access(client, url, {PRACTITIONER_POLICE: 404})
+
+
+def referrals_on_every_page(client, url: str) -> list[int]:
+    listed, page = [], 1
+    while True:
+        response = client.get(url, {"page": page})
+        listed += [referral.pk for referral in response.context["object_list"]]
+        if not response.context["page_obj"].has_next():
+            return listed
+        page += 1
+
+
+def test_the_tabs_of_the_referral_list_together_show_all_a_person_may_see_once_each(client, demo):
+    """Each tab is one kind of reach; a referral in two kinds appears on both tabs, and the
+    tabs together hold exactly what the API (all kinds at once) lists for that person."""
+    teacher = UserFactory(agency=demo.agency("St Anne's Primary School"))
+    lead = demo.user(DSL_SCHOOL)
+    by_teacher = SubmittedReferralFactory.create_batch(30, referrer=teacher)
+    by_lead = SubmittedReferralFactory(referrer=lead)
+    DraftReferralFactory(referrer=teacher)
+    services.information_sharing_record(
+        referral=by_teacher[0],
+        by=demo.user(FRONT_DOOR_HILLFORD),
+        agency=lead.agency,
+        reason="The school holds the child's attendance record.",
+        lawful_basis="safeguarding",
+    )
+    sign_in(client, DSL_SCHOOL)
+
+    tabs = {
+        url: referrals_on_every_page(client, url)
+        for url in (
+            "/referrals/",
+            "/referrals/made-by-your-agency/",
+            "/referrals/shared-with-your-agency/",
+        )
+    }
+
+    assert tabs["/referrals/"] == [by_lead.pk]
+    assert tabs["/referrals/made-by-your-agency/"] == sorted(
+        [by_lead.pk, *(r.pk for r in by_teacher)], reverse=True
+    )
+    assert tabs["/referrals/shared-with-your-agency/"] == [by_teacher[0].pk]
+    api_ids = []
+    url = "/api/v1/referrals/"
+    while url:
+        body = client.get(url).json()
+        api_ids += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert sorted(api_ids) == sorted(set().union(*tabs.values()))
+    assert client.get("/referrals/sent-to-your-front-door/").status_code == 404
+
+
+def test_a_tab_goes_when_its_role_ends(client, demo):
+    lead = staff(demo, "Riverside Community Health NHS Trust", Role.AGENCY_SAFEGUARDING_LEAD)
+    SubmittedReferralFactory()
+    sign_in(client, lead)
+    assert client.get("/referrals/made-by-your-agency/").context["paginator"].count == 1
+
+    assignment = demo.user(lead).role_assignments.get()
+    assignment.ended_on = timezone.localdate()
+    assignment.save()
+
+    assert client.get("/referrals/made-by-your-agency/").status_code == 404
+    assert "made-by-your-agency" not in client.get("/referrals/").content.decode()

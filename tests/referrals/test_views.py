@@ -184,26 +184,46 @@ def test_consent_refused_needs_a_lawful_reason(client, demo):
     assert draft.draft_answers["consent"] == {"consent": "refused"}
 
 
-def test_the_referral_list_shows_each_person_what_they_may_see(client, demo):
+def test_the_referral_list_shows_each_kind_of_reach_on_its_own_tab(client, demo):
     referral = SubmittedReferralFactory()
+    front_door_tab = "/referrals/sent-to-your-front-door/"
 
-    responses = check_access(
+    made = check_access(
         client,
         "/referrals/",
         {
             PRACTITIONER_HEALTH: 200,
             FRONT_DOOR_HILLFORD: 200,
-            FRONT_DOOR_RIVERSIDE: 200,
             BUSINESS: 200,
             OTHER_PARTNERSHIP: 200,
             SCRUTINEER: 200,
             ANONYMOUS: 302,
         },
     )
+    sent = check_access(
+        client,
+        front_door_tab,
+        {
+            FRONT_DOOR_HILLFORD: 200,
+            FRONT_DOOR_RIVERSIDE: 200,
+            PRACTITIONER_HEALTH: 404,
+            BUSINESS: 404,
+            OTHER_PARTNERSHIP: 404,
+            SCRUTINEER: 404,
+            ANONYMOUS: 302,
+        },
+    )
 
-    assert referral.reference in responses[FRONT_DOOR_HILLFORD].content.decode()
-    for persona in (FRONT_DOOR_RIVERSIDE, BUSINESS, OTHER_PARTNERSHIP, SCRUTINEER):
-        assert referral.reference not in responses[persona].content.decode()
+    assert referral.reference in made[PRACTITIONER_HEALTH].content.decode()
+    assert referral.reference not in made[FRONT_DOOR_HILLFORD].content.decode()
+    assert referral.reference in sent[FRONT_DOOR_HILLFORD].content.decode()
+    assert referral.reference not in sent[FRONT_DOOR_RIVERSIDE].content.decode()
+    for persona in (BUSINESS, OTHER_PARTNERSHIP, SCRUTINEER):
+        assert referral.reference not in made[persona].content.decode()
+    front_door_page = sent[FRONT_DOOR_HILLFORD].content.decode()
+    tabs = re.findall(r'class="govuk-tabs__tab" href="([^"]+)"', front_door_page)
+    assert tabs == ["/referrals/", "/referrals/shared-with-your-agency/", front_door_tab]
+    assert f'href="{front_door_tab}" aria-current="page"' in front_door_page
 
 
 def test_the_referral_list_filters_and_stays_within_a_query_budget(
@@ -578,12 +598,11 @@ def test_an_agency_safeguarding_lead_sees_their_agencys_referrals(client, demo):
 
     responses = check_access(
         client,
-        "/referrals/",
-        {DSL_SCHOOL: 200, PRACTITIONER_HEALTH: 200},
+        "/referrals/made-by-your-agency/",
+        {DSL_SCHOOL: 200, PRACTITIONER_HEALTH: 404},
     )
 
     assert referral.reference in responses[DSL_SCHOOL].content.decode()
-    assert referral.reference not in responses[PRACTITIONER_HEALTH].content.decode()
     check_access(client, f"/referrals/{referral.pk}/", {DSL_SCHOOL: 200, PRACTITIONER_HEALTH: 404})
 
 
