@@ -98,6 +98,13 @@ class KeepDraftsMiddleware:
         return response
 
 
+def mark_sign_in(sender, request, user, **kwargs):
+    """Receiver of `user_logged_in`: set with the sign-in, so the first page need not save the
+    session again."""
+    if getattr(request, "session", None) is not None:
+        request.session[SIGN_IN_KEY] = secrets.token_urlsafe(12)
+
+
 class DraftState:
     """What `<body>` tells keep-drafts.js. `saved` is read once: the page drawing it takes it."""
 
@@ -108,8 +115,8 @@ class DraftState:
     def sign_in(self) -> str:
         """An opaque value that changes each time the person signs in (never the session key)."""
         session = self.request.session
-        if SIGN_IN_KEY not in session:
-            session[SIGN_IN_KEY] = secrets.token_urlsafe(12)
+        if SIGN_IN_KEY not in session:  # a session begun before sign-ins were marked
+            mark_sign_in(sender=None, request=self.request, user=self.request.user)
         return session[SIGN_IN_KEY]
 
     @cached_property

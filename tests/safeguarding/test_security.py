@@ -8,12 +8,15 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from safeguarding.sessions import RENEW_AFTER_SECONDS, RENEWED_AT
 from tests.partnerships.factories import RoleAssignmentFactory
 from tests.personas import BUSINESS
 
@@ -158,7 +161,7 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(client,
 
 
 def test_an_idle_session_expires_after_30_minutes(client, demo, settings):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
     client.force_login(demo.user(BUSINESS))
     assert client.get("/").status_code == 200
 
@@ -166,6 +169,35 @@ def test_an_idle_session_expires_after_30_minutes(client, demo, settings):
 
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
+
+
+def test_a_session_is_renewed_to_30_minutes_ahead_at_most_once_a_minute(client, demo):
+    client.force_login(demo.user(BUSINESS))
+    client.get("/")
+    renewed = Session.objects.get().expire_date
+    assert renewed - timezone.now() > timedelta(minutes=29, seconds=50)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert Session.objects.get().expire_date == renewed
+    assert not [q for q in queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+
+    session = client.session
+    session[RENEWED_AT] -= RENEW_AFTER_SECONDS
+    session.save()
+    moved_back = Session.objects.get().expire_date
+    assert client.get("/").status_code == 200
+    assert Session.objects.get().expire_date > moved_back
+
+
+def test_a_visitor_with_an_ended_session_is_not_given_a_new_one(client, demo):
+    client.force_login(demo.user(BUSINESS))
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+
+    client.get("/")
+    client.get("/sign-in/")
+
+    assert not Session.objects.filter(expire_date__gt=timezone.now()).exists()
 
 
 def test_pages_carry_a_content_security_policy_and_no_inline_script(client, demo):
