@@ -22,6 +22,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg2
 from django.conf import settings
@@ -38,6 +39,8 @@ from audits.models import Audit
 from partnerships import indicators
 from partnerships.models import Partnership, User
 from reviews.models import RapidReview
+from safeguarding.drafts import mark_sign_in
+from safeguarding.sessions import mark_renewed_at_sign_in
 
 BENCH_DIR = Path(__file__).resolve().parent
 HOST, PORT = "127.0.0.1", 8099
@@ -102,6 +105,10 @@ def session_cookie(user: User) -> str:
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    # What signing in marks on the session, so the first page measured does not save it again.
+    signed_in = SimpleNamespace(session=session)
+    for mark in (mark_renewed_at_sign_in, mark_sign_in):
+        mark(sender=User, request=signed_in, user=user)
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
