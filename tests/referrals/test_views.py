@@ -224,6 +224,7 @@ def test_the_referral_list_shows_each_kind_of_reach_on_its_own_tab(client, demo)
     tabs = re.findall(r'class="govuk-tabs__tab" href="([^"]+)"', front_door_page)
     assert tabs == ["/referrals/", "/referrals/shared-with-your-agency/", front_door_tab]
     assert f'href="{front_door_tab}" aria-current="page"' in front_door_page
+    assert "govuk-tabs" not in made[SCRUTINEER].content.decode()  # no agency: one kind, no tabs
 
 
 def test_the_referral_list_filters_and_stays_within_a_query_budget(
