@@ -52,6 +52,10 @@ class ReturnStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
 
 
+# Named rather than "not submitted" so the (partnership, status, agency) index can find them.
+OUTSTANDING_RETURN_STATUSES = (ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS)
+
+
 class Rag(models.TextChoices):
     RED = "red", "Red"
     AMBER = "amber", "Amber"

@@ -11,7 +11,12 @@ from partnerships.models import Action, ClosureDay, Membership
 from safeguarding import permissions
 from safeguarding.working_days import WorkingDayCalendar
 
-from .choices import OPEN_REVIEW_STATUSES, PartnerKind, RapidReviewStatus, ReturnStatus
+from .choices import (
+    OPEN_REVIEW_STATUSES,
+    OUTSTANDING_RETURN_STATUSES,
+    PartnerKind,
+    RapidReviewStatus,
+)
 from .models import (
     AgencyReturn,
     IncidentChild,
@@ -159,9 +164,11 @@ def dashboard(user, *, period_start: date, period_end: date, today: date | None 
         calendars=calendars,
     )
     returns_outstanding = (
-        AgencyReturn.objects.filter(partnership__in=partnerships)
-        .exclude(status=ReturnStatus.SUBMITTED)
-        .filter(rapid_review__status__in=OPEN_REVIEW_STATUSES)
+        AgencyReturn.objects.filter(
+            partnership__in=partnerships,
+            status__in=OUTSTANDING_RETURN_STATUSES,
+            rapid_review__status__in=OPEN_REVIEW_STATUSES,
+        )
         .values("agency__name")
         .annotate(outstanding=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
         .order_by("-overdue", "-outstanding", "agency__name")

@@ -319,6 +319,12 @@ def test_the_dashboard_shows_figures_to_overseers_only(client, demo):
 
 def test_the_dashboard_computes_timeliness_and_outstanding_returns(client, demo):
     make_reviews(demo.riverside, 40)
+    open_returns = AgencyReturn.objects.filter(
+        partnership=demo.riverside, rapid_review__status="gathering"
+    ).order_by("pk")
+    # Started returns are still outstanding; submitted ones are not.
+    AgencyReturn.objects.filter(pk__in=open_returns.values("pk")[:5]).update(status="in_progress")
+    AgencyReturn.objects.filter(pk__in=open_returns.values("pk")[5:8]).update(status="submitted")
     sign_in(client, BUSINESS)
 
     context = client.get("/reviews/dashboard/?from=2026-01-01&to=2026-12-31").context
@@ -326,7 +332,7 @@ def test_the_dashboard_computes_timeliness_and_outstanding_returns(client, demo)
     # 10 submitted, alternately on the due date and a day after it.
     assert context["submitted"] == {"total": 10, "on_time": 5, "percent": 50}
     assert context["returns_outstanding"][0]["agency__name"] == "Riverside Council"
-    assert context["returns_outstanding"][0]["outstanding"] == 30
+    assert context["returns_outstanding"][0]["outstanding"] == 27
     assert {row["owner_agency__name"] for row in context["actions_overdue"]} == {
         "St Anne's Primary School"
     }
