@@ -66,6 +66,7 @@ def targets(today: date) -> list[Target]:
     year_from, year_to = today - timedelta(days=365), today - timedelta(days=1)
     return [
         Target("Framework floor (no database)", "", "/bench/floor/"),
+        Target("Signed-in frame (no page work)", "business.riverside", "/bench/frame/"),
         Target("Front door queue", "frontdoor.hillford", "/referrals/queue/"),
         Target("A referrer's own referrals", "practitioner.health", "/referrals/"),
         Target("Rapid review dashboard", "business.riverside", "/reviews/dashboard/"),

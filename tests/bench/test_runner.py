@@ -1,6 +1,8 @@
 """The benchmark signs its personas in without the sign-in form; their sessions must be the ones
 a real sign-in leaves, or every page would be measured with a session save it does not pay."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -23,3 +25,35 @@ def test_a_bench_session_is_signed_in_and_its_first_page_saves_nothing(demo):
     assert response.status_code == 200
     assert response.context["user"].username == PRACTITIONER_HEALTH
     assert not [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+
+
+def normalised(queries) -> list[str]:
+    """Each statement without the moment it was made (a session's expiry is compared with now)."""
+    return [re.sub(r"'\d{4}-\d\d-\d\dT[^']*'", "'<now>'", q["sql"]) for q in queries]
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_signed_in_frame_costs_only_what_every_page_pays(demo):
+    name, _, key = session_cookie(demo.user(PRACTITIONER_HEALTH)).partition("=")
+    client = Client()
+    client.cookies[name] = key
+    client.get("/bench/frame/")
+
+    with CaptureQueriesContext(connection) as frame:
+        response = client.get("/bench/frame/")
+    with CaptureQueriesContext(connection) as page:
+        client.get("/referrals/")
+
+    assert response.status_code == 200
+    assert "govuk-header" in response.content.decode()
+    assert frame.captured_queries, "the frame reads the session and the person"
+    assert set(normalised(frame)) <= set(normalised(page))
+    assert len(frame) < len(page)
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_signed_in_frame_is_behind_the_sign_in(client, db):
+    response = client.get("/bench/frame/")
+
+    assert response.status_code == 302
+    assert "/sign-in/" in response["Location"]
