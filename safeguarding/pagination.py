@@ -4,7 +4,7 @@ Django's paginator counts every visible row, then reads a page of whole rows in 
 over the same rows, the second sorting them at full width. Here one query reads the page's keys
 in order with the count of them all beside each key (a window over the same rows), and a second
 reads just the page's rows by key. Where an index holds the order and the columns reach is decided
-by (as `partnerships.Action`'s `action_due_order`), the keys come from the index alone.
+by, the keys come from the index alone.
 
 Where reach is an `OR` of several kinds, read through a BitmapOr, this halves a page's SQL: the
 visible rows are fetched once, not twice. A list opts in (`paginator_class` or
@@ -14,7 +14,7 @@ other plans, and one that tests `= ANY(ARRAY(...))` row by row can be far slower
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Window
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 
 class KeysFirstPaginator(Paginator):
@@ -57,3 +57,16 @@ class KeysFirstPagination(PageNumberPagination):
     """Numbered API pages read keys first, for the list endpoints that opt in."""
 
     django_paginator_class = KeysFirstPaginator
+
+
+class PositionPagination(CursorPagination):
+    """API pages read by position in `ordering`, with no count, for lists of tens of thousands.
+
+    DRF places a cursor by the first ordering field and skips the rows already passed that share
+    its value. Its default cap on that skip (1,000) would serve the same page again and again once
+    more rows share a value (actions due the same day, the returns of one large audit). The cap
+    here bounds what a crafted cursor can make a page read to what a numbered page cost anyway:
+    passing every visible row to count them.
+    """
+
+    offset_cutoff = 100_000

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from partnerships.choices import Role
 from safeguarding import permissions
 from safeguarding.api import RestrictedQuerysetMixin
+from safeguarding.pagination import PositionPagination
 
 from .. import selectors, services
 from ..choices import Grade, ReturnStatus, SelfAssessmentKind
@@ -76,21 +77,26 @@ class AuditReturnApiFilterSet(django_filters.FilterSet):
         fields = ["audit", "case", "agency", "grade", "status", "immediate_concern"]
 
 
+class NewestAuditFirst(PositionPagination):
+    """Pages by position, not by number: a business team sees the returns of hundreds of
+    audits, and numbered pages would count every one of them on every page."""
+
+    ordering = ("-audit_id", "case_id", "agency_id")
+
+
 class AuditReturnViewSet(
     RestrictedQuerysetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Agencies' returns on audited cases. POST saves your agency's draft or submits it."""
+    """Agencies' returns on audited cases, the newest audit's first. Pages follow `next` and
+    `previous` links; there is no total count. POST saves your agency's draft or submits it."""
 
-    queryset = (
-        AuditReturn.objects.select_related("case", "agency")
-        .prefetch_related("answers")
-        .order_by("-audit_id", "case_id", "agency_id")
-    )
+    queryset = AuditReturn.objects.select_related("case", "agency").prefetch_related("answers")
     serializer_class = AuditReturnSerializer
     filterset_class = AuditReturnApiFilterSet
+    pagination_class = NewestAuditFirst
 
     @extend_schema(request=AuditReturnWriteSerializer, responses={201: AuditReturnSerializer})
     def create(self, request):

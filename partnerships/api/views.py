@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from safeguarding import permissions
 from safeguarding.api import RestrictedQuerysetMixin
-from safeguarding.pagination import KeysFirstPagination
+from safeguarding.pagination import PositionPagination
 
 from .. import indicators, selectors, services, yearly_report
 from ..choices import ActionStatus, Role, Sector, YearlyReportStatus
@@ -93,13 +93,23 @@ class ActionApiFilterSet(django_filters.FilterSet):
         return queryset.overdue() if value else queryset.exclude(pk__in=queryset.overdue())
 
 
+class SoonestDueFirst(PositionPagination):
+    """Pages by position in due order, not by number: a large partnership's business team sees
+    tens of thousands of actions, and numbered pages would count them all on every page. The
+    `action_due_order` index holds the order and what decides who sees each row, so a page is
+    read from the index until 50 visible actions are found."""
+
+    ordering = ("due_on", "pk")
+
+
 class ActionViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    """Actions agencies own because of learning, with their status and evidence."""
+    """Actions agencies own because of learning, with their status and evidence, soonest due
+    first. Pages follow `next` and `previous` links; there is no total count."""
 
     queryset = Action.objects.select_related("owner_agency", "source_type")
     serializer_class = ActionSerializer
     filterset_class = ActionApiFilterSet
-    pagination_class = KeysFirstPagination
+    pagination_class = SoonestDueFirst
 
     @extend_schema(request=ActionProgressSerializer, responses=ActionSerializer)
     @route(detail=True, methods=["post"])

@@ -2,11 +2,11 @@ import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from safeguarding.access_log import record_access
 from safeguarding.api import RestrictedQuerysetMixin
+from safeguarding.pagination import PositionPagination
 
 from .. import services
 from ..choices import Category, Decision, EscalationStatus, ReferralStatus
@@ -40,7 +40,7 @@ class ReferralApiFilterSet(django_filters.FilterSet):
         )
 
 
-class NewestReceivedFirst(CursorPagination):
+class NewestReceivedFirst(PositionPagination):
     """Pages by position in the newest-first order, not by number: a front door's list spans
     hundreds of thousands of referrals, and numbered pages would count them all on every page.
     """

@@ -130,7 +130,7 @@ def test_the_api_lists_and_filters_actions(demo, school_action):
 
     assert [a["title"] for a in responses[BUSINESS].json()["results"]] == [TRAINING]
     assert responses[BUSINESS].json()["results"][0]["is_overdue"] is True
-    assert responses[OTHER_PARTNERSHIP].json()["count"] == 0
+    assert responses[OTHER_PARTNERSHIP].json()["results"] == []
 
 
 def test_the_api_records_progress_and_explains_bad_input(demo, school_action):
@@ -201,7 +201,7 @@ def test_action_lists_run_a_bounded_number_of_queries(client, demo, django_asser
         listed = api.get("/api/v1/actions/")
 
     assert page.context["paginator"].count == 302
-    assert listed.json()["count"] == 302
+    assert len(listed.json()["results"]) == 50 and listed.json()["next"]
 
 
 def test_the_api_pages_through_actions_in_due_order_with_each_once(demo):
@@ -226,13 +226,13 @@ def test_the_api_pages_through_actions_in_due_order_with_each_once(demo):
             body = api.get(url).json()
             seen += [(a["due_on"], a["id"]) for a in body["results"]]
             url = body["next"]
-        return seen, body["count"]
+        return seen
 
-    everything, count = walk(BUSINESS)
-    assert count == len(everything) == Action.objects.filter(partnership=demo.riverside).count()
+    everything = walk(BUSINESS)
+    assert len(everything) == Action.objects.filter(partnership=demo.riverside).count()
     assert everything == sorted(everything) and len(set(everything)) == len(everything)
 
-    school_only, count = walk(DSL_SCHOOL)
+    school_only = walk(DSL_SCHOOL)
     expected = Action.objects.filter(owner_agency=school).order_by("due_on", "pk")
     assert [pk for _, pk in school_only] == [a.pk for a in expected]
-    assert count == 41  # 40 made here and the demo's own training action
+    assert len(school_only) == 41  # 40 made here and the demo's own training action
