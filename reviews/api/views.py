@@ -103,8 +103,12 @@ class RapidReviewViewSet(
     # The incident is fetched for the page's 50 reviews, not joined to every visible one
     # before they are sorted.
     queryset = RapidReview.objects.prefetch_related(
-        "incident",
-        Prefetch("sign_offs", queryset=SignOff.objects.only("rapid_review_id", "partner_kind")),
+        Prefetch("incident", queryset=SeriousIncident.objects.only("reference")),
+        Prefetch(
+            "sign_offs",
+            # Unordered: the serializer sorts the kinds, and ordering by review joins reviews.
+            queryset=SignOff.objects.only("rapid_review_id", "partner_kind").order_by(),
+        ),
     )
     serializer_class = RapidReviewSerializer
     filterset_class = RapidReviewFilterSet
