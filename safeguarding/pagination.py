@@ -10,6 +10,8 @@ Where reach is an `OR` of several kinds, read through a BitmapOr, this halves a 
 visible rows are fetched once, not twice. A list opts in (`paginator_class` or
 `pagination_class`) once its plan has been read: a window over the rows makes PostgreSQL weigh
 other plans, and one that tests `= ANY(ARRAY(...))` row by row can be far slower.
+
+API lists too long to count on every page page by position instead (`PositionPagination`).
 """
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
