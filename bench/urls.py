@@ -11,7 +11,8 @@ def floor(request):
 
 class SignedInFrame(LoginRequiredMixin, TemplateView):
     """What any signed-in page pays before its own work: the session, the person, their second
-    factor, the navigation's roles and unread count, and the GOV.UK page around an empty body."""
+    factor and agency, the navigation's roles and unread count, and the GOV.UK page around an
+    empty body."""
 
     template_name = "bench/frame.html"
 
