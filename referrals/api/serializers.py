@@ -139,11 +139,19 @@ class EscalationResponseSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "stage", "agency", "created_at"]
 
 
+class VisibleReferralField(serializers.PrimaryKeyRelatedField):
+    """A referral the person can see: others do not exist for them.
+
+    Worked out only when a referral is named (writes, the schema's choices), not for every list.
+    """
+
+    def get_queryset(self):
+        return referrals_visible_to(self.context["request"].user)
+
+
 class EscalationSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
-    referral = serializers.PrimaryKeyRelatedField(
-        queryset=Referral.objects.none(), required=False, allow_null=True
-    )
+    referral = VisibleReferralField(required=False, allow_null=True)
     against_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
     theme = serializers.ChoiceField(choices=EscalationTheme.choices, default=EscalationTheme.OTHER)
     responses = EscalationResponseSerializer(many=True, read_only=True)
@@ -183,14 +191,6 @@ class EscalationSerializer(serializers.ModelSerializer):
             "resolved_at",
             "created_at",
         ]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            # Only a referral the person can see may be named: others do not exist for them.
-            fields["referral"].queryset = referrals_visible_to(request.user)
-        return fields
 
 
 class EscalationResolveSerializer(serializers.Serializer):

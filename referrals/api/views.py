@@ -119,6 +119,14 @@ class EscalationApiFilterSet(django_filters.FilterSet):
         fields = ["status", "stage", "referral"]
 
 
+class NewestRaisedFirst(PositionPagination):
+    """Pages by position, newest first: an agency's safeguarding lead sees every disagreement its
+    staff raised and every one raised against it, and numbered pages would count them all on
+    every page."""
+
+    ordering = ("-created_at", "-pk")
+
+
 class EscalationViewSet(
     RestrictedQuerysetMixin,
     mixins.CreateModelMixin,
@@ -128,9 +136,10 @@ class EscalationViewSet(
 ):
     """Professional disagreements you raised, or that have reached you, stage by stage."""
 
-    queryset = Escalation.objects.prefetch_related("responses").order_by("-created_at", "-pk")
+    queryset = Escalation.objects.prefetch_related("responses")
     serializer_class = EscalationSerializer
     filterset_class = EscalationApiFilterSet
+    pagination_class = NewestRaisedFirst
 
     def perform_create(self, serializer):
         data = serializer.validated_data
