@@ -139,6 +139,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets from Django's Jinja2 templates, the rest from Django's (safeguarding/form_renderer.py).
+FORM_RENDERER = "safeguarding.form_renderer.WidgetRenderer"
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
