@@ -3,8 +3,8 @@
 Django's template engine draws a select by including a template for each of its options, and
 then another for each option's attributes: a referrer's filter form spent 14.8 ms of a 45.6 ms
 page drawing five selects. Django ships the same widget templates for Jinja2, which compiles
-them to Python functions and draws the same markup several times faster. A template only
-Django's engine has (the admin's widgets, crispy-forms-gds's date input) is drawn by it as before.
+them to Python functions: the same five selects take 7.1 ms. A template only Django's engine
+has (the admin's widgets, crispy-forms-gds's date input) is drawn by it as before.
 """
 
 from django.forms.renderers import DjangoTemplates, Jinja2
