@@ -43,6 +43,7 @@ from safeguarding.drafts import mark_sign_in
 from safeguarding.sessions import mark_renewed_at_sign_in
 
 BENCH_DIR = Path(__file__).resolve().parent
+REPO_DIR = BENCH_DIR.parent
 HOST, PORT = "127.0.0.1", 8099
 FLOOR_REPEATS = 30
 FLOOR_SECONDS = 5  # a slow page is replayed at least 3 times, else for up to 5 s
@@ -188,6 +189,7 @@ class Gunicorn:
             [
                 str(Path(sys.executable).with_name("gunicorn")),
                 "safeguarding.wsgi:application",
+                f"--config={REPO_DIR / 'gunicorn.conf.py'}",
                 f"--workers={self.workers}",
                 f"--bind={HOST}:{PORT}",
                 "--timeout=300",  # a slow page is measured, not killed
