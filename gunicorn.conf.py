@@ -6,10 +6,10 @@ what must be the same everywhere.
 
 import gc
 
-# Python's cycle collector runs its first generation after every 700 new container objects: about
-# three times a request here, and each run also promotes survivors towards the oldest generation.
-# A page allocates tens of thousands of short-lived objects, so collecting every 5,000 spends a
-# third less time collecting and never lets a request's garbage pile up for long.
+# Python's cycle collector runs its first generation after every 700 new container objects: two
+# or three times a request here, each run promoting survivors towards the generations scanned
+# less often. Every 5,000, 260 requests ran 77 collections instead of 561, none over 35 ms.
+# Much less often makes each one long: every 50,000 took 76 ms a collection.
 COLLECT_AFTER_NEW_OBJECTS = 5_000
 
 
