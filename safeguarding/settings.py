@@ -135,6 +135,8 @@ TEMPLATES = [
                 "safeguarding.context_processors.navigation",
                 "safeguarding.drafts.drafts",
             ],
+            # `date` formats each format's parts once (safeguarding/templatetags/compiled_dates.py).
+            "builtins": ["safeguarding.templatetags.compiled_dates"],
         },
     },
 ]
