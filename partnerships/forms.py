@@ -31,13 +31,18 @@ class ActionProgressForm(forms.Form):
 class IndicatorPeriodForm(forms.Form):
     """Which partnership and period the dashboard shows."""
 
-    partnership = forms.ModelChoiceField(queryset=None, empty_label=None)
+    partnership = forms.TypedChoiceField(coerce=int)
     date_from = forms.DateField(label="From", help_text="For example, 2026-04-01")
     date_to = forms.DateField(label="To", help_text="For example, 2027-03-31")
 
-    def __init__(self, *args, partnerships, **kwargs):
+    def __init__(self, *args, partnerships: list, **kwargs):
+        """`partnerships` are the person's, already read: offered and checked without a query."""
         super().__init__(*args, **kwargs)
-        self.fields["partnership"].queryset = partnerships
+        self.partnerships = {p.pk: p for p in partnerships}
+        self.fields["partnership"].choices = [(p.pk, p.name) for p in partnerships]
+
+    def clean_partnership(self):
+        return self.partnerships[self.cleaned_data["partnership"]]
 
     def clean(self):
         cleaned = super().clean()

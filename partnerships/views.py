@@ -175,8 +175,9 @@ class IndicatorPartnershipMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.partnerships = selectors.indicator_partnerships(request.user)
-            if not self.partnerships.exists():
+            # Read once: the page checks, offers and validates the choice from this list.
+            self.partnerships = list(selectors.indicator_partnerships(request.user))
+            if not self.partnerships:
                 raise PermissionDenied(
                     "These figures are for the partnership's leaders, business team and scrutineer."
                 )
@@ -184,13 +185,12 @@ class IndicatorPartnershipMixin(LoginRequiredMixin):
 
     def period_form(self):
         chosen = self.request.GET.get("partnership", "")
-        if chosen and not (chosen.isdigit() and self.partnerships.filter(pk=chosen).exists()):
+        if chosen and not any(str(p.pk) == chosen for p in self.partnerships):
             raise Http404("No such partnership among yours.")
         period = default_period()
-        initial = {"partnership": self.partnerships.first()}
         # Whatever the query leaves out falls back to the first partnership and the last year.
         data = {
-            "partnership": initial["partnership"].pk,
+            "partnership": self.partnerships[0].pk,
             "date_from": period.start,
             "date_to": period.end,
             **self.request.GET.dict(),
