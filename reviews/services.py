@@ -400,7 +400,7 @@ def submission_blockers(review: RapidReview) -> dict[str, str]:
         blockers["notified_on"] = "Record the notification to the Panel before submitting."
     if not review.decision or not review.decision_reasons:
         blockers["decision"] = "Record the decision and its reasons before submitting."
-    signed = set(review.sign_offs.values_list("partner_kind", flat=True))
+    signed = {sign_off.partner_kind for sign_off in review.sign_offs.all()}
     missing = [PartnerKind(k).label.lower() for k in PartnerKind.values if k not in signed]
     if missing:
         blockers["sign_offs"] = f"Still to sign off: {', '.join(missing)}."

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
@@ -32,7 +33,7 @@ from .forms import (
     SeriousIncidentForm,
     SubmitForm,
 )
-from .models import AgencyReturn, Milestone, PracticeReview, RapidReview, SeriousIncident
+from .models import AgencyReturn, Milestone, PracticeReview, RapidReview, SeriousIncident, SignOff
 
 
 def _recordable_partnerships(user):
@@ -203,7 +204,17 @@ class RapidReviewDetailView(RestrictedViewMixin, DetailView):
     template_name = "reviews/review_detail.html"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("incident", "partnership")
+        return (
+            super()
+            .get_queryset()
+            .select_related("incident", "partnership", "practice_review")
+            # Read once for the sign-off list and for what still blocks submission.
+            .prefetch_related(
+                Prefetch(
+                    "sign_offs", queryset=SignOff.objects.select_related("signed_by", "agency")
+                )
+            )
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -211,7 +222,7 @@ class RapidReviewDetailView(RestrictedViewMixin, DetailView):
         calendars = selectors.calendars_for([review.partnership_id])
         calendar = calendars[review.partnership_id]
         selectors.with_timing([review], calendars=calendars)
-        signed = {s.partner_kind: s for s in review.sign_offs.select_related("signed_by", "agency")}
+        signed = {s.partner_kind: s for s in review.sign_offs.all()}
         kind = selectors.partner_kind_of(user, review.partnership)
         context.update(
             deadline=services.rapid_review_deadline(review, calendar),
