@@ -1,5 +1,6 @@
 """The indicator dashboard, targets and regional benchmarking pages."""
 
+import re
 from datetime import date
 
 import pytest
@@ -9,7 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from partnerships.choices import IndicatorKey, Role
-from partnerships.models import IndicatorTarget, Partnership, RoleAssignment
+from partnerships.models import IndicatorTarget, Partnership, RoleAssignment, User
 from referrals.models import Referral, ReferralChild
 from tests.partnerships.factories import ConstitutedPartnershipFactory, UserFactory
 from tests.partnerships.test_indicators import Fixture, at, bulk_referrals
@@ -70,6 +71,29 @@ def test_it_refuses_a_period_that_ends_before_it_starts(client, demo):
     assert response.status_code == 200
     assert "The end of the period must be after its start." in response.content.decode()
     assert "figures" not in response.context or response.context.get("figures") is None
+
+
+def test_someone_overseeing_two_partnerships_chooses_between_them(client, demo):
+    sign_in(client, SCRUTINEER)
+    scrutineer = User.objects.get(username=SCRUTINEER)
+    second = ConstitutedPartnershipFactory(name="Zedbury Safeguarding Children Partnership")
+    RoleAssignment.objects.create(
+        user=scrutineer, partnership=second, role=Role.INDEPENDENT_SCRUTINEER
+    )
+    outsiders = ConstitutedPartnershipFactory(name="Another Safeguarding Children Partnership")
+
+    by_default = client.get(DASHBOARD)
+    chosen = client.get(f"{DASHBOARD}?partnership={second.pk}")
+
+    assert by_default.context["partnership"] == demo.riverside  # the first by name
+    assert chosen.context["partnership"] == second
+    offered = re.search(r'<select name="partnership".*?</select>', chosen.content.decode(), re.S)
+    assert [int(pk) for pk in re.findall(r'value="(\d+)"', offered.group())] == [
+        demo.riverside.pk,
+        second.pk,
+    ]
+    assert client.get(f"{DASHBOARD}?partnership={outsiders.pk}").status_code == 404
+    assert client.get(f"{DASHBOARD}?partnership=first").status_code == 404
 
 
 @pytest.fixture
