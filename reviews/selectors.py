@@ -156,9 +156,13 @@ def dashboard(user, *, period_start: date, period_end: date, today: date | None 
     rag_counts = {"red": 0, "amber": 0, "green": 0}
     for partnership_id, due_on in open_deadlines:
         rag_counts[rag_for(calendars[partnership_id].between(today, due_on))] += 1
+    # The table shows a reference, a due date and a RAG: the rest of each row is left unread.
     open_reviews = with_timing(
         rapid_reviews_visible_to(user)
         .filter(status__in=OPEN_REVIEW_STATUSES, partnership__in=partnerships)
+        .select_related(None)
+        .select_related("incident")
+        .only("incident__reference", "partnership", "due_on", "submitted_on")
         .order_by("due_on", "pk")[:DASHBOARD_OPEN_REVIEWS],
         today=today,
         calendars=calendars,
