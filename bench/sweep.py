@@ -25,12 +25,20 @@ SCENARIOS = [
 ]
 
 
-def _set_open(open_count: int, due_count: int) -> None:
+def set_open(open_count: int, due_count: int) -> None:
     """Exactly `open_count` referrals waiting, `due_count` of them due today, the rest later."""
     today = timezone.localdate()
     with connection.cursor() as cursor:
+        # Close every open referral, as a decision would: one still waiting since generation
+        # has no decision yet and is given one, so the data stays as the service leaves it.
         cursor.execute(
-            "UPDATE referrals_referral SET status = 'decided' WHERE status = 'submitted'"
+            """
+            UPDATE referrals_referral
+            SET status = 'decided',
+                decision = CASE WHEN decision = '' THEN 'no_further_action' ELSE decision END,
+                decided_at = COALESCE(decided_at, now())
+            WHERE status = 'submitted'
+            """
         )
         cursor.execute(
             """
@@ -55,7 +63,7 @@ def run() -> list[dict]:
     results = []
     try:
         for open_count, due_count in SCENARIOS:
-            _set_open(open_count, due_count)
+            set_open(open_count, due_count)
             started = time.perf_counter()
             sent = send_referral_deadline_reminders.delay().get()
             first = time.perf_counter() - started

@@ -146,6 +146,13 @@ class Referral(models.Model):
             models.Index(fields=["-received_at", "-id"], name="referral_newest_received"),
             models.Index(fields=["status", "decision", "-created_at"], name="referral_by_status"),
         ]
+        constraints = [
+            # Dashboards count decided referrals by their decision: a decided one always has one.
+            models.CheckConstraint(
+                condition=~Q(status=ReferralStatus.DECIDED) | ~Q(decision=""),
+                name="referral_decided_has_decision",
+            ),
+        ]
 
     def __str__(self):
         return self.reference

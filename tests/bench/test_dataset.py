@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from audits.models import AuditReturn
+from bench import sweep
 from partnerships.models import Partnership, Region, User
 from referrals.models import Escalation, Referral
 from referrals.selectors import possible_duplicates
@@ -92,3 +93,18 @@ def test_repeat_referrals_are_flagged_as_the_front_door_would_have_flagged_them(
     for referral in [*repeats[:5], *bench_referrals().filter(is_repeat=False)[:5]]:
         earlier = possible_duplicates(referral).filter(received_at__lt=referral.received_at)
         assert earlier.exists() == referral.is_repeat
+
+
+def test_the_sweeps_open_deadlines_leave_every_decided_referral_with_its_decision(generated):
+    waiting_since_generated = bench_referrals().order_by("-pk").first()
+    Referral.objects.filter(pk=waiting_since_generated.pk).update(
+        status="submitted", decision="", decided_at=None
+    )
+
+    sweep.set_open(open_count=100, due_count=10)
+
+    assert Referral.objects.filter(status="submitted").count() == 100
+    assert Referral.objects.filter(status="decided", decision="").count() == 0
+    closed = Referral.objects.get(pk=waiting_since_generated.pk)
+    assert (closed.status, closed.decision) == ("decided", "no_further_action")
+    assert closed.decided_at is not None

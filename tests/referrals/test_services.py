@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from partnerships.choices import Role
 from partnerships.models import ClosureDay
@@ -209,6 +209,16 @@ def test_only_that_front_door_decides_and_the_referrer_is_told(
         services.referral_decide(
             referral=referral, by=demo.user(FRONT_DOOR_HILLFORD), decision="early_help", reasons="x"
         )
+
+
+def test_the_database_refuses_a_decided_referral_without_a_decision(demo):
+    referral = SubmittedReferralFactory()
+
+    with pytest.raises(IntegrityError, match="referral_decided_has_decision"), transaction.atomic():
+        Referral.objects.filter(pk=referral.pk).update(status="decided")
+
+    Referral.objects.filter(pk=referral.pk).update(status="decided", decision="early_help")
+    assert Referral.objects.get(pk=referral.pk).get_decision_display() == "Early help"
 
 
 def test_the_front_door_sees_possible_duplicates_of_the_same_child(demo):
