@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from referrals import demo as referral_demo
 from referrals import selectors, services
-from referrals.choices import ReferralStatus
+from referrals.choices import Decision, ReferralStatus
 from referrals.models import Referral, ReferralCategory
 from safeguarding.models import AccessLogEntry, Notification
 from tests.partnerships.factories import UserFactory
@@ -292,7 +292,8 @@ def test_the_front_door_queue_with_10000_referrals_is_bounded_and_ordered(
 
 
 def test_the_queue_reads_referrals_only_through_indexes(demo, needs_services):
-    Referral.objects.bulk_create(bulk_referrals(3000, status=ReferralStatus.DECIDED))
+    decided = {"status": ReferralStatus.DECIDED, "decision": Decision.NO_FURTHER_ACTION}
+    Referral.objects.bulk_create(bulk_referrals(3000, **decided))
     Referral.objects.bulk_create(bulk_referrals(5))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE referrals_referral")
