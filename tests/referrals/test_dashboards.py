@@ -109,6 +109,25 @@ def test_the_referral_quality_chart_counts_the_ratings(client, demo):
     assert data["datasets"][2]["data"][trust] >= 1
 
 
+def test_a_name_in_a_chart_table_is_text_not_markup(client, demo):
+    referral = DecidedReferralFactory()
+    referral.quality_rating = "good"
+    referral.save(update_fields=["quality_rating"])
+    referral.referrer_agency.name = "Health & Care <b>Trust</b>"
+    referral.referrer_agency.save(update_fields=["name"])
+    sign_in(client, BUSINESS)
+
+    page = client.get("/referrals/dashboard/").content.decode()
+
+    heading = (
+        '<th scope="row" class="govuk-table__header">Health &amp; Care &lt;b&gt;Trust&lt;/b&gt;'
+    )
+    assert heading in re.search(r'id="referral-quality-table">.*?</table>', page, re.S).group()
+    assert "<b>Trust</b>" not in page
+    labels = assert_chart_and_table_agree(page, "referral-quality")["labels"]
+    assert "Health & Care <b>Trust</b>" in labels
+
+
 def test_the_escalation_dashboard_charts_each_table(client, demo):
     for _ in range(3):
         OpenEscalationFactory()
