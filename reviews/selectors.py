@@ -23,6 +23,7 @@ from .models import (
     PracticeReview,
     RapidReview,
     SeriousIncident,
+    SignOff,
     rag_for,
 )
 
@@ -136,6 +137,26 @@ def partner_kind_of(user, partnership) -> str | None:
     )
     kind = membership.partner_kind if membership else None
     return kind if kind in PartnerKind.values else None
+
+
+def with_sign_off_kinds(reviews):
+    """Give each rapid review `signed_off_kinds`: the partners that have signed it off, sorted.
+
+    One small read for a page; a prefetch of the sign-offs cost the rapid reviews API 3.8 ms a
+    page of 50, most of it making a queryset for each review (docs/performance.md).
+    """
+    reviews = list(reviews)
+    kinds = defaultdict(list)
+    signed = (
+        SignOff.objects.filter(rapid_review__in=[review.pk for review in reviews])
+        .order_by("partner_kind")
+        .values_list("rapid_review_id", "partner_kind")
+    )
+    for review_id, kind in signed:
+        kinds[review_id].append(kind)
+    for review in reviews:
+        review.signed_off_kinds = kinds[review.pk]
+    return reviews
 
 
 def dashboard_partnership_ids(user):

@@ -67,7 +67,8 @@ class RapidReviewCreateSerializer(serializers.Serializer):
 
 
 class RapidReviewSerializer(serializers.ModelSerializer):
-    """Timing fields come from `selectors.with_timing`, computed once per page."""
+    """Timing fields come from `selectors.with_timing` and sign-offs from
+    `selectors.with_sign_off_kinds`, each computed once per page."""
 
     reference = serializers.CharField(source="incident.reference", read_only=True)
     working_days_remaining = serializers.IntegerField(read_only=True, allow_null=True)
@@ -113,7 +114,7 @@ class RapidReviewSerializer(serializers.ModelSerializer):
         return review.decision or None  # null until decided
 
     def get_signed_off_by(self, review) -> list[str]:
-        return sorted(s.partner_kind for s in review.sign_offs.all())
+        return review.signed_off_kinds  # from selectors.with_sign_off_kinds
 
 
 class MeetingSerializer(serializers.Serializer):

@@ -1,4 +1,3 @@
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action as route
@@ -12,7 +11,7 @@ from safeguarding.pagination import KeysFirstPagination
 
 from .. import selectors, services
 from ..filtersets import PracticeReviewFilterSet, RapidReviewFilterSet, SeriousIncidentFilterSet
-from ..models import AgencyReturn, PracticeReview, RapidReview, SeriousIncident, SignOff
+from ..models import AgencyReturn, PracticeReview, RapidReview, SeriousIncident
 from .serializers import (
     AgencyReturnSerializer,
     AgencyReturnWriteSerializer,
@@ -100,29 +99,24 @@ class RapidReviewViewSet(
     400 and a message saying what is missing.
     """
 
-    # The incident is fetched for the page's 50 reviews, not joined to every visible one
-    # before they are sorted.
-    queryset = RapidReview.objects.prefetch_related(
-        Prefetch("incident", queryset=SeriousIncident.objects.only("reference")),
-        Prefetch(
-            "sign_offs",
-            # Unordered: the serializer sorts the kinds, and ordering by review joins reviews.
-            queryset=SignOff.objects.only("rapid_review_id", "partner_kind").order_by(),
-        ),
-    )
+    # Joined only when the page's rows are read: a page's keys are read without it.
+    queryset = RapidReview.objects.select_related("incident")
     serializer_class = RapidReviewSerializer
     filterset_class = RapidReviewFilterSet
     pagination_class = KeysFirstPagination
 
     def _respond(self, review, code=status.HTTP_200_OK):
         review = self.get_queryset().get(pk=review.pk)
-        return Response(self.get_serializer(selectors.with_timing([review])[0]).data, status=code)
+        (review,) = selectors.with_sign_off_kinds(selectors.with_timing([review]))
+        return Response(self.get_serializer(review).data, status=code)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(
-            self.get_serializer(selectors.with_timing(page), many=True).data
+            self.get_serializer(
+                selectors.with_sign_off_kinds(selectors.with_timing(page)), many=True
+            ).data
         )
 
     def retrieve(self, request, *args, **kwargs):

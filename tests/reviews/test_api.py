@@ -138,6 +138,9 @@ def test_the_full_life_of_a_rapid_review_through_the_api(api, demo):
     assert body["status"] == "submitted"
     assert body["signed_off_by"] == ["health", "local_authority", "police"]
     assert (body["on_time"], body["late_by"]) == (True, None)
+    listed = api.get("/api/v1/rapid-reviews/").json()["results"]
+    in_list = next(row for row in listed if row["id"] == review["id"])
+    assert in_list["signed_off_by"] == ["health", "local_authority", "police"]
     practice_reviews = api.get("/api/v1/practice-reviews/").json()["results"]
     assert [p["rapid_review"] for p in practice_reviews] == [review["id"]]
     # Publication is due six months from the day the decision was recorded.
