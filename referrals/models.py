@@ -21,6 +21,9 @@ from .choices import (
     StageContacts,
 )
 
+# Where a page that lists referrals keeps each one's categories, read for all its rows at once.
+CATEGORIES_READ = "categories_read"
+
 
 def validate_nhs_number(value: str) -> None:
     """An NHS number is ten digits, the last a modulus 11 check digit over the first nine."""
@@ -170,7 +173,8 @@ class Referral(models.Model):
 
     @property
     def category_values(self) -> list[str]:
-        return [c.category for c in self.categories.all()]
+        read = getattr(self, CATEGORIES_READ, None)  # a list page's (selectors.with_categories)
+        return [c.category for c in (self.categories.all() if read is None else read)]
 
     @property
     def category_labels(self) -> list[str]:
