@@ -1,6 +1,8 @@
+import re
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from partnerships.models import Action
@@ -236,3 +238,34 @@ def test_the_api_pages_through_actions_in_due_order_with_each_once(demo):
     expected = Action.objects.filter(owner_agency=school).order_by("due_on", "pk")
     assert [pk for _, pk in school_only] == [a.pk for a in expected]
     assert len(school_only) == 41  # 40 made here and the demo's own training action
+
+
+def test_the_action_list_tags_each_action_by_its_status_or_as_overdue(client, demo):
+    school = demo.agency("St Anne's Primary School")
+    future, past = timezone.localdate() + timedelta(days=30), date(2020, 1, 6)
+    for title, status, due_on in [
+        ("Waiting", "not_started", future),
+        ("Started", "in_progress", future),
+        ("Done", "completed", past),
+        ("Dropped", "cancelled", past),
+        ("Late", "in_progress", past),
+    ]:
+        Action.objects.create(
+            partnership=demo.riverside,
+            owner_agency=school,
+            title=title,
+            status=status,
+            due_on=due_on,
+        )
+    sign_in(client, BUSINESS)
+    page = client.get("/partnerships/actions/", {"owner_agency": school.pk}).content.decode()
+
+    def tag_of(title):
+        row = re.search(rf">{title}</a>.*?</tr>", page, re.S).group()
+        return re.search(r'govuk-tag--([\w-]+)">([^<]+)<', row).groups()
+
+    assert tag_of("Waiting") == ("blue", "Not started")
+    assert tag_of("Started") == ("light-blue", "In progress")
+    assert tag_of("Done") == ("green", "Completed")
+    assert tag_of("Dropped") == ("grey", "Cancelled")
+    assert tag_of("Late") == ("red", "Overdue")

@@ -227,6 +227,28 @@ def test_the_referral_list_shows_each_kind_of_reach_on_its_own_tab(client, demo)
     assert "govuk-tabs" not in made[SCRUTINEER].content.decode()  # no agency: one kind, no tabs
 
 
+def test_each_referral_in_the_list_shows_where_it_stands_as_a_tag(client, demo):
+    draft, waiting, decided = (
+        DraftReferralFactory(),
+        SubmittedReferralFactory(),
+        DecidedReferralFactory(),
+    )
+    sign_in(client, PRACTITIONER_HEALTH)
+    page = client.get("/referrals/").content.decode()
+
+    def tag_of(referral):
+        row = re.search(rf"{referral.reference}</a>.*?</tr>", page, re.S).group()
+        return re.search(
+            r'<strong class="govuk-tag govuk-tag--(\w+)">([^<]+)</strong>', row
+        ).groups()
+
+    assert tag_of(draft) == ("grey", "Draft")
+    assert tag_of(waiting) == ("blue", "Waiting for a decision")
+    assert tag_of(decided) == ("green", "Early help")
+    detail = client.get(decided.get_absolute_url()).content.decode()
+    assert '<strong class="govuk-tag govuk-tag--green">Early help</strong></h1>' in detail
+
+
 def test_the_referral_list_filters_and_stays_within_a_query_budget(
     client, demo, django_assert_max_num_queries
 ):

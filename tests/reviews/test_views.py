@@ -1,7 +1,9 @@
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from partnerships.models import Action, ClosureDay
 from reviews.models import AgencyReturn, PracticeReview, RapidReview, SeriousIncident
@@ -407,3 +409,45 @@ def test_a_review_and_its_practice_review_list_their_actions_in_bounded_queries(
 
         assert page.count(f"Learning from {record.pk}: action") == 30
         assert len(many) == len(few), record
+
+
+def test_the_review_page_tags_each_return_and_the_review_by_where_it_stands(client, demo):
+    review = RapidReviewFactory()
+    submitted, started, late, waiting = review.returns.order_by("pk")[:4]
+    AgencyReturn.objects.filter(pk=submitted.pk).update(status="submitted")
+    AgencyReturn.objects.filter(pk=started.pk).update(status="in_progress")
+    AgencyReturn.objects.filter(pk=late.pk).update(due_on=date(2020, 1, 6))
+    AgencyReturn.objects.filter(pk=waiting.pk).update(due_on=date(2099, 1, 5))
+    sign_in(client, BUSINESS)
+    page = client.get(review.get_absolute_url()).content.decode()
+
+    def tag_in(element_id):
+        return re.search(
+            rf'id="{element_id}"><strong class="govuk-tag govuk-tag--([\w-]+)">([^<]+)<', page
+        ).groups()
+
+    assert tag_in(f"return-{submitted.pk}-status") == ("green", "Submitted")
+    assert tag_in(f"return-{started.pk}-status") == ("light-blue", "In progress")
+    assert tag_in(f"return-{late.pk}-status") == ("red", "Overdue")
+    assert tag_in(f"return-{waiting.pk}-status") == ("grey", "Not started")
+    status = '<strong class="govuk-tag govuk-tag--blue">Gathering information</strong>'
+    assert status in page
+
+    submitted_review = SubmittedRapidReviewFactory()
+    page = client.get(submitted_review.get_absolute_url()).content.decode()
+    assert '<strong class="govuk-tag govuk-tag--green">Submitted to the Panel</strong>' in page
+
+
+def test_the_dashboard_tags_each_open_review_red_amber_or_green(client, demo):
+    make_reviews(demo.riverside, 12, first_aware_on=timezone.localdate() - timedelta(days=18))
+    sign_in(client, BUSINESS)
+    response = client.get("/reviews/dashboard/")
+    page = response.content.decode()
+    colours = {"red": "red", "amber": "orange", "green": "green"}
+
+    rags = {review.rag for review in response.context["open_reviews"]}
+    assert len(rags) > 1  # the bulk reviews fall due across the coming weeks
+    for review in response.context["open_reviews"]:
+        row = re.search(rf"{review.incident.reference}</a>.*?</tr>", page, re.S).group()
+        expected = f'<strong class="govuk-tag govuk-tag--{colours[review.rag]}">'
+        assert expected + review.rag.capitalize() + "</strong>" in row
