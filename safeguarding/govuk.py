@@ -8,7 +8,16 @@ the ninth change).
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+# Red, amber and green look the same wherever the product rates something against a deadline
+# or a target: a rapid review's days left, an indicator against the partnership's target.
+RAG_COLOURS = {"red": "red", "amber": "orange", "green": "green"}
+
 
 def tag(colour: str, text) -> SafeString:
     """A GOV.UK tag (https://design-system.service.gov.uk/components/tag/) in one colour."""
     return format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', colour, text)
+
+
+def rag_tag(rag: str) -> SafeString:
+    """'red', 'amber' or 'green' as a tag of that colour (amber is GOV.UK's orange)."""
+    return tag(RAG_COLOURS[rag], rag.capitalize())

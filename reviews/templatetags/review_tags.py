@@ -1,12 +1,13 @@
 from django import template
+from django.template.defaultfilters import pluralize
 
+from safeguarding import govuk
 from safeguarding.govuk import tag
 
-from ..choices import Rag, RapidReviewStatus, ReturnStatus
+from ..choices import RapidReviewStatus, ReturnStatus
 
 register = template.Library()
 
-RAG_COLOURS = {Rag.RED: "red", Rag.AMBER: "orange", Rag.GREEN: "green"}
 STATUS_COLOURS = {RapidReviewStatus.SUBMITTED: "green", RapidReviewStatus.SIGNED_OFF: "turquoise"}
 RETURN_TAGS = {
     "overdue": ("red", "Overdue"),
@@ -18,9 +19,7 @@ RETURN_TAGS = {
 @register.filter
 def rag_tag(review):
     """How close a rapid review is to its deadline; nothing once it has been submitted."""
-    if review.rag not in RAG_COLOURS:
-        return ""
-    return tag(RAG_COLOURS[review.rag], Rag(review.rag).label)
+    return govuk.rag_tag(review.rag) if review.rag else ""
 
 
 @register.filter
@@ -35,3 +34,19 @@ def return_status_tag(agency_return):
         agency_return.display_status, ("grey", ReturnStatus.NOT_STARTED.label)
     )
     return tag(colour, text)
+
+
+@register.filter
+def timing(review):
+    """A rapid review's working days against its deadline, once `with_timing` has counted them."""
+    if review.submitted_on:
+        if review.on_time:
+            return "On time"
+        return f"Late by {working_days(review.late_by)}"
+    if review.overdue_by:
+        return f"Overdue by {working_days(review.overdue_by)}"
+    return f"{working_days(review.working_days_remaining)} left"
+
+
+def working_days(count: int) -> str:
+    return f"{count} working day{pluralize(count)}"

@@ -402,6 +402,41 @@ def test_the_case_page_shows_each_person_the_returns_they_may_see(client, demo, 
     ]
 
 
+TAG = re.compile(r'govuk-tag--([\w-]+)">([^<]+)<')
+
+
+def test_each_return_shows_whether_it_is_submitted_and_any_immediate_concern(client, demo, audit):
+    police = a_return(audit, "Midshire Police", "RH-101")
+    council = a_return(audit, "Riverside Council", "RH-101")
+    complete_return(
+        police, immediate_concern=True, immediate_concern_details="An unexplained bruise."
+    )
+    expected = {
+        police: [("green", "Submitted"), ("red", "Immediate concern")],
+        council: [("yellow", "Draft")],
+    }
+    sign_in(client, BUSINESS)
+    returns_page = client.get("/audits/returns/").content.decode()
+    audit_page = client.get(f"/audits/{audit.pk}/").content.decode()
+    case_page = client.get(f"/audits/cases/{police.case_id}/").content.decode()
+    columns = re.findall(
+        r'href="([^"]+)"', re.search(r"<thead.*?</thead>", case_page, re.S).group()
+    )
+    status_row = re.search(r">Status</th>.*?</tr>", case_page, re.S).group()
+    cells = re.findall(r"<td.*?</td>", status_row)
+    status_by_column = dict(zip(columns, map(TAG.findall, cells), strict=True))
+
+    for audit_return, tags in expected.items():
+        url = audit_return.get_absolute_url()
+        assert TAG.findall(re.search(rf'href="{url}".*?</tr>', returns_page, re.S).group()) == tags
+        assert TAG.findall(re.search(rf'href="{url}".*?</li>', audit_page, re.S).group()) == tags
+        assert status_by_column[url] == tags
+        return_page = client.get(url).content.decode()
+        assert (
+            TAG.findall(re.search(r'<p class="govuk-body">.*? Due ', return_page).group()) == tags
+        )
+
+
 # ---------------------------------------------------------------------------
 # Self-assessments
 
@@ -555,6 +590,29 @@ def test_self_assessment_lists_and_round_creation(client, demo):
     assert school.ratings.count() == 10
     sign_in(client, DSL_SCHOOL)
     assert client.get(f"/audits/self-assessments/{school.pk}/").status_code == 200
+
+
+def test_each_self_assessment_shows_whether_it_is_submitted(client, demo):
+    police = police_assessment()  # the demo's round for this year
+    council = SelfAssessment.objects.get(
+        agency__name="Riverside Council", kind="s11", year=timezone.localdate().year
+    )
+    submitted_at = timezone.now()
+    SelfAssessment.objects.filter(pk=police.pk).update(
+        status=ReturnStatus.SUBMITTED, submitted_at=submitted_at
+    )
+    sign_in(client, BUSINESS)
+    listed = client.get("/audits/self-assessments/").content.decode()
+    pages = {}
+
+    for assessment, tag in ((police, ("green", "Submitted")), (council, ("yellow", "Draft"))):
+        url = assessment.get_absolute_url()
+        assert TAG.findall(re.search(rf'href="{url}".*?</tr>', listed, re.S).group()) == [tag]
+        pages[assessment] = client.get(url).content.decode()
+        assert TAG.findall(
+            re.search(r'<p class="govuk-body">.*?</p>', pages[assessment]).group()
+        ) == [tag]
+    assert f"Submitted</strong> on {submitted_at:%-d %B %Y}</p>" in pages[police]
 
 
 # ---------------------------------------------------------------------------

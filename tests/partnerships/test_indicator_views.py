@@ -154,6 +154,17 @@ def test_it_shows_targets_as_red_amber_or_green(client, fixture):
     assert rag["repeat_referrals"] == "red"  # 50% repeats is above 30: lower is better
     assert rag["audit_good_or_better"] is None
 
+    page = response.content.decode()
+    labels = {row["key"]: row["label"] for row in response.context["headlines"]}
+
+    def status_of(key):
+        row = re.search(rf">{re.escape(labels[key])}</th>.*?</tr>", page, re.S).group()
+        return re.search(r'govuk-tag--([\w-]+)">([^<]+)<', row).groups()
+
+    assert status_of("front_door_timeliness") == ("orange", "Amber")
+    assert status_of("repeat_referrals") == ("red", "Red")
+    assert status_of("audit_good_or_better") == ("grey", "No target")
+
 
 def test_only_the_business_team_sets_targets(client, demo):
     url = reverse("partnerships:indicator-targets", args=[demo.riverside.pk])

@@ -1,5 +1,6 @@
 """Independent scrutiny: findings and challenges, responses, reminders and escalation."""
 
+import re
 import threading
 from datetime import date, timedelta
 
@@ -180,6 +181,28 @@ def test_the_list_is_scoped_and_bounded(client, demo, django_assert_max_num_quer
     with django_assert_max_num_queries(12):
         response = client.get(reverse("partnerships:scrutiny-list"))
     assert response.context["paginator"].count == 31
+
+
+def test_each_challenge_is_tagged_answered_awaiting_or_overdue(client, demo):
+    answered = challenge_for(
+        demo, responded_at=timezone.now(), response="Attendance is now 9 of 10"
+    )
+    overdue = challenge_for(demo, due=timezone.localdate() - timedelta(days=1))
+    awaiting = challenge_for(demo)
+    expected = {
+        answered: ("green", "Responded"),
+        overdue: ("red", "Response overdue"),
+        awaiting: ("blue", "Awaiting response"),
+    }
+    sign_in(client, SCRUTINEER)
+    listed = client.get(reverse("partnerships:scrutiny-list")).content.decode()
+
+    for challenge, tag in expected.items():
+        url = challenge.get_absolute_url()
+        row = re.search(rf'href="{url}".*?</tr>', listed, re.S).group()
+        assert re.search(r'govuk-tag--([\w-]+)">([^<]+)<', row).groups() == tag
+        detail = client.get(url).content.decode()
+        assert f'<strong class="govuk-tag govuk-tag--{tag[0]}">{tag[1]}</strong>' in detail
 
 
 def test_the_api_lists_creates_and_takes_responses(demo):

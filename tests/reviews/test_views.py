@@ -8,6 +8,7 @@ from django.utils import timezone
 from partnerships.models import Action, ClosureDay
 from reviews.models import AgencyReturn, PracticeReview, RapidReview, SeriousIncident
 from safeguarding.models import AccessLogEntry
+from safeguarding.working_days import WorkingDayCalendar
 from tests.partnerships.factories import UserFactory
 from tests.personas import (
     ANONYMOUS,
@@ -436,6 +437,35 @@ def test_the_review_page_tags_each_return_and_the_review_by_where_it_stands(clie
     submitted_review = SubmittedRapidReviewFactory()
     page = client.get(submitted_review.get_absolute_url()).content.decode()
     assert '<strong class="govuk-tag govuk-tag--green">Submitted to the Panel</strong>' in page
+
+
+def test_the_list_and_each_review_count_working_days_against_the_deadline(client, demo):
+    calendar = WorkingDayCalendar.for_partnership(demo.riverside)
+    today = timezone.localdate()
+    one_ahead, three_ahead = calendar.add(today, 1).due, calendar.add(today, 3).due
+    three_back = max(
+        day
+        for day in (today - timedelta(days=n) for n in range(1, 9))
+        if calendar.between(day, today) == 3
+    )
+    expected = {}
+    for due_on, submitted_on, words in (
+        (three_ahead, None, "3 working days left"),
+        (one_ahead, None, "1 working day left"),
+        (three_back, None, "Overdue by 3 working days"),
+        (three_back, today, "Late by 3 working days"),
+        (three_ahead, today, "On time"),
+    ):
+        review = RapidReviewFactory()
+        RapidReview.objects.filter(pk=review.pk).update(due_on=due_on, submitted_on=submitted_on)
+        expected[review] = words
+    sign_in(client, BUSINESS)
+    listed = client.get("/reviews/").content.decode()
+
+    for review, words in expected.items():
+        row = re.search(rf'href="{review.get_absolute_url()}".*?</tr>', listed, re.S).group()
+        assert words in re.sub(r"<[^>]+>", "", row)
+        assert words in client.get(review.get_absolute_url()).content.decode()
 
 
 def test_the_dashboard_tags_each_open_review_red_amber_or_green(client, demo):
