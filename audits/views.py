@@ -64,9 +64,9 @@ class AuditListView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_create"] = permissions.partnership_ids_with_role(
-            self.request.user, [Role.BUSINESS_TEAM]
-        ).exists()
+        context["can_create"] = bool(
+            permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])
+        )
         return context
 
 
@@ -424,9 +424,9 @@ class SelfAssessmentListView(FilteredListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rounds"] = selectors.rounds_visible_to(self.request.user)[:20]
-        context["can_create"] = permissions.partnership_ids_with_role(
-            self.request.user, [Role.BUSINESS_TEAM]
-        ).exists()
+        context["can_create"] = bool(
+            permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])
+        )
         return context
 
 

@@ -320,9 +320,9 @@ class ScrutinyListView(RestrictedViewMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_raise"] = permissions.partnership_ids_with_role(
-            self.request.user, [Role.INDEPENDENT_SCRUTINEER]
-        ).exists()
+        context["can_raise"] = bool(
+            permissions.partnership_ids_with_role(self.request.user, [Role.INDEPENDENT_SCRUTINEER])
+        )
         return context
 
 

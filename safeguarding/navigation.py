@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from . import permissions
+
 
 @dataclass(frozen=True)
 class Destination:
@@ -27,12 +29,8 @@ def register(destination: Destination) -> None:
 
 
 def user_roles(user) -> set[str]:
-    """The roles a person holds in any partnership, read once per request."""
-    if not user.is_authenticated:
-        return set()
-    if not hasattr(user, "_role_cache"):
-        user._role_cache = set(user.role_assignments.current().values_list("role", flat=True))
-    return user._role_cache
+    """The roles a person holds in any partnership."""
+    return {role for _, role in permissions.held_roles(user)}
 
 
 def destinations_for(user) -> list[Destination]:

@@ -24,7 +24,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
-from django.db.models import Exists, F, Func, OuterRef, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
@@ -246,13 +246,22 @@ class _Among(Func):
         )
 
 
-def among(field: str, values: models.QuerySet) -> _Among:
+def among(field: str, values) -> Q | _Among:
     """`field IN (values)` that PostgreSQL can still read through an index beside an OR.
 
     A plain `IN (subquery)` inside an OR is tested row by row; `= ANY(ARRAY(subquery))` runs the
-    subquery once and joins the other branches' index scans in a BitmapOr.
+    subquery once and joins the other branches' index scans in a BitmapOr. Ids already read
+    (a list) are written as they are, which the planner reads the same way.
     """
-    return _Among(F(field), Subquery(values.order_by()))
+    if not isinstance(values, models.QuerySet):
+        return Q(**{f"{field}__in": values})
+    return _Among(F(field), _Values(values.order_by()))
+
+
+class _Values(Subquery):
+    # A subquery known to find nothing (say, of no partnerships) makes the condition false, so
+    # the condition drops out of an OR, rather than comparing with NULL.
+    empty_result_set_value = NotImplemented
 
 
 _policies: dict[type[models.Model], Policy] = {}
@@ -321,16 +330,39 @@ def visible_partnership_ids(user):
     return restrict(Partnership.objects.all(), user).values("pk")
 
 
-def partnership_ids_with_role(user, roles: Iterable[str]):
-    from partnerships.models import Partnership, RoleAssignment
+def held_roles(user) -> frozenset[tuple[int, str]]:
+    """(partnership id, role) for each role the person holds now.
 
+    Read once for the person and kept on them: the person is read afresh for each request and
+    each task, and a change to their roles forgets what was read (`forget_held_roles`). Every
+    page asks it several times, for its menu and for each restriction by role.
+    """
+    if not user.is_authenticated:
+        return frozenset()
+    if not hasattr(user, "_held_roles"):
+        from partnerships.models import RoleAssignment
+
+        user._held_roles = frozenset(
+            RoleAssignment.objects.current()
+            .filter(user=user)
+            .order_by()
+            .values_list("partnership_id", "role")
+        )
+    return user._held_roles
+
+
+def forget_held_roles(user) -> None:
+    vars(user).pop("_held_roles", None)
+
+
+def partnership_ids_with_role(user, roles: Iterable[str]) -> list[int]:
+    """The partnerships where the person holds one of `roles` (every one for a superuser)."""
     if user.is_superuser:
-        return Partnership.objects.values("pk")
-    return (
-        RoleAssignment.objects.current()
-        .filter(user=user, role__in=list(roles))
-        .values("partnership_id")
-    )
+        from partnerships.models import Partnership
+
+        return list(Partnership.objects.values_list("pk", flat=True))
+    roles = set(roles)
+    return sorted({partnership for partnership, role in held_roles(user) if role in roles})
 
 
 def has_role(user, partnership, *roles: str) -> bool:
@@ -338,7 +370,7 @@ def has_role(user, partnership, *roles: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.role_assignments.current().filter(partnership=partnership, role__in=roles).exists()
+    return any((partnership.pk, role) in held_roles(user) for role in roles)
 
 
 # ---------------------------------------------------------------------------
@@ -396,6 +428,7 @@ def sync_user_groups(user) -> None:
     """Put the user in exactly the managed groups their agency and roles call for."""
     from partnerships.models import Partnership
 
+    forget_held_roles(user)
     desired = desired_group_names(user)
     current = {g.name: g for g in user.groups.all() if g.name.startswith(MANAGED_GROUP_PREFIXES)}
     stale = [g for name, g in current.items() if name not in desired]

@@ -38,7 +38,7 @@ class RoleRequiredMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not (
-            permissions.partnership_ids_with_role(request.user, self.required_roles).exists()
+            bool(permissions.partnership_ids_with_role(request.user, self.required_roles))
         ):
             roles = " or ".join(Role(role).label.lower() for role in self.required_roles)
             raise PermissionDenied(f"This page is for the partnership's {roles}.")
