@@ -58,6 +58,24 @@ def test_a_role_gives_and_ending_it_takes_away_access(db):
     assert visible(scrutineer) == set()
 
 
+def test_a_role_given_or_ended_counts_at_once_for_the_person_already_read(db):
+    partnership = ConstitutedPartnershipFactory()
+    scrutineer = UserFactory(agency=None)
+    scrutineers = [Role.INDEPENDENT_SCRUTINEER]
+    assert permissions.partnership_ids_with_role(scrutineer, scrutineers) == []
+
+    assignment = RoleAssignmentFactory(
+        user=scrutineer, partnership=partnership, role=Role.INDEPENDENT_SCRUTINEER
+    )
+
+    assert permissions.partnership_ids_with_role(scrutineer, scrutineers) == [partnership.pk]
+    assert permissions.has_role(scrutineer, partnership, Role.INDEPENDENT_SCRUTINEER)
+    assignment.ended_on = date.today()
+    assignment.save()
+    assert not permissions.has_role(scrutineer, partnership, Role.INDEPENDENT_SCRUTINEER)
+    assert permissions.partnership_ids_with_role(scrutineer, scrutineers) == []
+
+
 def test_a_person_who_moves_agency_moves_groups(db):
     first, second = MembershipFactory(), MembershipFactory()
     user = UserFactory(agency=first.agency)
