@@ -24,6 +24,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.support.pages import part_from, tags
 
 DUE = (timezone.localdate() + timedelta(days=20)).isoformat()
 
@@ -402,9 +403,6 @@ def test_the_case_page_shows_each_person_the_returns_they_may_see(client, demo, 
     ]
 
 
-TAG = re.compile(r'govuk-tag--([\w-]+)">([^<]+)<')
-
-
 def test_each_return_shows_whether_it_is_submitted_and_any_immediate_concern(client, demo, audit):
     police = a_return(audit, "Midshire Police", "RH-101")
     council = a_return(audit, "Riverside Council", "RH-101")
@@ -419,22 +417,17 @@ def test_each_return_shows_whether_it_is_submitted_and_any_immediate_concern(cli
     returns_page = client.get("/audits/returns/").content.decode()
     audit_page = client.get(f"/audits/{audit.pk}/").content.decode()
     case_page = client.get(f"/audits/cases/{police.case_id}/").content.decode()
-    columns = re.findall(
-        r'href="([^"]+)"', re.search(r"<thead.*?</thead>", case_page, re.S).group()
-    )
-    status_row = re.search(r">Status</th>.*?</tr>", case_page, re.S).group()
-    cells = re.findall(r"<td.*?</td>", status_row)
-    status_by_column = dict(zip(columns, map(TAG.findall, cells), strict=True))
+    columns = re.findall(r'href="([^"]+)"', part_from(case_page, "<thead", "</thead>"))
+    cells = re.findall(r"<td.*?</td>", part_from(case_page, ">Status</th>"))
+    status_by_column = dict(zip(columns, map(tags, cells), strict=True))
 
-    for audit_return, tags in expected.items():
+    for audit_return, shown in expected.items():
         url = audit_return.get_absolute_url()
-        assert TAG.findall(re.search(rf'href="{url}".*?</tr>', returns_page, re.S).group()) == tags
-        assert TAG.findall(re.search(rf'href="{url}".*?</li>', audit_page, re.S).group()) == tags
-        assert status_by_column[url] == tags
+        assert tags(part_from(returns_page, f'href="{url}"')) == shown
+        assert tags(part_from(audit_page, f'href="{url}"', "</li>")) == shown
+        assert status_by_column[url] == shown
         return_page = client.get(url).content.decode()
-        assert (
-            TAG.findall(re.search(r'<p class="govuk-body">.*? Due ', return_page).group()) == tags
-        )
+        assert tags(part_from(return_page, '<p class="govuk-body">', " Due ")) == shown
 
 
 # ---------------------------------------------------------------------------
@@ -607,11 +600,9 @@ def test_each_self_assessment_shows_whether_it_is_submitted(client, demo):
 
     for assessment, tag in ((police, ("green", "Submitted")), (council, ("yellow", "Draft"))):
         url = assessment.get_absolute_url()
-        assert TAG.findall(re.search(rf'href="{url}".*?</tr>', listed, re.S).group()) == [tag]
+        assert tags(part_from(listed, f'href="{url}"')) == [tag]
         pages[assessment] = client.get(url).content.decode()
-        assert TAG.findall(
-            re.search(r'<p class="govuk-body">.*?</p>', pages[assessment]).group()
-        ) == [tag]
+        assert tags(part_from(pages[assessment], '<p class="govuk-body">', "</p>")) == [tag]
     assert f"Submitted</strong> on {submitted_at:%-d %B %Y}</p>" in pages[police]
 
 

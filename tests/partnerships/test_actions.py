@@ -1,4 +1,3 @@
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.support.pages import part_from, tags
 
 TRAINING = "Refresh whole-staff training on recognising neglect"
 
@@ -261,8 +261,8 @@ def test_the_action_list_tags_each_action_by_its_status_or_as_overdue(client, de
     page = client.get("/partnerships/actions/", {"owner_agency": school.pk}).content.decode()
 
     def tag_of(title):
-        row = re.search(rf">{title}</a>.*?</tr>", page, re.S).group()
-        return re.search(r'govuk-tag--([\w-]+)">([^<]+)<', row).groups()
+        [tag] = tags(part_from(page, f">{title}</a>"))
+        return tag
 
     assert tag_of("Waiting") == ("blue", "Not started")
     assert tag_of("Started") == ("light-blue", "In progress")

@@ -33,6 +33,7 @@ from tests.reviews.factories import (
     SubmittedRapidReviewFactory,
     make_reviews,
 )
+from tests.support.pages import part_from, tags
 
 # Who may open a review record: the owning partnership's business team and partners and the
 # involved agencies; not an uninvolved agency, another partnership or the scrutineer.
@@ -423,9 +424,8 @@ def test_the_review_page_tags_each_return_and_the_review_by_where_it_stands(clie
     page = client.get(review.get_absolute_url()).content.decode()
 
     def tag_in(element_id):
-        return re.search(
-            rf'id="{element_id}"><strong class="govuk-tag govuk-tag--([\w-]+)">([^<]+)<', page
-        ).groups()
+        [tag] = tags(part_from(page, f'id="{element_id}">', "</div>"))
+        return tag
 
     assert tag_in(f"return-{submitted.pk}-status") == ("green", "Submitted")
     assert tag_in(f"return-{started.pk}-status") == ("light-blue", "In progress")
