@@ -121,7 +121,7 @@ def can_record_incident(user, partnership) -> bool:
         .filter(partnership=partnership, agency_id=user.agency_id)
         .exists()
     )
-    return is_council and user.role_assignments.current().filter(partnership=partnership).exists()
+    return is_council and any(held == partnership.pk for held, _ in permissions.held_roles(user))
 
 
 def partner_kind_of(user, partnership) -> str | None:

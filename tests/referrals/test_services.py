@@ -386,6 +386,22 @@ def test_either_side_responds_and_only_the_raiser_resolves(demo):
     assert list(told.values_list("recipient__username", flat=True)) == [FRONT_DOOR_HILLFORD]
 
 
+def test_the_raisers_agency_safeguarding_lead_may_resolve_it_and_a_colleague_may_not(demo):
+    escalation = OpenEscalationFactory()
+    trust = escalation.raised_by_agency
+    colleague, lead = UserFactory(agency=trust), UserFactory(agency=trust)
+    RoleAssignmentFactory(
+        user=lead, partnership=escalation.partnership, role=Role.AGENCY_SAFEGUARDING_LEAD
+    )
+
+    with pytest.raises(PermissionDenied):
+        services.escalation_resolve(escalation=escalation, by=colleague, resolution="agreed")
+    services.escalation_resolve(escalation=escalation, by=lead, resolution="agreed")
+
+    escalation.refresh_from_db()
+    assert (escalation.status, escalation.resolution) == ("resolved", "agreed")
+
+
 def test_an_escalation_against_your_own_agency_or_blank_is_refused(demo):
     with pytest.raises(ValidationError) as error:
         OpenEscalationFactory(
