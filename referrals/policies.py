@@ -16,7 +16,6 @@ from django.db.models import Q
 
 from partnerships.choices import Role
 from safeguarding import permissions
-from safeguarding.navigation import user_roles
 
 from .choices import ReachKind, ReferralStatus
 from .models import InformationSharingDecision
@@ -38,7 +37,8 @@ class ReferralReach(permissions.Policy):
             return queryset.none()
         if action == permissions.CHANGE:
             reach = Q(referrer=user, status=ReferralStatus.DRAFT)
-            if user.agency_id is not None and Role.FRONT_DOOR_WORKER in user_roles(user):
+            front_door = Role.FRONT_DOOR_WORKER in permissions.user_roles(user)
+            if user.agency_id is not None and front_door:
                 reach |= Q(front_door=user.agency_id, status=ReferralStatus.SUBMITTED)
             return queryset.filter(reach)
         sent = self._reach_once_sent(user)
@@ -60,7 +60,7 @@ class ReferralReach(permissions.Policy):
         agency = user.agency_id
         if agency is None:
             return {}
-        roles = user_roles(user)
+        roles = permissions.user_roles(user)
         shared = InformationSharingDecision.objects.filter(
             agency=agency, withdrawn_at__isnull=True
         ).values("referral_id")

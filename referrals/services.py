@@ -13,7 +13,6 @@ from partnerships.choices import Role
 from partnerships.models import Agency, Membership, Partnership
 from partnerships.selectors import business_team_of
 from safeguarding import permissions
-from safeguarding.navigation import user_roles
 from safeguarding.notifications import Message, notify_all
 from safeguarding.working_days import WorkingDayCalendar
 
@@ -568,7 +567,7 @@ def _require_raiser_side(escalation: Escalation, by, action: str) -> None:
     permissions.require(by, permissions.CHANGE, escalation)
     raiser_side = by.pk == escalation.raised_by_id or (
         by.agency_id == escalation.raised_by_agency_id
-        and Role.AGENCY_SAFEGUARDING_LEAD in user_roles(by)
+        and Role.AGENCY_SAFEGUARDING_LEAD in permissions.user_roles(by)
     )
     if not raiser_side:
         raise PermissionDenied(f"Only the person who raised the escalation can {action}.")

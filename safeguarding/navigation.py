@@ -28,15 +28,10 @@ def register(destination: Destination) -> None:
     _destinations.sort(key=lambda d: d.order)
 
 
-def user_roles(user) -> set[str]:
-    """The roles a person holds in any partnership."""
-    return {role for _, role in permissions.held_roles(user)}
-
-
 def destinations_for(user) -> list[Destination]:
     if not user.is_authenticated:
         return []
-    roles = user_roles(user)
+    roles = permissions.user_roles(user)
     return [
         d
         for d in _destinations

@@ -351,6 +351,11 @@ def held_roles(user) -> frozenset[tuple[int, str]]:
     return user._held_roles
 
 
+def user_roles(user) -> set[str]:
+    """The roles a person holds in any partnership."""
+    return {role for _, role in held_roles(user)}
+
+
 def forget_held_roles(user) -> None:
     vars(user).pop("_held_roles", None)
 

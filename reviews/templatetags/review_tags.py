@@ -2,7 +2,6 @@ from django import template
 from django.template.defaultfilters import pluralize
 
 from safeguarding import govuk
-from safeguarding.govuk import tag
 
 from ..choices import RapidReviewStatus, ReturnStatus
 
@@ -24,7 +23,7 @@ def rag_tag(review):
 
 @register.filter
 def review_status_tag(review):
-    return tag(STATUS_COLOURS.get(review.status, "blue"), review.get_status_display())
+    return govuk.tag(STATUS_COLOURS.get(review.status, "blue"), review.get_status_display())
 
 
 @register.filter
@@ -33,7 +32,7 @@ def return_status_tag(agency_return):
     colour, text = RETURN_TAGS.get(
         agency_return.display_status, ("grey", ReturnStatus.NOT_STARTED.label)
     )
-    return tag(colour, text)
+    return govuk.tag(colour, text)
 
 
 @register.filter
