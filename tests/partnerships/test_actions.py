@@ -21,6 +21,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.support.clock import A_DEMO_DAY
 from tests.support.pages import part_from, tags
 
 TRAINING = "Refresh whole-staff training on recognising neglect"
@@ -122,6 +123,7 @@ def test_only_the_business_team_and_the_owners_lead_may_record_progress(
     )
 
 
+@A_DEMO_DAY
 def test_the_api_lists_and_filters_actions(demo, school_action):
     api = APIClient()
     responses = check_access(

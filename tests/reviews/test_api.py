@@ -28,6 +28,7 @@ from tests.reviews.factories import (
     SubmittedRapidReviewFactory,
     make_reviews,
 )
+from tests.support.clock import DURING_THE_REVIEW, a_year_from_today
 
 # Steps only the business team takes on a record others can see.
 BUSINESS_ONLY = {
@@ -64,6 +65,7 @@ def incident_payload(demo, **overrides):
     }
 
 
+@DURING_THE_REVIEW
 def test_the_full_life_of_a_rapid_review_through_the_api(api, demo):
     sign_in(api, BUSINESS)
     created = api.post("/api/v1/incidents/", incident_payload(demo), format="json")
@@ -166,7 +168,7 @@ def test_the_full_life_of_a_rapid_review_through_the_api(api, demo):
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"became_aware_on": "2030-01-01"}, "became_aware_on"),
+        ({"became_aware_on": a_year_from_today().isoformat()}, "became_aware_on"),
         ({"children": []}, "children"),
         ({"incident_type": "accident"}, "incident_type"),
         ({"categories": ["astrology"]}, "categories"),
@@ -435,7 +437,8 @@ def test_a_late_notification_says_how_many_working_days_late(api, demo):
         f"/api/v1/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-12"}
     )
     future = api.post(
-        f"/api/v1/incidents/{incident.pk}/notification/", {"notified_on": "2031-01-01"}
+        f"/api/v1/incidents/{incident.pk}/notification/",
+        {"notified_on": a_year_from_today().isoformat()},
     )
 
     assert response.json()["notification_due_on"] == "2026-11-09"

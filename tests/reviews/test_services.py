@@ -19,6 +19,7 @@ from tests.reviews.factories import (
     SubmittedRapidReviewFactory,
     user,
 )
+from tests.support.clock import a_year_from_today
 
 
 def test_it_counts_the_review_from_awareness_to_15_working_days(demo):
@@ -78,7 +79,7 @@ def test_closure_days_move_the_deadline(demo):
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"became_aware_on": date(2030, 1, 1)}, "became_aware_on"),
+        ({"became_aware_on": a_year_from_today()}, "became_aware_on"),
         ({"children": []}, "children"),
         (
             {

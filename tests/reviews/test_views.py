@@ -33,6 +33,7 @@ from tests.reviews.factories import (
     SubmittedRapidReviewFactory,
     make_reviews,
 )
+from tests.support.clock import A_DEMO_DAY, DURING_THE_REVIEW, a_year_from_today
 from tests.support.pages import part_from, tags
 
 # Who may open a review record: the owning partnership's business team and partners and the
@@ -81,11 +82,13 @@ def incident_form(demo, **overrides):
     return data
 
 
+@DURING_THE_REVIEW
 def test_the_full_life_of_a_rapid_review_through_the_browser(client, demo):
     sign_in(client, BUSINESS)
     assert client.get("/reviews/incidents/new/").status_code == 200
     invalid = client.post(
-        "/reviews/incidents/new/", incident_form(demo, became_aware_on="2031-01-01")
+        "/reviews/incidents/new/",
+        incident_form(demo, became_aware_on=a_year_from_today().isoformat()),
     )
     assert invalid.status_code == 200
     assert "There is a problem" in invalid.content.decode()
@@ -321,6 +324,7 @@ def test_the_dashboard_shows_figures_to_overseers_only(client, demo):
     assert "SI-" not in responses[SCRUTINEER].content.decode()
 
 
+@A_DEMO_DAY
 def test_the_dashboard_computes_timeliness_and_outstanding_returns(client, demo):
     make_reviews(demo.riverside, 40)
     open_returns = AgencyReturn.objects.filter(
@@ -413,6 +417,7 @@ def test_a_review_and_its_practice_review_list_their_actions_in_bounded_queries(
         assert len(many) == len(few), record
 
 
+@DURING_THE_REVIEW
 def test_the_review_page_tags_each_return_and_the_review_by_where_it_stands(client, demo):
     review = RapidReviewFactory()
     submitted, started, late, waiting = review.returns.order_by("pk")[:4]

@@ -13,6 +13,7 @@ from safeguarding.models import Notification
 from safeguarding.notifications import Message, notification_create, notification_deliver
 from safeguarding.tasks import deliver_pending_notifications
 from tests.personas import ANONYMOUS, BUSINESS, OTHER_PARTNERSHIP, check_access, sign_in
+from tests.support.clock import A_DEMO_DAY
 
 
 def make_review_due(partnership, on):
@@ -112,6 +113,7 @@ def test_the_pending_sweep_sends_what_was_recorded_but_never_sent(
 
 
 @pytest.mark.django_db(transaction=True)
+@A_DEMO_DAY
 def test_two_sweeps_at_the_same_moment_record_and_send_once(
     transactional_demo, needs_services, mailoutbox
 ):
@@ -138,6 +140,7 @@ def test_two_sweeps_at_the_same_moment_record_and_send_once(
 
 
 @pytest.mark.django_db(transaction=True)
+@A_DEMO_DAY
 def test_a_reminder_task_run_twice_concurrently_by_real_celery_workers_sends_once(
     transactional_demo, needs_services, mailoutbox
 ):
@@ -194,6 +197,7 @@ def test_people_see_only_their_own_notifications(client, demo):
 
 
 @pytest.mark.django_db(transaction=True)
+@A_DEMO_DAY
 def test_with_the_broker_down_reminders_are_kept_and_sent_once_when_it_returns(
     transactional_demo, needs_services, mailoutbox, client
 ):
