@@ -5,6 +5,36 @@ from safeguarding import permissions
 
 from .choices import EDUCATION_SECTORS, ActionStatus, Sector
 from .models import Action, Agency, DesignatedSafeguardingLead, Partnership
+from .selectors import agencies_named, people_named
+
+
+class NamedFilter(django_filters.CharFilter):
+    """A text box for the agency or person a row names, where a list of every choice would run to
+    thousands across the country (every school, every practitioner) and be drawn on every page.
+    `named` gives the agencies or people whose names hold each word typed.
+
+    Their keys are read first and written into the query as values: PostgreSQL then knows how
+    many rows each one has, and for a name with few reads it goes to them by the index on the
+    name's key rather than reading a whole partnership's log for them, newest first.
+    """
+
+    def __init__(self, *, named, **kwargs):
+        self.named = named
+        super().__init__(**kwargs)
+
+    def filter(self, queryset, value):
+        if not value or not value.split():
+            return queryset
+        keys = list(self.named(value).values_list("pk", flat=True))
+        return queryset.filter(**{f"{self.field_name}__in": keys})
+
+
+def agency_name_filter(field_name="agency", label="Agency name contains"):
+    return NamedFilter(field_name=field_name, label=label, named=agencies_named)
+
+
+def person_name_filter(field_name="user", label="Person's name, username or email"):
+    return NamedFilter(field_name=field_name, label=label, named=people_named)
 
 
 class PartnershipChoiceMixin:
@@ -55,9 +85,7 @@ class DesignatedSafeguardingLeadFilterSet(PartnershipChoiceMixin, django_filters
 
 class ActionFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
     partnership = django_filters.ModelChoiceFilter(queryset=Partnership.objects.none())
-    owner_agency = django_filters.ModelChoiceFilter(
-        label="Owning agency", queryset=Agency.objects.all()
-    )
+    owner_agency = agency_name_filter("owner_agency", "Owning agency name contains")
     status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue only")
 

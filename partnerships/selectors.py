@@ -1,12 +1,14 @@
 """Reads of partnerships, agencies and people, always through the permission layer."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from safeguarding import permissions
 
 from .choices import PARTNER_ROLES, Role
 from .models import (
     Action,
+    Agency,
     DesignatedSafeguardingLead,
     Membership,
     Partnership,
@@ -17,6 +19,24 @@ from .models import (
 
 def current_memberships():
     return Membership.objects.current().select_related("agency", "partnership")
+
+
+def agencies_named(text: str):
+    """Agencies whose name holds every word of `text`, in any case."""
+    return Agency.objects.filter(*(Q(name__icontains=word) for word in text.split()))
+
+
+def people_named(text: str):
+    """People whose first or last name, username or email holds each word of `text`."""
+    return User.objects.filter(
+        *(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(username__icontains=word)
+            | Q(email__icontains=word)
+            for word in text.split()
+        )
+    )
 
 
 def people_of(partnership, user):

@@ -1,24 +1,42 @@
+from datetime import datetime, time, timedelta
+
 import django_filters
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
-from partnerships.models import Agency, Partnership, User
+from partnerships.filtersets import agency_name_filter, person_name_filter
+from partnerships.models import Partnership
 
 from . import permissions
 from .access_log import identifying_content_types
 from .models import AccessChannel, AccessLogEntry
 
 
+class LocalDayFilter(django_filters.DateFilter):
+    """Entries from the start of a day (`lookup_expr="gte"`) or up to its end ("lt" the next
+    day), as moments in UK time, so the index on when entries were made answers it rather than
+    a date worked out for every entry."""
+
+    def filter(self, queryset, value):
+        if value is None:
+            return queryset
+        if self.lookup_expr == "lt":
+            value += timedelta(days=1)
+        start_of_day = timezone.make_aware(datetime.combine(value, time.min))
+        return queryset.filter(**{f"{self.field_name}__{self.lookup_expr}": start_of_day})
+
+
 class AccessLogEntryFilterSet(django_filters.FilterSet):
     partnership = django_filters.ModelChoiceFilter(queryset=Partnership.objects.none())
-    user = django_filters.ModelChoiceFilter(label="Person", queryset=User.objects.none())
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.none())
+    person = person_name_filter()
+    agency = agency_name_filter()
     content_type = django_filters.ModelChoiceFilter(
         label="Record type", queryset=ContentType.objects.none()
     )
     channel = django_filters.ChoiceFilter(choices=AccessChannel.choices)
     object_id = django_filters.NumberFilter(label="Record number")
-    from_date = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From")
-    to_date = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To")
+    from_date = LocalDayFilter(field_name="at", lookup_expr="gte", label="From")
+    to_date = LocalDayFilter(field_name="at", lookup_expr="lt", label="To")
 
     class Meta:
         model = AccessLogEntry
@@ -27,13 +45,9 @@ class AccessLogEntryFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Choices come from the partnerships the reader can see, never from scanning the log.
-        partnerships = permissions.restrict(Partnership.objects.all(), self.request.user)
-        members = Agency.objects.filter(memberships__partnership__in=partnerships)
-        self.filters["partnership"].queryset = partnerships
-        self.filters["agency"].queryset = members.distinct()
-        self.filters["user"].queryset = User.objects.filter(
-            agency__in=members.values("pk")
-        ).distinct()
+        self.filters["partnership"].queryset = permissions.restrict(
+            Partnership.objects.all(), self.request.user
+        )
         self.filters["content_type"].queryset = ContentType.objects.filter(
             pk__in=[ct.pk for ct in identifying_content_types()]
         )

@@ -25,8 +25,13 @@ class AccessLogEntry(models.Model):
     """
 
     at = models.DateTimeField(default=timezone.now)
+    # Each key leads one of the indexes below, so none needs an index of its own: every entry
+    # written updates every index, and entries are written each time a child's record is read.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_log_entries"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="access_log_entries",
+        db_index=False,
     )
     agency = models.ForeignKey(
         "partnerships.Agency",
@@ -34,6 +39,7 @@ class AccessLogEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         help_text="The reader's agency at the time.",
     )
     partnership = models.ForeignKey(
@@ -42,9 +48,12 @@ class AccessLogEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
         help_text="The partnership whose record was read.",
     )
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     object_id = models.PositiveBigIntegerField()
     record = models.CharField(
         max_length=200, help_text="What was read, named without identifying the child."
@@ -59,9 +68,12 @@ class AccessLogEntry(models.Model):
         verbose_name_plural = "access log"
         indexes = [
             models.Index(fields=["partnership", "-at"]),
+            models.Index(fields=["partnership", "channel", "-at"]),
             models.Index(fields=["user", "-at"]),
             models.Index(fields=["content_type", "object_id"]),
             models.Index(fields=["agency", "-at"]),
+            # Newest first across every partnership, for a reader who oversees many of them.
+            models.Index(fields=["-at", "-id"], name="access_log_newest_first"),
         ]
 
     def __str__(self):

@@ -11,12 +11,19 @@ visible rows are fetched once, not twice. A list opts in (`paginator_class` or
 `pagination_class`) once its plan has been read: a window over the rows makes PostgreSQL weigh
 other plans, and one that tests `= ANY(ARRAY(...))` row by row can be far slower.
 
-API lists too long to count on every page page by position instead (`PositionPagination`).
+API lists too long to count on every page page by position instead (`PositionPagination`), and
+so do pages over a record that only grows, such as the access log (`PositionPaginatedMixin`).
 """
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Window
+from django.http import Http404
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.request import Request
 
 
 class KeysFirstPaginator(Paginator):
@@ -72,3 +79,46 @@ class PositionPagination(CursorPagination):
     """
 
     offset_cutoff = 100_000
+
+
+@dataclass(frozen=True)
+class PositionPage:
+    """A page read by position: its rows and links to the pages either side, never a count."""
+
+    object_list: list
+    previous_url: str | None
+    next_url: str | None
+
+    def has_other_pages(self) -> bool:
+        return bool(self.previous_url or self.next_url)
+
+
+class PositionPaginatedMixin:
+    """For a ListView over rows that only grow: pages by position in `position_pagination`'s
+    ordering, with links to newer and older pages, so no page counts every visible row.
+
+    The API's position pages are reused as they are: the cursor in a link says where the page
+    starts, and one that has been tampered with is a 404, as an unknown page number is.
+    """
+
+    position_pagination: type[PositionPagination]
+
+    def paginate_queryset(self, queryset, page_size):
+        pages = self.position_pagination()
+        pages.page_size = page_size
+        try:
+            rows = pages.paginate_queryset(queryset, Request(self.request))
+        except NotFound as error:
+            raise Http404(str(error.detail)) from error
+        page = PositionPage(
+            rows, _path_and_query(pages.get_previous_link()), _path_and_query(pages.get_next_link())
+        )
+        return None, page, rows, page.has_other_pages()
+
+
+def _path_and_query(url: str | None) -> str | None:
+    """A link within the site, whatever host the request named."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return urlunsplit(("", "", parts.path, parts.query, ""))

@@ -16,6 +16,7 @@ from .filtersets import AccessLogEntryFilterSet
 from .models import AccessLogEntry, Notification
 from .navigation import destinations_for
 from .notifications import notification_mark_read
+from .pagination import PositionPaginatedMixin, PositionPagination
 from .working_days import MAX_DAYS, WorkingDayCalendar
 
 
@@ -97,10 +98,21 @@ class NotificationReadView(LoginRequiredMixin, View):
         return redirect(target)
 
 
-class AccessLogView(RoleRequiredMixin, FilteredListView):
+class NewestReadFirst(PositionPagination):
+    ordering = ("-at", "-pk")
+
+
+class AccessLogView(RoleRequiredMixin, PositionPaginatedMixin, FilteredListView):
+    """Every read of a child's details in the partnerships a person oversees, newest first.
+
+    The log only grows, by a few entries each time a child's record is opened, so it is paged by
+    position: counting a partnership's entries on every page would grow with it.
+    """
+
     required_roles = (Role.BUSINESS_TEAM, Role.SYSTEM_ADMIN)
     model = AccessLogEntry
     filterset_class = AccessLogEntryFilterSet
+    position_pagination = NewestReadFirst
     template_name = "safeguarding/access_log.html"
 
     def get_queryset(self):

@@ -1,7 +1,12 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
 from partnerships.models import PublishedArrangement
@@ -13,6 +18,7 @@ from tests.personas import (
     BUSINESS,
     OTHER_PARTNERSHIP,
     PRACTITIONER_HEALTH,
+    PRACTITIONER_POLICE,
     SCRUTINEER,
     check_access,
     sign_in,
@@ -107,26 +113,95 @@ def test_the_access_log_page_is_for_the_business_team_and_admins(client, demo):
     assert len(responses[ADMIN].context["object_list"]) == 2
 
 
-def test_the_access_log_filters_by_person_and_date(client, demo):
+def test_the_access_log_filters_by_person_agency_and_record(client, demo):
+    police = demo.user(PRACTITIONER_POLICE)
     read(demo.user(PRACTITIONER_HEALTH), [arrangement(demo.riverside)])
+    read(police, [arrangement(demo.riverside)])
     read(demo.user(BUSINESS), [arrangement(demo.riverside)])
     sign_in(client, BUSINESS)
-    practitioner = demo.user(PRACTITIONER_HEALTH)
 
-    by_person = client.get("/access-log/", {"user": practitioner.pk})
+    def readers(**query):
+        response = client.get("/access-log/", query)
+        assert response.status_code == 200
+        return sorted(e.user.username for e in response.context["object_list"])
+
+    assert readers(person="practitioner") == [PRACTITIONER_HEALTH, PRACTITIONER_POLICE]
+    assert readers(person=f"{police.first_name} {police.last_name}".upper()) == [
+        PRACTITIONER_POLICE
+    ]
+    assert readers(person=police.email) == [PRACTITIONER_POLICE]
+    assert readers(person="nobody of that name") == []
+    assert readers(agency="midshire") == [PRACTITIONER_POLICE]
+    assert readers(agency="Riverside Council") == [BUSINESS]
+    assert readers(object_id=arrangement(demo.northgate).pk) == []
+    assert len(readers(object_id=arrangement(demo.riverside).pk, channel="api")) == 3
+    assert readers(channel="admin") == []
+
+
+def test_the_access_log_filters_whole_days_in_uk_time(client, demo):
+    london = ZoneInfo("Europe/London")
+    reader = demo.user(PRACTITIONER_HEALTH)
+    for moment in (
+        datetime(2026, 6, 30, 23, 59, tzinfo=london),  # the evening before, in summer time
+        datetime(2026, 7, 1, 0, 30, tzinfo=london),  # still 30 June in UTC
+        datetime(2026, 7, 31, 23, 30, tzinfo=london),
+        datetime(2026, 8, 1, 0, 0, tzinfo=london),
+    ):
+        with time_machine.travel(moment, tick=False):
+            read(reader, [arrangement(demo.riverside)])
+    sign_in(client, BUSINESS)
+
+    july = client.get("/access-log/", {"from_date": "2026-07-01", "to_date": "2026-07-31"})
     future = client.get("/access-log/", {"from_date": "2099-01-01"})
 
-    assert [e.user for e in by_person.context["object_list"]] == [practitioner]
+    assert [e.at.astimezone(london).strftime("%d %H:%M") for e in july.context["object_list"]] == [
+        "31 23:30",
+        "01 00:30",
+    ]
     assert list(future.context["object_list"]) == []
 
 
-def test_the_access_log_page_runs_a_bounded_number_of_queries(
-    client, demo, django_assert_max_num_queries
-):
-    read(demo.user(PRACTITIONER_HEALTH), [arrangement(demo.riverside)] * 200)
+def newest_first(entries):
+    return sorted(entries, key=lambda e: (e.at, e.pk), reverse=True)
+
+
+def test_the_access_log_is_read_a_page_at_a_time_newest_first_without_counting(client, demo):
+    read(demo.user(PRACTITIONER_HEALTH), [arrangement(demo.riverside)] * 120)
+    read(demo.user(OTHER_PARTNERSHIP), [arrangement(demo.northgate)] * 5)
+    expected = newest_first(AccessLogEntry.objects.filter(partnership=demo.riverside))
     sign_in(client, BUSINESS)
 
-    with django_assert_max_num_queries(16):
-        response = client.get("/access-log/")
+    pages, url = [], "/access-log/"
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert not [q for q in queries if "accesslogentry" in q["sql"] and "COUNT(" in q["sql"]]
+        page = response.context["page_obj"]
+        pages.append(list(page.object_list))
+        url = page.next_url
+    body = response.content.decode()
 
-    assert response.context["paginator"].count == 200
+    assert [len(p) for p in pages] == [50, 50, 20]
+    assert [e for p in pages for e in p] == expected
+    assert "Newer entries" in body and "Older entries" not in body
+    newer = client.get(response.context["page_obj"].previous_url).context["page_obj"]
+    assert list(newer.object_list) == expected[50:100]
+
+
+def test_a_tampered_access_log_position_is_not_found(client, demo):
+    sign_in(client, BUSINESS)
+
+    assert client.get("/access-log/", {"cursor": "not-a-position"}).status_code == 404
+
+
+@pytest.mark.parametrize("entries", [3, 300])
+def test_the_access_log_page_runs_a_bounded_number_of_queries(
+    client, demo, django_assert_max_num_queries, entries
+):
+    read(demo.user(PRACTITIONER_HEALTH), [arrangement(demo.riverside)] * entries)
+    sign_in(client, BUSINESS)
+
+    with django_assert_max_num_queries(13):
+        response = client.get("/access-log/", {"person": "practitioner", "agency": "NHS"})
+
+    assert len(response.context["object_list"]) == min(entries, 50)
