@@ -1,7 +1,7 @@
 import django_filters
 
-from partnerships.filtersets import PartnershipChoiceMixin
-from partnerships.models import Agency, Partnership
+from partnerships.filtersets import PartnershipChoiceMixin, agency_name_filter
+from partnerships.models import Partnership
 
 from .choices import Grade, ReturnStatus, SelfAssessmentKind
 from .models import Audit, AuditReturn, SelfAssessment
@@ -21,7 +21,7 @@ class AuditFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
 
 
 class AuditReturnFilterSet(django_filters.FilterSet):
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all())
+    agency = agency_name_filter()
     status = django_filters.ChoiceFilter(choices=ReturnStatus.choices)
     grade = django_filters.ChoiceFilter(choices=Grade.choices)
     immediate_concern = django_filters.BooleanFilter()

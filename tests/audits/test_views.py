@@ -340,6 +340,10 @@ def test_lists_show_each_person_what_they_may_see(client, demo, audit):
     }
     assert returns[SCRUTINEER].context["paginator"].count == 0
     assert returns[OTHER_PARTNERSHIP].context["paginator"].count == 0
+    sign_in(client, BUSINESS)
+    police_only = client.get("/audits/returns/", {"agency": "midshire"})
+    assert {r.agency.name for r in police_only.context["object_list"]} == {"Midshire Police"}
+    assert "Northgate Academy" not in police_only.content.decode()  # no list of every agency
 
 
 def test_a_return_is_seen_by_its_agency_the_business_team_and_the_partners(client, demo, audit):

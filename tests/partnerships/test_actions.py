@@ -70,6 +70,23 @@ def test_the_action_list_shows_each_person_what_they_may_see(client, demo):
     assert titles(OTHER_PARTNERSHIP) == set()
 
 
+def test_the_action_list_filters_by_the_owning_agencys_name(client, demo):
+    elsewhere = AgencyFactory.create_batch(30)  # agencies elsewhere in the country
+    sign_in(client, BUSINESS)
+
+    def titles(owner):
+        response = client.get("/partnerships/actions/", {"owner_agency": owner})
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert not [a.name for a in elsewhere if a.name in page]  # no list of every agency
+        return {a.title for a in response.context["object_list"]}
+
+    assert titles("st anne's") == {TRAINING}
+    assert titles("Midshire police") == {"Attend every strategy discussion for children under two"}
+    assert titles("primary midshire") == set()
+    assert len(titles("  ")) == 2
+
+
 def test_the_action_page_is_404_outside_permission(client, demo, school_action):
     check_access(
         client,
@@ -260,7 +277,7 @@ def test_the_action_list_tags_each_action_by_its_status_or_as_overdue(client, de
             due_on=due_on,
         )
     sign_in(client, BUSINESS)
-    page = client.get("/partnerships/actions/", {"owner_agency": school.pk}).content.decode()
+    page = client.get("/partnerships/actions/", {"owner_agency": "St Anne"}).content.decode()
 
     def tag_of(title):
         [tag] = tags(part_from(page, f">{title}</a>"))
