@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -68,6 +69,7 @@ from reviews.models import (
     SignOff,
 )
 from safeguarding import permissions
+from safeguarding.models import AccessLogEntry
 from safeguarding.permissions import CHANGE, VIEW
 from safeguarding.working_days import WorkingDayCalendar
 
@@ -89,6 +91,24 @@ LAST_NAMES = [
 ]  # fmt: skip
 AUDIT_THEMES = ["neglect", "exploitation", "domestic abuse", "early help", "mental health"]
 PRACTITIONERS_PER_AGENCY = 5
+# The rest of a partnership's directory: its schools, GP practices, nurseries and the like, about
+# 150 for a partnership of average size. Each has a safeguarding lead and two practitioners, who
+# read records but make none of the generated referrals, so the referrals per referrer are those
+# of the runs before the directory was added.
+DIRECTORY = [
+    ("Primary School", Sector.SCHOOL, 40),
+    ("Academy", Sector.SCHOOL, 10),
+    ("Medical Practice", Sector.GP_PRACTICE, 20),
+    ("Nursery", Sector.EARLY_YEARS, 15),
+    ("Community Project", Sector.VOLUNTARY, 10),
+    ("College", Sector.COLLEGE, 3),
+    ("Housing Association", Sector.HOUSING, 2),
+]
+DIRECTORY_PRACTITIONERS = 2
+# Who opens a child's record, by share of the access log: the front door, the referrer's side,
+# the business team; and through which channel.
+READERS = [("front_door", 60), ("practitioner", 30), ("business", 10)]
+CHANNELS = [("page", 94), ("api", 5), ("admin", 1)]
 CHILDREN_PER_REFERRAL = 1.1
 REPEAT_SHARE = 0.25  # of referrals about a child already referred to the same council
 SHARED_SHARE = 0.02  # of referrals the front door shares with another agency
@@ -104,6 +124,8 @@ class Sizes:
     audit_returns: int = 200_000
     actions: int = 100_000
     escalations: int = 50_000
+    directory_agencies: int = 3_000
+    access_log_entries: int = 3_000_000
     years: int = 5
 
     def scaled(self, factor: float) -> Sizes:
@@ -129,6 +151,7 @@ class Place:
     calendar: WorkingDayCalendar
     referral_ids: list[int]
     review_ids: list[int]
+    children: list[tuple[int, int]]  # (child id, referral id)
 
 
 class Generator:
@@ -247,11 +270,17 @@ class Generator:
                     (f"practitioner.{agency.pk}.{n}", agency, [Role.PRACTITIONER])
                     for n in range(PRACTITIONERS_PER_AGENCY)
                 ]
+        self._make_people(partnership, prefix, people)
+
+    def _make_people(self, partnership, prefix: str, people) -> None:
+        """People as the admin makes them: a role in the partnership puts them in its groups."""
         for name, agency, roles in people:
             user, created = User.objects.get_or_create(
                 username=f"{prefix}.{name}",
                 defaults={
                     "agency": agency,
+                    "first_name": self.random.choice(FIRST_NAMES),
+                    "last_name": self.random.choice(LAST_NAMES),
                     "email": f"{prefix}.{name}@example.org",
                     "password": make_password(None),
                 },
@@ -295,6 +324,7 @@ class Generator:
             calendar=WorkingDayCalendar.for_partnership(partnership),
             referral_ids=[],
             review_ids=[],
+            children=[],
         )
 
     def council_weights(self) -> list[tuple[Place, Agency, float]]:
@@ -312,6 +342,79 @@ class Generator:
         for place, _council, weight in self.council_weights():
             sizes[place.partnership.pk] = sizes.get(place.partnership.pk, 0) + weight
         return [sizes[place.partnership.pk] for place in self.places]
+
+    # -- the rest of the directory -------------------------------------------------------------
+
+    def directory(self) -> None:
+        """Each partnership's schools, practices, nurseries and the like, in proportion to its
+        size, each with a safeguarding lead and practitioners."""
+        weights = self.place_weights()
+        kinds = [(kind, sector) for kind, sector, _share in DIRECTORY]
+        shares = [share for *_, share in DIRECTORY]
+        for place, weight in zip(self.places, weights, strict=True):
+            town = place.councils[0].name.removesuffix(" Council")
+            count = max(1, round(self.sizes.directory_agencies * weight / sum(weights)))
+            numbers = Counter()
+            for kind, sector in self.random.choices(kinds, shares, k=count):
+                numbers[kind] += 1
+                agency = Agency.objects.create(name=f"{town} {kind} {numbers[kind]}", sector=sector)
+                Membership.objects.create(
+                    partnership=place.partnership, agency=agency, role=RELEVANT
+                )
+                staff = [("lead", agency, [Role.AGENCY_SAFEGUARDING_LEAD])]
+                staff += [
+                    (f"practitioner.{n}", agency, [Role.PRACTITIONER])
+                    for n in range(DIRECTORY_PRACTITIONERS)
+                ]
+                self._make_people(
+                    place.partnership, f"bench.p{place.partnership.pk}.{agency.pk}", staff
+                )
+
+    # -- the access log ------------------------------------------------------------------------
+
+    def access_log(self) -> None:
+        """Reads of referred children's details, oldest first, each by someone of the child's
+        partnership: its front door, the referrer's side or its business team."""
+        count = self.sizes.access_log_entries
+        child_type = ContentType.objects.get_for_model(ReferralChild).pk
+        readers = {
+            place.partnership.pk: {
+                "front_door": [u for workers in place.front_door_workers.values() for u in workers],
+                "practitioner": place.practitioners,
+                "business": [place.business],
+            }
+            for place in self.places
+        }
+        paths = {
+            "page": "/referrals/{}/",
+            "api": "/api/v1/referrals/{}/",
+            "admin": "/admin/referrals/referral/{}/change/",
+        }
+        kinds, kind_shares = zip(*READERS, strict=True)
+        channels, channel_shares = zip(*CHANNELS, strict=True)
+        moments = sorted(self.moment(day) for day in self.days_spread(count))
+        for at, place, kind, channel in zip(
+            moments,
+            self.weighted_places(count, self.place_weights()),
+            self.random.choices(kinds, kind_shares, k=count),
+            self.random.choices(channels, channel_shares, k=count),
+            strict=True,
+        ):
+            reader = self.random.choice(readers[place.partnership.pk][kind])
+            child, referral = self.random.choice(place.children)
+            self.writer.add(
+                AccessLogEntry,
+                at=at,
+                user_id=reader.pk,
+                agency_id=reader.agency_id,
+                partnership_id=place.partnership.pk,
+                content_type_id=child_type,
+                object_id=child,
+                record=f"Child {child} on referral R-{referral:06d}",  # its access_log_label()
+                channel=channel,
+                route="referrals:referral-detail",
+                path=paths[channel].format(referral),
+            )
 
     # -- referrals -----------------------------------------------------------------------------
 
@@ -381,7 +484,7 @@ class Generator:
                     if len(known) < 5_000:
                         known.append(child)
                 first, last, born, postcode = child
-                writer.add(
+                child_id = writer.add(
                     ReferralChild,
                     referral_id=referral,
                     first_name=first,
@@ -390,6 +493,7 @@ class Generator:
                     address="1 High Street",
                     postcode=postcode,
                 )
+                place.children.append((child_id, referral))
             for category in self.random.sample(categories, self.random.choice((1, 1, 2))):
                 writer.add(ReferralCategory, referral_id=referral, category=category)
             if self.random.random() < 0.2:
@@ -707,7 +811,9 @@ class Generator:
     def run(self) -> dict:
         with transaction.atomic():
             self._timed("world", self.build_world)
+            self._timed("directory", self.directory)
             self._timed("referrals", self.referrals)
+            self._timed("access_log", self.access_log)
             self._timed("escalations", self.escalations)
             self._timed("reviews", self.reviews)
             self._timed("audits", self.audits)

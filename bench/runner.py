@@ -73,6 +73,15 @@ def targets(today: date) -> list[Target]:
         Target("Rapid review dashboard", "business.riverside", "/reviews/dashboard/"),
         Target("Rapid review detail", "business.riverside", f"/reviews/{review.pk}/"),
         Target("Audit results", "business.riverside", f"/audits/{audit.pk}/results/"),
+        Target("Actions list", "business.riverside", "/partnerships/actions/"),
+        Target("Audit returns list", "business.riverside", "/audits/returns/"),
+        Target("Access log", "business.riverside", "/access-log/"),
+        Target(
+            "Access log, one person's reads",
+            "business.riverside",
+            "/access-log/?person=frontdoor.hillford",
+        ),
+        Target("Access log, every partnership", "admin", "/access-log/"),
         Target(
             "Indicators API, one year",
             "business.riverside",

@@ -11,11 +11,13 @@ from django.db import transaction
 
 from audits.models import AuditReturn
 from bench import sweep
-from partnerships.models import Partnership, Region, User
-from referrals.models import Escalation, Referral
+from partnerships.choices import Role
+from partnerships.models import Membership, Partnership, Region, RoleAssignment, User
+from referrals.models import Escalation, Referral, ReferralChild
 from referrals.selectors import possible_duplicates
 from reviews.models import RapidReview
 from safeguarding import permissions
+from safeguarding.models import AccessLogEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +47,34 @@ def test_it_builds_twenty_partnerships_in_four_regions_at_the_sizes_asked(genera
     assert generated["rows"]["reviews.RapidReview"] == 10
     assert generated["rows"]["referrals.Escalation"] == 25
     assert set(generated["seconds"]) >= {"referrals", "reviews", "audits", "actions"}
+
+
+def test_each_partnership_has_a_directory_of_agencies_with_their_staff(generated):
+    schools = Membership.objects.filter(agency__name__contains=" Primary School ")
+    assert generated["rows"]["safeguarding.AccessLogEntry"] == 1_500
+    assert Membership.objects.filter(agency__name__contains=" 1").count() >= 20  # 1 each, at least
+    for membership in schools.select_related("agency", "partnership")[:5]:
+        staff = User.objects.filter(agency=membership.agency)
+        assert staff.count() == 3
+        roles = RoleAssignment.objects.filter(user__in=staff, partnership=membership.partnership)
+        assert sorted(roles.values_list("role", flat=True)) == sorted(
+            [Role.AGENCY_SAFEGUARDING_LEAD, Role.PRACTITIONER, Role.PRACTITIONER]
+        )
+        for person in staff:  # in the groups a role gives, as if the admin had added them
+            assert permissions.can(person, permissions.VIEW, membership.partnership)
+
+
+def test_the_access_log_records_reads_of_children_by_people_of_their_partnership(generated):
+    entries = AccessLogEntry.objects.select_related("user")
+    assert entries.count() == 1_500
+    for entry in entries.order_by("?")[:25]:
+        child = ReferralChild.objects.select_related("referral").get(pk=entry.object_id)
+        assert entry.record == child.access_log_label()
+        assert entry.partnership_id == child.partnership_id
+        assert entry.user.role_assignments.filter(partnership_id=entry.partnership_id).exists()
+        assert entry.agency_id == entry.user.agency_id
+    ordered = list(entries.order_by("pk").values_list("at", flat=True))
+    assert ordered == sorted(ordered)  # written oldest first, as a log is
 
 
 def test_the_largest_front_door_is_hillfords(generated):
