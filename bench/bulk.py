@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from django.contrib.auth.models import Permission
@@ -85,6 +86,15 @@ class _Table:
         return "\t".join(parts)
 
 
+@contextmanager
+def _checks_run_first(cursor):
+    """A key dropped or added alters the table it points at too, which PostgreSQL refuses while
+    that table's rows have deferred checks pending: run every pending check first."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    yield
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 class CopyWriter:
     """Buffers rows per model and COPYs them in batches; grants object permissions the same way."""
 
@@ -92,7 +102,28 @@ class CopyWriter:
         self.tables: dict[type[models.Model], _Table] = {}
         self._permissions: dict[tuple[type[models.Model], str], int] = {}
         self._permission_models: dict[type[models.Model], tuple] = {}
+        self._keys_to_add: list[tuple[str, str, str]] = []
         self.now = timezone.now()
+
+    def check_keys_once(self, model: type[models.Model]) -> None:
+        """Check the table's foreign keys once, when everything is written, not row by row.
+
+        Deferred keys are checked one row at a time when the transaction commits: about 13 µs
+        each here, so minutes for a table of millions. The table's key constraints are dropped
+        now and added back by `finish()`, which checks each one in a single pass of the table,
+        as a database restore does.
+        """
+        quote = connection.ops.quote_name
+        table = model._meta.db_table
+        with connection.cursor() as cursor, _checks_run_first(cursor):
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            for name, definition in cursor.fetchall():
+                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+                self._keys_to_add.append((quote(table), quote(name), definition))
 
     def _table(self, model) -> _Table:
         if model not in self.tables:
@@ -166,6 +197,11 @@ class CopyWriter:
             self._flush(table)
         models_written = [t.model for t in self.tables.values()]
         with connection.cursor() as cursor:
+            if self._keys_to_add:
+                with _checks_run_first(cursor):
+                    for table, name, definition in self._keys_to_add:
+                        cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+                self._keys_to_add = []
             for statement in connection.ops.sequence_reset_sql(no_style(), models_written):
                 cursor.execute(statement)
             for table in self.tables.values():

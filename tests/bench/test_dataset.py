@@ -7,7 +7,7 @@ import json
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from audits.models import AuditReturn
 from bench import sweep
@@ -75,6 +75,12 @@ def test_the_access_log_records_reads_of_children_by_people_of_their_partnership
         assert entry.agency_id == entry.user.agency_id
     ordered = list(entries.order_by("pk").values_list("at", flat=True))
     assert ordered == sorted(ordered)  # written oldest first, as a log is
+    with connection.cursor() as cursor:  # its keys, checked once when written, are kept
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint "
+            "WHERE conrelid = 'safeguarding_accesslogentry'::regclass AND contype = 'f'"
+        )
+        assert cursor.fetchone()[0] == 4
 
 
 def test_the_largest_front_door_is_hillfords(generated):
