@@ -25,7 +25,7 @@ class NamedFilter(django_filters.CharFilter):
     def filter(self, queryset, value):
         if not value or not value.split():
             return queryset
-        keys = list(self.named(value).values_list("pk", flat=True))
+        keys = list(self.named(value).order_by().values_list("pk", flat=True))
         return queryset.filter(**{f"{self.field_name}__in": keys})
 
 
