@@ -115,6 +115,9 @@ class CopyWriter:
         """
         quote = connection.ops.quote_name
         table = model._meta.db_table
+        # Pending checks run below, so rows still buffered must be written before them: a table
+        # flushed at 50,000 rows may point at rows of one that has not reached that yet.
+        self._flush_all()
         with connection.cursor() as cursor, _checks_run_first(cursor):
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
@@ -191,10 +194,13 @@ class CopyWriter:
         table.written += len(table.rows)
         table.rows = []
 
-    def finish(self) -> dict[str, int]:
-        """Write what is buffered, move the id sequences on, and return rows written per table."""
+    def _flush_all(self) -> None:
         for table in self.tables.values():
             self._flush(table)
+
+    def finish(self) -> dict[str, int]:
+        """Write what is buffered, move the id sequences on, and return rows written per table."""
+        self._flush_all()
         models_written = [t.model for t in self.tables.values()]
         with connection.cursor() as cursor:
             if self._keys_to_add:
