@@ -1,17 +1,23 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 
 from .models import AccessLogEntry, Notification, RetentionSetting
 
 
 @admin.register(AccessLogEntry)
 class AccessLogEntryAdmin(admin.ModelAdmin):
-    """Read-only: the access log is append-only."""
+    """Read-only: the access log is append-only.
 
-    list_display = ["at", "user", "agency", "partnership", "record", "channel", "route"]
-    list_filter = ["channel", "partnership", "content_type"]
-    search_fields = ["user__username", "record", "path"]
-    date_hierarchy = "at"
-    list_select_related = ["user", "agency", "partnership"]
+    Its list is the access log page, which filters by the same things and reads a page of a log
+    of millions from an index. The admin's own list counted the whole log twice, listed its years
+    by reading every row (1.5 s at 3,000,000 entries) and searched words anywhere in it.
+    """
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return redirect("access-log")
 
     def has_add_permission(self, request):
         return False

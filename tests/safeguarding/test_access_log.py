@@ -205,3 +205,19 @@ def test_the_access_log_page_runs_a_bounded_number_of_queries(
         response = client.get("/access-log/", {"person": "practitioner", "agency": "NHS"})
 
     assert len(response.context["object_list"]) == min(entries, 50)
+
+
+def test_the_admins_list_of_the_log_is_the_access_log_page(client, demo):
+    read(demo.user(PRACTITIONER_POLICE), [arrangement(demo.riverside)])
+    entry = AccessLogEntry.objects.get()
+
+    responses = check_access(
+        client, "/admin/safeguarding/accesslogentry/", {ADMIN: 302, BUSINESS: 302}
+    )
+    one_entry = check_access(
+        client, f"/admin/safeguarding/accesslogentry/{entry.pk}/change/", {ADMIN: 200}
+    )
+
+    assert responses[ADMIN].url == "/access-log/"
+    assert responses[BUSINESS].url.startswith("/admin/login/")
+    assert entry.user.get_full_name() in one_entry[ADMIN].content.decode()
