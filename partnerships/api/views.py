@@ -54,6 +54,13 @@ class PartnershipViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet)
     serializer_class = PartnershipSerializer
     filterset_class = PartnershipApiFilterSet
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "indicators":
+            # The figures need the partnership, not the hundreds of agencies in its directory.
+            return queryset.prefetch_related(None)
+        return queryset
+
     @extend_schema(
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATE, required=True),

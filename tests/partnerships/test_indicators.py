@@ -17,6 +17,7 @@ from referrals.models import Escalation, Referral, ReferralChild
 from referrals.services import referral_repeat_flags_recount
 from reviews.models import PracticeReview, RapidReview, SeriousIncident
 from tests.partnerships.factories import (
+    AgencyFactory,
     ConstitutedPartnershipFactory,
     MembershipFactory,
     UserFactory,
@@ -498,3 +499,17 @@ def test_cached_figures_follow_audit_returns_self_assessments_and_agency_names(a
     assert "Agency B, renamed" in {a["agency"] for a in changed["actions"]["by_agency"]}
     Audit.objects.filter(partnership=fixture.partnership).delete()  # and its returns with it
     assert api.get(url(fixture.partnership)).json()["audit_grades"]["total"] == 0
+
+
+def test_cached_figures_are_served_without_reading_the_partnerships_directory(api, fixture):
+    """A partnership's directory holds hundreds of agencies; the figures need none of them."""
+    for agency in AgencyFactory.create_batch(30):
+        MembershipFactory(agency=agency, partnership=fixture.partnership)
+    sign_in_scrutineer(api, fixture)
+    api.get(url(fixture.partnership))
+
+    with CaptureQueriesContext(connection) as cached:
+        response = api.get(url(fixture.partnership))
+
+    assert response.status_code == 200
+    assert not [q["sql"] for q in cached if "partnerships_membership" in q["sql"]]
