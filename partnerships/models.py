@@ -172,7 +172,9 @@ class Partnership(models.Model):
     @cached_property
     def is_constituted(self) -> bool:
         """True once it has a local authority, a health and a police safeguarding partner."""
-        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("memberships")
+        prefetched = getattr(self, "partner_seats", None)
+        if prefetched is None:
+            prefetched = getattr(self, "_prefetched_objects_cache", {}).get("memberships")
         if prefetched is not None:
             filled = {m.role for m in prefetched if m.is_current}
         else:

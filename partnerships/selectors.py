@@ -1,11 +1,11 @@
 """Reads of partnerships, agencies and people, always through the permission layer."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from safeguarding import permissions
 
-from .choices import PARTNER_ROLES, Role
+from .choices import PARTNER_ROLES, SAFEGUARDING_PARTNER_ROLES, MembershipRole, Role, Sector
 from .models import (
     Action,
     Agency,
@@ -19,6 +19,28 @@ from .models import (
 
 def current_memberships():
     return Membership.objects.current().select_related("agency", "partnership")
+
+
+def partner_seats():
+    """The current safeguarding partner memberships: three a partnership, whatever its size."""
+    return current_memberships().filter(role__in=SAFEGUARDING_PARTNER_ROLES)
+
+
+def relevant_agencies_by_sector(partnership) -> list[dict]:
+    """How many relevant agencies of each sector the partnership has, counted in the database:
+    a partnership's directory holds hundreds of schools, practices and charities."""
+    counts = (
+        Membership.objects.current()
+        .filter(partnership=partnership, role=MembershipRole.RELEVANT_AGENCY)
+        .values("agency__sector")
+        .annotate(agencies=Count("pk"))
+        .order_by("-agencies", "agency__sector")
+    )
+    labels = dict(Sector.choices)
+    return [
+        {"sector": sector, "label": labels[sector], "agencies": agencies}
+        for sector, agencies in counts.values_list("agency__sector", "agencies")
+    ]
 
 
 def agencies_named(text: str):
@@ -44,7 +66,7 @@ def people_of(partnership, user):
         permissions.restrict(RoleAssignment.objects.current(), user)
         .filter(partnership=partnership)
         .select_related("user", "user__agency")
-        .order_by("role", "user__last_name")
+        .order_by("role", "user__last_name", "pk")
     )
 
 

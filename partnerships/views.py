@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -18,7 +19,6 @@ from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequir
 
 from . import indicators, selectors, services, yearly_report
 from .choices import (
-    SAFEGUARDING_PARTNER_ROLES,
     MembershipRole,
     ReportSection,
     Role,
@@ -51,8 +51,10 @@ from .models import (
     YearlyReport,
 )
 
+PEOPLE_PER_PAGE = 50
+
 PARTNERSHIPS = Partnership.objects.select_related("region").prefetch_related(
-    Prefetch("memberships", queryset=selectors.current_memberships())
+    Prefetch("memberships", queryset=selectors.partner_seats(), to_attr="partner_seats")
 )
 
 
@@ -68,15 +70,18 @@ class PartnershipDetailView(RestrictedViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         partnership = self.object
-        memberships = list(partnership.memberships.all())
-        context["partners"] = [m for m in memberships if m.role in SAFEGUARDING_PARTNER_ROLES]
-        context["relevant_agencies"] = [
-            m for m in memberships if m.role == MembershipRole.RELEVANT_AGENCY
-        ]
         context["local_authorities"] = [
-            m.agency for m in memberships if m.role == MembershipRole.LOCAL_AUTHORITY_PARTNER
+            m.agency
+            for m in partnership.partner_seats
+            if m.role == MembershipRole.LOCAL_AUTHORITY_PARTNER
         ]
-        context["people"] = selectors.people_of(partnership, self.request.user)
+        by_sector = selectors.relevant_agencies_by_sector(partnership)
+        context["relevant_agencies"] = by_sector
+        context["relevant_agency_count"] = sum(row["agencies"] for row in by_sector)
+        # Thousands of people hold a role in a large partnership: a page of them at a time.
+        context["people"] = Paginator(
+            selectors.people_of(partnership, self.request.user), PEOPLE_PER_PAGE
+        ).get_page(self.request.GET.get("page"))
         context["arrangements"] = partnership.arrangements.all()
         context["closure_days"] = partnership.closure_days.all()
         return context

@@ -1,7 +1,12 @@
 import pytest
 
 from partnerships.choices import Sector
-from tests.partnerships.factories import AgencyFactory, MembershipFactory
+from tests.partnerships.factories import (
+    AgencyFactory,
+    ConstitutedPartnershipFactory,
+    MembershipFactory,
+    RoleAssignmentFactory,
+)
 from tests.personas import (
     ADMIN,
     ANONYMOUS,
@@ -68,8 +73,44 @@ def test_the_partnership_page_is_for_its_members_only(client, demo):
     page = responses[BUSINESS].content.decode()
     assert "Constituted" in page
     assert "Riverside and Hillford ICB" in page
-    assert "Riverside Youth Trust" in page
+    assert "Voluntary, community or faith sector" in page  # Riverside Youth Trust's
     assert "Hillford Council, Riverside Council" in page
+
+
+def test_the_partnership_page_counts_its_relevant_agencies_by_sector(client, demo):
+    partnership = ConstitutedPartnershipFactory()
+    for sector in (Sector.SCHOOL, Sector.SCHOOL, Sector.SCHOOL, Sector.HOUSING):
+        MembershipFactory(partnership=partnership, agency__sector=sector)
+    sign_in(client, ADMIN)
+
+    response = client.get(f"/partnerships/{partnership.pk}/")
+    page = response.content.decode()
+
+    assert response.context["relevant_agencies"] == [
+        {"sector": Sector.SCHOOL, "label": "School", "agencies": 3},
+        {"sector": Sector.HOUSING, "label": "Housing", "agencies": 1},
+    ]
+    assert "4 relevant agencies work with the partnership" in page
+    assert f"/partnerships/agencies/?partnership={partnership.pk}&amp;sector=school" in page
+    schools = client.get(
+        "/partnerships/agencies/", {"partnership": partnership.pk, "sector": "school"}
+    )
+    assert schools.context["paginator"].count == 3
+
+
+def test_the_partnership_page_shows_people_and_roles_a_page_at_a_time(client, demo):
+    partnership = ConstitutedPartnershipFactory()
+    RoleAssignmentFactory.create_batch(60, partnership=partnership)
+    sign_in(client, ADMIN)
+
+    first = client.get(f"/partnerships/{partnership.pk}/")
+    second = client.get(f"/partnerships/{partnership.pk}/", {"page": 2})
+
+    first_people = [a.user for a in first.context["people"]]
+    second_people = [a.user for a in second.context["people"]]
+    assert (len(first_people), len(second_people)) == (50, 10)
+    assert not set(first_people) & set(second_people)
+    assert "Page 1 of 2" in first.content.decode()
 
 
 def test_another_partnerships_business_team_sees_only_public_names(client, demo):
@@ -164,9 +205,11 @@ def test_the_partnership_page_runs_a_bounded_number_of_queries(
 ):
     for agency in AgencyFactory.create_batch(80):
         MembershipFactory(agency=agency, partnership=demo.riverside)
+    RoleAssignmentFactory.create_batch(80, partnership=demo.riverside)
     sign_in(client, BUSINESS)
 
     with django_assert_max_num_queries(16):
         response = client.get(f"/partnerships/{demo.riverside.pk}/")
 
     assert response.status_code == 200
+    assert len(response.context["people"]) == 50
