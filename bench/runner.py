@@ -82,6 +82,7 @@ def targets(today: date) -> list[Target]:
             "/access-log/?person=frontdoor.hillford",
         ),
         Target("Access log, every partnership", "admin", "/access-log/"),
+        Target("Partnership page", "business.riverside", riverside.get_absolute_url()),
         Target(
             "Indicators API, one year",
             "business.riverside",
