@@ -2,6 +2,7 @@ import django_filters
 
 from partnerships.filtersets import PartnershipChoiceMixin, agency_name_filter
 from partnerships.models import Partnership
+from safeguarding.forms import AnyYesNoSelect
 
 from .choices import Grade, ReturnStatus, SelfAssessmentKind
 from .models import Audit, AuditReturn, SelfAssessment
@@ -24,7 +25,7 @@ class AuditReturnFilterSet(django_filters.FilterSet):
     agency = agency_name_filter()
     status = django_filters.ChoiceFilter(choices=ReturnStatus.choices)
     grade = django_filters.ChoiceFilter(choices=Grade.choices)
-    immediate_concern = django_filters.BooleanFilter()
+    immediate_concern = django_filters.BooleanFilter(widget=AnyYesNoSelect)
 
     class Meta:
         model = AuditReturn

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from safeguarding import permissions
+from safeguarding.forms import AnyYesNoSelect
 
 from .choices import EDUCATION_SECTORS, ActionStatus, Sector
 from .models import Action, Agency, DesignatedSafeguardingLead, Partnership
@@ -53,7 +54,9 @@ class AgencyFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
     partnership = django_filters.ModelChoiceFilter(
         field_name="memberships__partnership", queryset=Partnership.objects.none()
     )
-    active = django_filters.BooleanFilter(method="filter_active", label="Active only")
+    active = django_filters.BooleanFilter(
+        method="filter_active", label="Active only", widget=AnyYesNoSelect
+    )
 
     class Meta:
         model = Agency
@@ -87,7 +90,9 @@ class ActionFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
     partnership = django_filters.ModelChoiceFilter(queryset=Partnership.objects.none())
     owner_agency = agency_name_filter("owner_agency", "Owning agency name contains")
     status = django_filters.ChoiceFilter(choices=ActionStatus.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="Overdue only", widget=AnyYesNoSelect
+    )
 
     class Meta:
         model = Action

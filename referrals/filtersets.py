@@ -1,6 +1,7 @@
 import django_filters
 
 from partnerships.models import Agency
+from safeguarding.forms import AnyYesNoSelect
 
 from .choices import Category, Decision, EscalationStatus, EscalationTheme, ReferralStatus
 from .models import Escalation, Referral, ReferralCategory
@@ -16,7 +17,7 @@ class ReferralFilterSet(django_filters.FilterSet):
     front_door = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.none(), label="Local authority"
     )
-    immediate_danger = django_filters.BooleanFilter()
+    immediate_danger = django_filters.BooleanFilter(widget=AnyYesNoSelect)
 
     class Meta:
         model = Referral

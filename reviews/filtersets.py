@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from partnerships.filtersets import PartnershipChoiceMixin
 from partnerships.models import Partnership
+from safeguarding.forms import AnyYesNoSelect
 
 from .choices import Decision, IncidentType, RapidReviewStatus
 from .models import PracticeReview, RapidReview, SeriousIncident
@@ -12,7 +13,9 @@ class RapidReviewFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
     partnership = django_filters.ModelChoiceFilter(queryset=Partnership.objects.none())
     status = django_filters.ChoiceFilter(choices=RapidReviewStatus.choices)
     decision = django_filters.ChoiceFilter(choices=Decision.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label="Overdue only", widget=AnyYesNoSelect
+    )
 
     class Meta:
         model = RapidReview
@@ -37,7 +40,11 @@ class SeriousIncidentFilterSet(PartnershipChoiceMixin, django_filters.FilterSet)
 class PracticeReviewFilterSet(PartnershipChoiceMixin, django_filters.FilterSet):
     partnership = django_filters.ModelChoiceFilter(queryset=Partnership.objects.none())
     published = django_filters.BooleanFilter(
-        field_name="published_on", lookup_expr="isnull", exclude=True, label="Published"
+        field_name="published_on",
+        lookup_expr="isnull",
+        exclude=True,
+        label="Published",
+        widget=AnyYesNoSelect,
     )
 
     class Meta:

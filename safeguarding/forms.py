@@ -1,4 +1,13 @@
+from django import forms
 from django.core.exceptions import ValidationError
+
+
+class AnyYesNoSelect(forms.NullBooleanSelect):
+    """A yes-or-no filter: left alone it matches either, so it says "Any", not "Unknown"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("unknown", "Any"), ("true", "Yes"), ("false", "No"))
 
 
 def add_service_errors(form, error: ValidationError) -> None:

@@ -266,6 +266,15 @@ CONTENT_SECURITY_POLICY = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
+# crispy-forms-gds styles text inputs and plain selects; dates, numbers and yes-or-no choices
+# would otherwise be drawn with no GOV.UK class at all.
+CRISPY_CLASS_CONVERTERS = {
+    "dateinput": "govuk-input govuk-input--width-10",
+    "numberinput": "govuk-input govuk-input--width-10",
+    "anyyesnoselect": "govuk-select",
+}
+# An empty choice in a filter matches everything.
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -6,7 +6,8 @@ the moment it is added. For each route and persona:
 - anonymous visitors are sent to sign in (pages) or refused with 401 (API);
 - another partnership's people get 403 or 404 on Riverside's records;
 - the independent scrutineer never receives a child's name, date of birth, address or NHS
-  number.
+  number;
+- every text input, select and text area a page draws has its GOV.UK Design System class.
 
 Each route's parameters are filled in from Riverside's records: `pk` from the view's model, or,
 for views without one, from the route it sits under (`referrals/<pk>/consent/` under
@@ -290,6 +291,19 @@ def test_every_route_is_walked_or_listed_with_a_reason(records_to_walk):
     assert len(routes) + len(unwalked) == len(templates)
 
 
+FORM_CONTROL = re.compile(r"<(?:input|select|textarea)\b[^>]*>")
+NOT_STYLED_BY_CLASS = re.compile(r'type="(?:hidden|checkbox|radio|submit)"')
+
+
+def controls_without_govuk_class(body: str) -> list[str]:
+    """Inputs, selects and text areas drawn without the Design System's class for them."""
+    return [
+        control
+        for control in FORM_CONTROL.findall(body)
+        if not NOT_STYLED_BY_CLASS.search(control) and 'class="govuk-' not in control
+    ]
+
+
 @pytest.mark.parametrize("persona", [*DEMO_USERNAMES, ANONYMOUS])
 def test_every_route_as_every_persona(client, records_to_walk, persona, record_property):
     routes, unwalked = discover(records_to_walk.riverside)
@@ -323,6 +337,10 @@ def test_every_route_as_every_persona(client, records_to_walk, persona, record_p
             body = response.content.decode(errors="replace")
             if any(value in body for value in secrets):
                 failures.append(f"{where}: a child's details reached the scrutineer")
+        if status == 200 and response["Content-Type"].startswith("text/html"):
+            unstyled = controls_without_govuk_class(response.content.decode(errors="replace"))
+            if unstyled:
+                failures.append(f"{where}: form controls without a GOV.UK class: {unstyled}")
 
     assert not failures, "\n".join(failures)
 

@@ -21,7 +21,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
-from tests.support.clock import A_DEMO_DAY
+from tests.support.clock import A_DEMO_DAY, a_year_from_today
 from tests.support.pages import part_from, tags
 
 TRAINING = "Refresh whole-staff training on recognising neglect"
@@ -288,3 +288,27 @@ def test_the_action_list_tags_each_action_by_its_status_or_as_overdue(client, de
     assert tag_of("Done") == ("green", "Completed")
     assert tag_of("Dropped") == ("grey", "Cancelled")
     assert tag_of("Late") == ("red", "Overdue")
+
+
+def test_the_action_list_filters_overdue_actions_and_says_any_when_left_alone(client, demo):
+    school = demo.agency("St Anne's Primary School")
+    for title, due_on in [("Late", date(2020, 1, 6)), ("In time", a_year_from_today())]:
+        Action.objects.create(
+            partnership=demo.riverside,
+            owner_agency=school,
+            title=title,
+            status="in_progress",
+            due_on=due_on,
+        )
+    sign_in(client, BUSINESS)
+
+    unfiltered = client.get("/partnerships/actions/").content.decode()
+    overdue = client.get("/partnerships/actions/", {"overdue": "true", "owner_agency": "St Anne"})
+    either = client.get("/partnerships/actions/", {"overdue": "unknown", "owner_agency": "St Anne"})
+
+    assert '<option value="" selected>Any</option>' in unfiltered  # partnership and status
+    assert '<option value="unknown" selected>Any</option>' in unfiltered  # overdue
+    assert "---------" not in unfiltered and "Unknown" not in unfiltered
+    overdue_titles = {a.title for a in overdue.context["object_list"]}
+    assert "Late" in overdue_titles and "In time" not in overdue_titles
+    assert {"Late", "In time"} <= {a.title for a in either.context["object_list"]}
