@@ -15,8 +15,9 @@ class NamedFilter(django_filters.CharFilter):
     `named` gives the agencies or people whose names hold each word typed.
 
     Their keys are read first and written into the query as values: PostgreSQL then knows how
-    many rows each one has, and for a name with few reads it goes to them by the index on the
-    name's key rather than reading a whole partnership's log for them, newest first.
+    many rows each one has, and for one with few rows (a person with few reads in the access
+    log) it goes to them by the index on the key rather than reading the list in its order
+    until enough turn up.
     """
 
     def __init__(self, *, named, **kwargs):
