@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from partnerships.choices import Role
+from partnerships.forms import AgencyChoiceField, AgencyMultipleChoiceField
 from partnerships.models import Agency, Partnership
 from safeguarding import permissions
 
@@ -39,11 +40,7 @@ class AuditForm(BusinessTeamPartnershipMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Which children and which period the audit looks at.",
     )
-    agencies = forms.ModelMultipleChoiceField(
-        queryset=Agency.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        label="Agencies taking part",
-    )
+    agencies = AgencyMultipleChoiceField(label="Agencies taking part")
     questions = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -166,7 +163,7 @@ class ModerationForm(forms.Form):
 
 
 class ModerationActionForm(forms.Form):
-    owner_agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label="Owning agency")
+    owner_agency = AgencyChoiceField(label="Owning agency")
     title = forms.CharField(max_length=200, label="Action")
     recommendation = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Finding it answers"
@@ -191,11 +188,7 @@ class SelfAssessmentRoundForm(BusinessTeamPartnershipMixin, forms.Form):
         min_value=2000, max_value=2100, initial=lambda: timezone.localdate().year
     )
     deadline = forms.DateField(help_text="For example, 2027-03-31")
-    agencies = forms.ModelMultipleChoiceField(
-        queryset=Agency.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        label="Agencies or schools invited",
-    )
+    agencies = AgencyMultipleChoiceField(label="Agencies or schools invited")
 
 
 class SelfAssessmentForm(forms.Form):
@@ -240,7 +233,7 @@ class SelfAssessmentForm(forms.Form):
 
 
 class ChallengeEventForm(forms.Form):
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    agency = AgencyChoiceField()
     held_on = forms.DateField(label="Date held", help_text="For example, 2026-11-20")
     discussion = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
     challenges = forms.CharField(

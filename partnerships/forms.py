@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from django import forms
 
 from .choices import (
@@ -6,9 +8,45 @@ from .choices import (
     IndicatorKey,
     ReportSection,
     ScrutinyKind,
+    Sector,
     TrainingTheme,
 )
 from .models import Action, Agency, Membership
+
+
+class AgenciesBySector(forms.models.ModelChoiceIterator):
+    """Agencies grouped by sector, in the sectors' order, each sector's by name.
+
+    A large partnership's members run to hundreds of schools, GP practices and early years
+    settings; grouped, a person finds the police or the council without passing them all.
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        by_sector = defaultdict(list)
+        for agency in self.queryset:
+            by_sector[agency.sector].append(self.choice(agency))
+        for sector in Sector:
+            if by_sector[sector]:
+                yield (sector.label, by_sector[sector])
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    iterator = AgenciesBySector
+
+    def __init__(self, *, queryset=None, empty_label="Choose an agency", **kwargs):
+        super().__init__(queryset=queryset, empty_label=empty_label, **kwargs)
+
+
+class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Agencies as checkboxes by sector (templates/gds/layout/checkboxes.html folds large ones)."""
+
+    iterator = AgenciesBySector
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *, queryset=None, **kwargs):
+        super().__init__(queryset=queryset, **kwargs)
 
 
 class ActionProgressForm(forms.Form):
@@ -102,8 +140,8 @@ class ScrutinyChallengeForm(forms.Form):
         choices=ScrutinyKind.choices,
         widget=forms.RadioSelect,
     )
-    addressed_to = forms.ModelChoiceField(
-        label="Partner or agency it is addressed to", queryset=None
+    addressed_to = AgencyChoiceField(
+        label="Partner or agency it is addressed to", empty_label="Choose a partner or agency"
     )
     title = forms.CharField(max_length=200)
     detail = forms.CharField(
@@ -176,9 +214,9 @@ class YearlyReportSentForm(forms.Form):
 class FinancialContributionForm(forms.Form):
     """One partner's or agency's contribution for the report's period."""
 
-    agency = forms.ModelChoiceField(
+    agency = AgencyChoiceField(
         label="Partner or agency",
-        queryset=None,
+        empty_label="Choose a partner or agency",
         error_messages={
             "required": "Choose the partner or agency.",
             "invalid_choice": "Choose a partner or agency of the partnership.",
@@ -251,12 +289,7 @@ class TrainingEventForm(forms.Form):
         required=False,
         empty_label="None",
     )
-    audience_agencies = forms.ModelMultipleChoiceField(
-        label="Who it was for (optional)",
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    audience_agencies = AgencyMultipleChoiceField(label="Who it was for (optional)", required=False)
     attendees = forms.IntegerField(
         label="Number of attendees in total (optional if you give them by agency)",
         required=False,

@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Exists, OuterRef
 
+from partnerships.forms import AgencyChoiceField
 from partnerships.models import Agency, Membership
 
 from .choices import (
@@ -143,7 +144,7 @@ class DecisionForm(forms.Form):
 
 
 class SharingForm(forms.Form):
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label="Share with")
+    agency = AgencyChoiceField(label="Share with")
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), label="Why is sharing necessary?"
     )
@@ -155,9 +156,7 @@ class SharingForm(forms.Form):
 
 
 class EscalationForm(forms.Form):
-    against_agency = forms.ModelChoiceField(
-        queryset=Agency.objects.none(), label="Which agency made the decision?"
-    )
+    against_agency = AgencyChoiceField(label="Which agency made the decision?")
     decision_disputed = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), label="What was decided?"
     )
@@ -188,7 +187,7 @@ class EscalationResolveForm(forms.Form):
 
 
 class GoodPracticeForm(forms.Form):
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none())
+    agency = AgencyChoiceField()
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), label="What was done well?"
     )

@@ -1,6 +1,7 @@
 from django import forms
 
 from partnerships.choices import Sector
+from partnerships.forms import AgencyChoiceField, AgencyMultipleChoiceField
 from partnerships.models import Agency, Membership, Partnership
 
 from .choices import AbuseCategory, Decision, IncidentType
@@ -40,10 +41,8 @@ class SeriousIncidentForm(forms.Form):
     )
     became_aware_on = _date("Date the local authority became aware")
     summary = _text("Short summary", help_text="Do not include the child's name.")
-    agencies_involved = forms.ModelMultipleChoiceField(
+    agencies_involved = AgencyMultipleChoiceField(
         label="Agencies involved with the child and family",
-        queryset=Agency.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="Each will be asked for a chronology and summary of its involvement.",
     )
@@ -96,9 +95,7 @@ class ExtensionForm(forms.Form):
 
 
 class RecommendationForm(forms.Form):
-    owner_agency = forms.ModelChoiceField(
-        label="Agency that owns it", queryset=Agency.objects.none()
-    )
+    owner_agency = AgencyChoiceField(label="Agency that owns it")
     recommendation = _text("Recommendation", rows=3)
     title = forms.CharField(label="Action", max_length=200, help_text="What the agency will do.")
     due_on = _date("Due")

@@ -1,0 +1,111 @@
+"""Choosing agencies from a partnership of hundreds: grouped by sector, large sectors folded."""
+
+import html
+import re
+
+from tests.partnerships.factories import MembershipFactory, SchoolFactory
+from tests.personas import BUSINESS, PRACTITIONER_HEALTH, sign_in
+from tests.referrals.factories import DecidedReferralFactory
+from tests.reviews.test_views import incident_form
+
+SCHOOLS = 30
+
+
+def join_schools(demo, count=SCHOOLS):
+    schools = SchoolFactory.create_batch(count)
+    for school in schools:
+        MembershipFactory(partnership=demo.riverside, agency=school)
+    return schools
+
+
+def fieldset(page: str, legend: str) -> str:
+    return re.search(
+        rf'<fieldset class="govuk-fieldset"[^>]*>\s*<legend[^>]*>{re.escape(legend)}</legend>'
+        r".*?</fieldset>",
+        page,
+        re.S,
+    ).group()
+
+
+def folded_groups(html: str) -> dict[str, bool]:
+    """Each folded group's summary, and whether it is open."""
+    return {
+        summary: " open" in attrs
+        for attrs, summary in re.findall(
+            r'<details class="govuk-details[^"]*"( open)?>\s*<summary[^>]*>'
+            r'<span class="govuk-details__summary-text">([^<]+)</span>',
+            html,
+        )
+    }
+
+
+def test_an_incident_offers_agencies_by_sector_with_the_schools_folded(
+    client, demo, django_assert_max_num_queries
+):
+    join_schools(demo)
+    sign_in(client, BUSINESS)
+    with django_assert_max_num_queries(16):
+        page = client.get("/reviews/incidents/new/").content.decode()
+    agencies = fieldset(page, "Agencies involved with the child and family")
+
+    assert folded_groups(agencies) == {f"School ({SCHOOLS + 1})": False}
+    # The partners and the few of each other sector stay in sight, under their sector's name.
+    assert "Police</p>" in agencies and "Midshire Police" in agencies
+    assert agencies.index("Local authority children&#x27;s services") < agencies.index("Police</p>")
+    # The first box carries the field's id, where the error summary's link lands.
+    assert agencies.count('id="id_agencies_involved"') == 1
+    assert agencies.count('type="checkbox"') == demo.riverside.memberships.count()
+
+
+def test_a_ticked_school_survives_an_error_with_its_group_open(client, demo):
+    school = join_schools(demo)[7]
+    sign_in(client, BUSINESS)
+    invalid = client.post(
+        "/reviews/incidents/new/",
+        incident_form(demo, summary="", agencies_involved=[school.pk]),
+    ).content.decode()
+
+    assert "There is a problem" in invalid
+    agencies = fieldset(invalid, "Agencies involved with the child and family")
+    assert folded_groups(agencies) == {f"School ({SCHOOLS + 1}, 1 ticked)": True}
+    ticked = re.findall(r'<input [^>]*value="(\d+)" checked>', agencies)
+    assert ticked == [str(school.pk)]
+
+
+def test_an_audit_invites_agencies_from_the_folded_groups(client, demo):
+    schools = join_schools(demo)
+    sign_in(client, BUSINESS)
+    page = client.get("/audits/new/").content.decode()
+    assert folded_groups(fieldset(page, "Agencies taking part")) == {
+        f"School ({SCHOOLS + 1})": False
+    }
+
+    created = client.post(
+        "/audits/new/",
+        {
+            "partnership": demo.riverside.pk,
+            "title": "Attendance and neglect",
+            "theme": "Neglect",
+            "agencies": [schools[0].pk, schools[-1].pk, demo.agency("Midshire Police").pk],
+            "references": "AT-001",
+            "return_due_on": "2027-01-29",
+        },
+    )
+    assert created.status_code == 302
+    invited = set(demo.riverside.audits.get(title="Attendance and neglect").agencies.all())
+    assert invited == {schools[0], schools[-1], demo.agency("Midshire Police")}
+
+
+def test_a_single_agency_is_chosen_from_a_list_grouped_by_sector(client, demo):
+    join_schools(demo)
+    referral = DecidedReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+    page = client.get(f"/referrals/escalations/new/?referral={referral.pk}").content.decode()
+    select = re.search(r'<select name="against_agency".*?</select>', page, re.S).group()
+
+    assert re.search(r'<option value=""[^>]*>Choose an agency</option>', select)
+    groups = [html.unescape(g) for g in re.findall(r'<optgroup label="([^"]+)">', select)]
+    assert groups[0] == "Local authority children's services" and "School" in groups
+    schools = re.search(r'<optgroup label="School">(.*?)</optgroup>', select, re.S).group(1)
+    assert schools.count("<option") == SCHOOLS + 1
+    assert "---------" not in page
