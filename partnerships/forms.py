@@ -14,22 +14,25 @@ from .choices import (
 from .models import Action, Agency, Membership
 
 
-class AgenciesBySector(forms.models.ModelChoiceIterator):
-    """Agencies grouped by sector, in the sectors' order, each sector's by name.
+def by_sector(agencies, item=lambda agency: agency) -> list[tuple[str, list]]:
+    """(sector label, items) for each sector the agencies are in, in the sectors' order.
 
     A large partnership's members run to hundreds of schools, GP practices and early years
     settings; grouped, a person finds the police or the council without passing them all.
     """
+    items = defaultdict(list)
+    for agency in agencies:
+        items[agency.sector].append(item(agency))
+    return [(sector.label, items[sector]) for sector in Sector if items[sector]]
+
+
+class AgenciesBySector(forms.models.ModelChoiceIterator):
+    """A field's agencies grouped by sector, each sector's by name."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        by_sector = defaultdict(list)
-        for agency in self.queryset:
-            by_sector[agency.sector].append(self.choice(agency))
-        for sector in Sector:
-            if by_sector[sector]:
-                yield (sector.label, by_sector[sector])
+        yield from by_sector(self.queryset, self.choice)
 
 
 class AgencyChoiceField(forms.ModelChoiceField):
@@ -40,7 +43,7 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 
 class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Agencies as checkboxes by sector (templates/gds/layout/checkboxes.html folds large ones)."""
+    """Agencies as checkboxes by sector (safeguarding/templatetags/govuk_groups.py)."""
 
     iterator = AgenciesBySector
     widget = forms.CheckboxSelectMultiple
@@ -284,10 +287,11 @@ class TrainingEventForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     recommendation = forms.ModelChoiceField(
-        label="Review recommendation it answers (optional)",
+        label="Does it answer this review recommendation?",
         queryset=None,
         required=False,
-        empty_label="None",
+        empty_label="No",
+        widget=forms.RadioSelect,
     )
     audience_agencies = AgencyMultipleChoiceField(label="Who it was for (optional)", required=False)
     attendees = forms.IntegerField(
@@ -306,33 +310,36 @@ class TrainingEventForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
 
-    def __init__(self, *args, partnership, **kwargs):
+    def __init__(self, *args, partnership, recommendation_id=None, **kwargs):
+        """`recommendation_id` is the review recommendation offered, if any.
+
+        A partnership's reviews leave thousands of recommendations over the years, too many
+        to list: training is linked to one from the recommendation's own page, which offers
+        it here, or keeps the one it was linked to when it is changed.
+        """
         super().__init__(*args, **kwargs)
-        self.agencies = list(
-            Agency.objects.filter(
-                memberships__in=Membership.objects.current().filter(partnership=partnership)
+        members = Agency.objects.filter(
+            memberships__in=Membership.objects.current().filter(partnership=partnership)
+        ).distinct()
+        self.agencies = list(members.order_by("name"))
+        self.fields["audience_agencies"].queryset = members
+        offered = Action.objects.review_recommendations().filter(
+            partnership=partnership, pk=recommendation_id
+        )
+        if recommendation_id is None or not offered.exists():
+            del self.fields["recommendation"]
+        else:
+            self.fields["recommendation"].queryset = offered.select_related("owner_agency")
+            self.fields["recommendation"].label_from_instance = lambda action: (
+                f"Yes: {action.recommendation or action.title} ({action.owner_agency})"
             )
-            .distinct()
-            .order_by("name")
-        )
-        self.fields["audience_agencies"].queryset = Agency.objects.filter(
-            pk__in=[a.pk for a in self.agencies]
-        ).order_by("name")
-        self.fields["recommendation"].queryset = (
-            Action.objects.filter(partnership=partnership, source_type__app_label="reviews")
-            .select_related("owner_agency")
-            .order_by("-created_at")
-        )
-        self.fields["recommendation"].label_from_instance = lambda action: (
-            f"{action.recommendation or action.title} ({action.owner_agency})"
-        )
         for agency in self.agencies:
             self.fields[f"attending_{agency.pk}"] = forms.IntegerField(
                 label=agency.name, required=False, min_value=0, max_value=100_000
             )
 
-    def attendance_fields(self):
-        return [self[f"attending_{agency.pk}"] for agency in self.agencies]
+    def attendance_groups(self):
+        return by_sector(self.agencies, lambda agency: self[f"attending_{agency.pk}"])
 
     def service_data(self) -> dict:
         """The cleaned answers as the training services take them."""

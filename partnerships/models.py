@@ -425,6 +425,9 @@ class ActionQuerySet(models.QuerySet):
     def overdue(self, on=None):
         return self.open().filter(due_on__lt=on or timezone.localdate())
 
+    def review_recommendations(self):
+        return self.filter(source_type__app_label="reviews")
+
 
 class Action(models.Model):
     """Something an agency has agreed to do because of learning.
@@ -491,6 +494,13 @@ class Action(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_ACTION_STATUSES
+
+    @property
+    def is_review_recommendation(self) -> bool:
+        return (
+            self.source_type_id is not None
+            and ContentType.objects.get_for_id(self.source_type_id).app_label == "reviews"
+        )
 
     @property
     def is_overdue(self) -> bool:

@@ -672,8 +672,7 @@ def _training_errors(
         errors["theme"] = "Choose the learning theme."
     if recommendation is not None and (
         recommendation.partnership_id != partnership.pk
-        or recommendation.source_type is None
-        or recommendation.source_type.app_label != "reviews"
+        or not recommendation.is_review_recommendation
     ):
         errors["recommendation"] = "Choose a recommendation from this partnership's reviews."
     members = set(

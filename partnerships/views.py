@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from django.contrib import messages
@@ -149,7 +150,11 @@ class ActionDetailView(RestrictedViewMixin, FormMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_update"] = permissions.can(self.request.user, permissions.CHANGE, self.object)
+        action = self.object
+        context["can_update"] = permissions.can(self.request.user, permissions.CHANGE, action)
+        context["records_training"] = action.is_review_recommendation and permissions.has_role(
+            self.request.user, action.partnership, Role.BUSINESS_TEAM
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -687,7 +692,11 @@ class TrainingFormMixin(LoginRequiredMixin):
     template_name = "partnerships/training_form.html"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "partnership": self.partnership}
+        return {
+            **super().get_form_kwargs(),
+            "partnership": self.partnership,
+            "recommendation_id": self.recommendation_id(),
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(partnership=self.partnership, **kwargs)
@@ -704,6 +713,11 @@ class TrainingCreateView(TrainingFormMixin, FormView):
             if not permissions.has_role(request.user, self.partnership, Role.BUSINESS_TEAM):
                 raise PermissionDenied("Only the partnership's business team records training.")
         return super().dispatch(request, *args, **kwargs)
+
+    def recommendation_id(self) -> int | None:
+        """The recommendation whose page the training is recorded from."""
+        value = self.request.GET.get("recommendation", "")
+        return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
 
     def form_valid(self, form):
         try:
@@ -726,6 +740,9 @@ class TrainingChangeView(TrainingFormMixin, FormView):
             permissions.require(request.user, permissions.CHANGE, self.event)
             self.partnership = self.event.partnership
         return super().dispatch(request, *args, **kwargs)
+
+    def recommendation_id(self) -> int | None:
+        return self.event.recommendation_id
 
     def get_initial(self):
         event = self.event

@@ -119,11 +119,13 @@ def sections_for(report) -> list[Section]:
     published = PracticeReview.objects.filter(
         partnership=partnership, published_on__range=(start, end)
     )
-    review_actions = Action.objects.filter(
-        partnership=partnership,
-        source_type__app_label="reviews",
-        created_at__date__range=(start, end),
-    ).aggregate(total=Count("pk"), completed=Count("pk", filter=Q(status=ActionStatus.COMPLETED)))
+    review_actions = (
+        Action.objects.review_recommendations()
+        .filter(partnership=partnership, created_at__date__range=(start, end))
+        .aggregate(
+            total=Count("pk"), completed=Count("pk", filter=Q(status=ActionStatus.COMPLETED))
+        )
+    )
     reviews = sections[ReportSection.REVIEWS]
     reviews.figures = [
         Figure("Rapid reviews", rapid.count()),

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from audits.models import Audit
+from tests.partnerships.test_agency_choices import SCHOOLS, join_schools
 from tests.personas import BUSINESS, PRACTITIONER_POLICE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,3 +42,27 @@ def test_an_agency_returns_an_audit_case_and_the_business_team_sees_the_grades(
     expect(business.locator("canvas").first).to_be_visible()  # the chart...
     expect(business.get_by_role("table").first).to_contain_text("Midshire Police")  # ...its table
     assert_accessible(business)
+
+
+def test_the_business_team_invites_a_school_from_the_folded_schools(
+    transactional_demo, live_server, sign_in_as, assert_accessible
+):
+    schools = join_schools(transactional_demo)
+    page = sign_in_as(BUSINESS)
+    page.goto(f"{live_server.url}/audits/new/")
+    page.get_by_label("Title").fill("Persistent absence")
+    page.get_by_label("Theme", exact=True).fill("Neglect")
+    page.get_by_label("Case references").fill("PA-001")
+    page.get_by_label("Returns due").fill("2027-01-29")
+    agencies = page.get_by_role("group", name="Agencies taking part")
+    school = agencies.get_by_label(schools[12].name, exact=True)
+    expect(school).to_be_hidden()  # folded away with the other schools
+    agencies.get_by_text(f"School ({SCHOOLS + 1})").click()
+    school.check()
+    agencies.get_by_label("Midshire Police").check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Start the audit").click()
+
+    expect(page.get_by_role("heading", name="Persistent absence")).to_be_visible()
+    invited = Audit.objects.get(title="Persistent absence").agencies.all()
+    assert set(invited) == {schools[12], transactional_demo.agency("Midshire Police")}

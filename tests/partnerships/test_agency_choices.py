@@ -7,6 +7,7 @@ from tests.partnerships.factories import MembershipFactory, SchoolFactory
 from tests.personas import BUSINESS, PRACTITIONER_HEALTH, sign_in
 from tests.referrals.factories import DecidedReferralFactory
 from tests.reviews.test_views import incident_form
+from tests.support.pages import folded_groups
 
 SCHOOLS = 30
 
@@ -25,18 +26,6 @@ def fieldset(page: str, legend: str) -> str:
         page,
         re.S,
     ).group()
-
-
-def folded_groups(html: str) -> dict[str, bool]:
-    """Each folded group's summary, and whether it is open."""
-    return {
-        summary: " open" in attrs
-        for attrs, summary in re.findall(
-            r'<details class="govuk-details[^"]*"( open)?>\s*<summary[^>]*>'
-            r'<span class="govuk-details__summary-text">([^<]+)</span>',
-            html,
-        )
-    }
 
 
 def test_an_incident_offers_agencies_by_sector_with_the_schools_folded(

@@ -1,5 +1,6 @@
 """Multi-agency training: recorded by the business team, counted in the yearly report."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from partnerships import services
 from partnerships.models import Action, TrainingEvent
 from reviews.models import RapidReview
 from tests.partnerships.factories import TrainingEventFactory
+from tests.partnerships.test_agency_choices import SCHOOLS, join_schools
 from tests.partnerships.test_yearly_report import START
 from tests.personas import (
     ADMIN,
@@ -25,6 +27,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.support.pages import folded_groups, part_from
 
 
 def review_recommendation(demo) -> Action:
@@ -158,9 +161,18 @@ def form_data(demo, **overrides):
 def test_the_business_team_records_training_with_attendance_by_agency(client, demo):
     recommendation = review_recommendation(demo)
     sign_in(client, BUSINESS)
-    new = reverse("partnerships:training-create", args=[demo.riverside.pk])
+    action_page = client.get(recommendation.get_absolute_url()).content.decode()
+    new = re.search(
+        r'<a class="govuk-link" href="([^"]+)">Record training that answers this recommendation',
+        action_page,
+    ).group(1)
+    assert new == (
+        reverse("partnerships:training-create", args=[demo.riverside.pk])
+        + f"?recommendation={recommendation.pk}"
+    )
     page = client.get(new).content.decode()
-    assert "Attendees by agency" in page and "Train practitioners to recognise neglect" in page
+    assert "Attendees by agency" in page
+    assert "Yes: Train practitioners to recognise neglect early. (Riverside Council)" in page
 
     response = client.post(new, form_data(demo, recommendation=recommendation.pk))
 
@@ -203,6 +215,92 @@ def test_the_business_team_corrects_training(client, demo):
         ("Riverside College", 4),
     }
     assert event.history.count() == 2
+
+
+def test_training_is_linked_only_to_a_review_recommendation_of_its_partnership(client, demo):
+    northgate = Action.objects.create(
+        partnership=demo.northgate,
+        owner_agency=demo.agency("Northgate Council"),
+        source_type=ContentType.objects.get_for_model(RapidReview),
+        source_id=1,
+        recommendation="Northgate's own recommendation",
+        title="Northgate's action",
+        due_on=date(2026, 1, 1),
+    )
+    not_from_a_review = Action.objects.create(
+        partnership=demo.riverside,
+        owner_agency=demo.agency("Riverside Council"),
+        title="Refresh the escalation policy",
+        due_on=date(2026, 1, 1),
+    )
+    sign_in(client, BUSINESS)
+    new = reverse("partnerships:training-create", args=[demo.riverside.pk])
+    for offered in (northgate.pk, not_from_a_review.pk, "", "abc", "1²", "9" * 30):
+        page = client.get(f"{new}?recommendation={offered}").content.decode()
+        assert "Does it answer this review recommendation?" not in page
+        assert "record it from the recommendation's page" in page
+        assert "Northgate&#x27;s own recommendation" not in page
+
+    # Posted without being offered, a recommendation is not linked.
+    posted = form_data(demo, recommendation=northgate.pk)
+    client.post(f"{new}?recommendation={northgate.pk}", posted)
+    recorded = TrainingEvent.objects.get(title="Professional curiosity with adolescents")
+    assert recorded.recommendation is None
+    # Only a review's recommendation offers training, and only to its partnership's business team.
+    recommendation = review_recommendation(demo)
+    link = "Record training that answers this recommendation"
+    assert link not in client.get(not_from_a_review.get_absolute_url()).content.decode()
+    pages = check_access(
+        client,
+        recommendation.get_absolute_url(),
+        {BUSINESS: 200, LEAD_POLICE: 200, SCRUTINEER: 200, OTHER_PARTNERSHIP: 404},
+    )
+    assert link in pages[BUSINESS].content.decode()
+    assert link not in pages[LEAD_POLICE].content.decode()
+    assert link not in pages[SCRUTINEER].content.decode()
+
+
+def test_changing_training_keeps_or_unlinks_its_recommendation(client, demo):
+    recommendation = review_recommendation(demo)
+    event = record(demo, attendees=5, recommendation=recommendation)
+    sign_in(client, BUSINESS)
+    change = reverse("partnerships:training-change", args=[event.pk])
+    page = client.get(change).content.decode()
+    assert re.search(rf'value="{recommendation.pk}"\s+checked', page)
+
+    client.post(change, form_data(demo, recommendation=recommendation.pk))
+    event.refresh_from_db()
+    assert event.recommendation == recommendation
+    client.post(change, form_data(demo, recommendation=""))
+    event.refresh_from_db()
+    assert event.recommendation is None
+    assert "Does it answer this review recommendation?" not in client.get(change).content.decode()
+
+
+def test_a_large_partnership_gives_attendance_by_sector_with_the_schools_folded(
+    client, demo, django_assert_max_num_queries
+):
+    schools = join_schools(demo)
+    sign_in(client, BUSINESS)
+    new = reverse("partnerships:training-create", args=[demo.riverside.pk])
+    with django_assert_max_num_queries(12):
+        page = client.get(new).content.decode()
+    attendance = part_from(page, "Attendees by agency (optional)</legend>", "</fieldset>")
+    assert folded_groups(attendance) == {f"School ({SCHOOLS + 1})": False}
+    assert attendance.count('inputmode="numeric"') == demo.riverside.memberships.count()
+
+    school = f"attending_{schools[3].pk}"
+    invalid = client.post(new, form_data(demo, title="", **{school: "6"})).content.decode()
+    assert "Give the training a title" in invalid
+    attendance = part_from(invalid, "Attendees by agency (optional)</legend>", "</fieldset>")
+    assert folded_groups(attendance) == {f"School ({SCHOOLS + 1}, 1 given)": True}
+    assert f'name="{school}" type="text" inputmode="numeric" value="6"' in attendance
+
+    wrong = client.post(new, form_data(demo, **{school: "six"})).content.decode()
+    attendance = part_from(wrong, "Attendees by agency (optional)</legend>", "</fieldset>")
+    assert folded_groups(attendance) == {f"School ({SCHOOLS + 1}, 1 given)": True}
+    assert f'aria-describedby="id_{school}-error"' in attendance
+    assert "Enter a whole number" in attendance
 
 
 @pytest.mark.parametrize(

@@ -13,3 +13,15 @@ def tags(html: str) -> list[tuple[str, str]]:
 def part_from(page: str, start: str, end: str = "</tr>") -> str:
     """The markup from `start` (say, a row's link) to the first `end` after it."""
     return re.search(re.escape(start) + ".*?" + re.escape(end), page, re.S).group()
+
+
+def folded_groups(html: str) -> dict[str, bool]:
+    """Each group folded in a GOV.UK details element: its summary, and whether it is open."""
+    return {
+        summary: bool(opened)
+        for opened, summary in re.findall(
+            r'<details class="govuk-details[^"]*"( open)?>\s*<summary[^>]*>'
+            r'<span class="govuk-details__summary-text">([^<]+)</span>',
+            html,
+        )
+    }
