@@ -56,7 +56,7 @@ class Target:
     persona: str
     path: str
     api: bool = False
-    cached: bool = False  # served from the indicators' cache until a counted record changes
+    cached: bool = False  # figures cached until a counted record changes (figures_version)
     result: dict = field(default_factory=dict)
 
 
@@ -83,6 +83,7 @@ def targets(today: date) -> list[Target]:
         ),
         Target("Access log, every partnership", "admin", "/access-log/"),
         Target("Partnership page", "business.riverside", riverside.get_absolute_url()),
+        Target("Referral figures", "business.riverside", "/referrals/dashboard/", cached=True),
         Target(
             "Indicators API, one year",
             "business.riverside",

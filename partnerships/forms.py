@@ -11,6 +11,7 @@ from .choices import (
     Sector,
     TrainingTheme,
 )
+from .indicators import Period, default_period
 from .models import Action, Agency, Membership
 
 
@@ -69,21 +70,23 @@ class ActionProgressForm(forms.Form):
     )
 
 
-class IndicatorPeriodForm(forms.Form):
-    """Which partnership and period the dashboard shows."""
+class PeriodForm(forms.Form):
+    """The period a page of figures counts: five years at most, the last 12 months unless asked."""
 
-    partnership = forms.TypedChoiceField(coerce=int)
     date_from = forms.DateField(label="From", help_text="For example, 2026-04-01")
     date_to = forms.DateField(label="To", help_text="For example, 2027-03-31")
 
-    def __init__(self, *args, partnerships: list, **kwargs):
-        """`partnerships` are the person's, already read: offered and checked without a query."""
-        super().__init__(*args, **kwargs)
-        self.partnerships = {p.pk: p for p in partnerships}
-        self.fields["partnership"].choices = [(p.pk, p.name) for p in partnerships]
-
-    def clean_partnership(self):
-        return self.partnerships[self.cleaned_data["partnership"]]
+    @classmethod
+    def for_query(cls, query, defaults=None, **kwargs):
+        """The form bound to a page's query string; what the query leaves out is defaulted."""
+        period = default_period()
+        # As text, so the boxes show the dates as their hints write them (2026-04-01).
+        data = {
+            "date_from": period.start.isoformat(),
+            "date_to": period.end.isoformat(),
+            **(defaults or {}),
+        }
+        return cls({**data, **query.dict()}, **kwargs)
 
     def clean(self):
         cleaned = super().clean()
@@ -93,6 +96,26 @@ class IndicatorPeriodForm(forms.Form):
         elif start and end and (end - start).days > 5 * 366:
             self.add_error("date_to", "Choose a period of five years or less.")
         return cleaned
+
+    @property
+    def period(self) -> Period:
+        return Period(self.cleaned_data["date_from"], self.cleaned_data["date_to"])
+
+
+class IndicatorPeriodForm(PeriodForm):
+    """Which partnership and period the dashboard shows."""
+
+    partnership = forms.TypedChoiceField(coerce=int)
+    field_order = ["partnership", "date_from", "date_to"]
+
+    def __init__(self, *args, partnerships: list, **kwargs):
+        """`partnerships` are the person's, already read: offered and checked without a query."""
+        super().__init__(*args, **kwargs)
+        self.partnerships = {p.pk: p for p in partnerships}
+        self.fields["partnership"].choices = [(p.pk, p.name) for p in partnerships]
+
+    def clean_partnership(self):
+        return self.partnerships[self.cleaned_data["partnership"]]
 
 
 class IndicatorTargetsForm(forms.Form):

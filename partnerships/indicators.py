@@ -63,6 +63,16 @@ class Period:
         return labels
 
 
+def default_period(today=None) -> Period:
+    """The last 12 months, ending today."""
+    today = today or timezone.localdate()
+    # On 29 February a year back is 28 February: the 12 months start on 1 March.
+    a_year_back = today.replace(
+        year=today.year - 1, day=min(today.day, 28 if today.month == 2 else 31)
+    )
+    return Period(a_year_back + datetime.timedelta(days=1), today)
+
+
 def quarter_label(value) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value).date()

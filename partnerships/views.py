@@ -1,5 +1,4 @@
 import re
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -10,7 +9,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.edit import FormMixin
 
@@ -40,7 +38,6 @@ from .forms import (
     YearlyReportSentForm,
     YearlyReportStartForm,
 )
-from .indicators import Period
 from .models import (
     Action,
     Agency,
@@ -174,12 +171,6 @@ class ActionDetailView(RestrictedViewMixin, FormMixin, DetailView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-def default_period(today=None) -> Period:
-    """The last 12 months, ending today."""
-    today = today or timezone.localdate()
-    return Period(today.replace(year=today.year - 1) + timedelta(days=1), today)
-
-
 class IndicatorPartnershipMixin(LoginRequiredMixin):
     """Pages of aggregate figures for a partnership the person oversees (403 for anyone else)."""
 
@@ -197,18 +188,13 @@ class IndicatorPartnershipMixin(LoginRequiredMixin):
         chosen = self.request.GET.get("partnership", "")
         if chosen and not any(str(p.pk) == chosen for p in self.partnerships):
             raise Http404("No such partnership among yours.")
-        period = default_period()
-        # Whatever the query leaves out falls back to the first partnership and the last year.
-        data = {
-            "partnership": self.partnerships[0].pk,
-            "date_from": period.start,
-            "date_to": period.end,
-            **self.request.GET.dict(),
-        }
-        form = IndicatorPeriodForm(data, partnerships=self.partnerships)
+        form = IndicatorPeriodForm.for_query(
+            self.request.GET,
+            defaults={"partnership": self.partnerships[0].pk},
+            partnerships=self.partnerships,
+        )
         if form.is_valid():
-            data = form.cleaned_data
-            return form, data["partnership"], Period(data["date_from"], data["date_to"])
+            return form, form.cleaned_data["partnership"], form.period
         return form, None, None
 
 

@@ -4,11 +4,14 @@ Each figure is counted in the database (one aggregate query per table, whatever 
 referrals) and comes with a chart of the same figures (see safeguarding/charts.py).
 """
 
+import hashlib
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
+from partnerships.indicators import FIGURES_CACHE_SECONDS, received_referrals
 from safeguarding.charts import chart
 
 from . import selectors
@@ -21,7 +24,7 @@ from .choices import (
     QualityRating,
     ReferralStatus,
 )
-from .models import Escalation, GoodPractice, Referral
+from .models import Escalation, GoodPractice
 
 
 def _counts_chart(key, title, column, rows, *, label="label", count="count", empty="None yet."):
@@ -56,13 +59,26 @@ def _series_chart(
     )
 
 
-def referral_dashboard(partnerships) -> dict:
-    """Referrals of the partnerships (a queryset), by front door, decision, kind of harm and
-    the quality of the referring agency's referrals."""
-    referrals = Referral.objects.filter(partnership__in=partnerships).exclude(
-        status=ReferralStatus.DRAFT
-    )
+def referral_dashboard(partnerships, period) -> dict:
+    """Referrals the partnerships (a queryset) received in the period, by front door, decision,
+    kind of harm and the quality of the referring agency's referrals.
+
+    A large partnership receives some 55,000 referrals a year: counted once, then read from the
+    cache until a counted record of one of the partnerships changes (their `figures_version`,
+    see partnerships/indicators.py) or the day ends.
+    """
     today = timezone.localdate()
+    versions = partnerships.order_by("pk").values_list("pk", "figures_version")
+    key = hashlib.sha256(repr((list(versions), period, today)).encode()).hexdigest()
+    return cache.get_or_set(
+        f"referral-dashboard:{key}",
+        lambda: _count_referrals(partnerships, period, today),
+        FIGURES_CACHE_SECONDS,
+    )
+
+
+def _count_referrals(partnerships, period, today) -> dict:
+    referrals = received_referrals(partnerships, period)
     on_time = Q(decided_at__date__lte=F("decision_due_on"))
     by_front_door = list(
         referrals.values("partnership__name", "front_door__name")

@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from partnerships.choices import Role
+from partnerships.forms import PeriodForm
 from partnerships.models import Partnership
 from safeguarding import permissions
 from safeguarding.access_log import record_access
@@ -494,7 +495,8 @@ class FrontDoorQueueView(RoleRequiredMixin, ListView):
 
 
 class ReferralDashboardView(RoleRequiredMixin, TemplateView):
-    """Counts and timeliness per partnership, with charts: never a child's or a family's details."""
+    """Counts and timeliness per partnership for a period, with charts: never a child's or a
+    family's details."""
 
     required_roles = selectors.DASHBOARD_ROLES
     template_name = "referrals/dashboard.html"
@@ -504,7 +506,12 @@ class ReferralDashboardView(RoleRequiredMixin, TemplateView):
         partnerships = Partnership.objects.filter(
             pk__in=selectors.dashboard_partnership_ids(self.request.user)
         ).order_by("name")
-        context.update(dashboards.referral_dashboard(partnerships), partnerships=partnerships)
+        form = PeriodForm.for_query(self.request.GET)
+        context.update(form=form, partnerships=partnerships)
+        if form.is_valid():
+            context.update(
+                dashboards.referral_dashboard(partnerships, form.period), period=form.period
+            )
         return context
 
 

@@ -3,16 +3,19 @@
 import html
 import json
 import re
+from datetime import date, datetime
 
 import pytest
 
 from referrals import services
+from referrals.models import Referral
 from tests.personas import BUSINESS, OTHER_PARTNERSHIP, PRACTITIONER_HEALTH, SCRUTINEER, sign_in
 from tests.referrals.factories import (
     DecidedReferralFactory,
     OpenEscalationFactory,
     SubmittedReferralFactory,
 )
+from tests.support.clock import A_DEMO_DAY, LONDON
 
 REFERRAL_CHARTS = [
     "referrals-by-front-door",
@@ -171,3 +174,44 @@ def test_another_partnerships_dashboard_charts_none_of_riversides_figures(client
     page = client.get(url).content.decode()
 
     assert "Hillford Council" not in page
+
+
+def received(page: str) -> int:
+    return sum(int(n) for n in re.findall(r"(\d+) received", page))
+
+
+@A_DEMO_DAY
+def test_the_referral_dashboard_counts_the_period_asked_for(client, demo):
+    old = SubmittedReferralFactory()
+    Referral.objects.filter(pk=old.pk).update(received_at=datetime(2025, 10, 1, 10, tzinfo=LONDON))
+    SubmittedReferralFactory()
+    sign_in(client, BUSINESS)
+
+    last_year = client.get("/referrals/dashboard/").content.decode()
+    assert "Referrals received from 8 December 2025 to 7 December 2026." in last_year
+    both_years = client.get(
+        "/referrals/dashboard/?date_from=2025-10-01&date_to=2026-12-07"
+    ).content.decode()
+    assert "Referrals received from 1 October 2025 to 7 December 2026." in both_years
+    assert received(both_years) == received(last_year) + 1
+    assert received(last_year) == (
+        Referral.objects.exclude(status="draft")
+        .filter(received_at__date__gte=date(2025, 12, 8), partnership=demo.riverside)
+        .count()
+    )
+
+    backwards = client.get("/referrals/dashboard/?date_from=2026-12-01&date_to=2026-11-01")
+    page = backwards.content.decode()
+    assert backwards.status_code == 200 and "There is a problem" in page
+    assert "The end of the period must be after its start." in page
+    assert "received" not in page.split("</form>")[1]
+
+
+@pytest.mark.time_machine(datetime(2028, 2, 29, 10, tzinfo=LONDON))
+def test_on_29_february_the_last_12_months_start_on_1_march(client, demo):
+    sign_in(client, BUSINESS)
+    page = client.get("/referrals/dashboard/").content.decode()
+    assert "Referrals received from 1 March 2027 to 29 February 2028." in page
+    indicators = client.get("/partnerships/indicators/")
+    assert indicators.status_code == 200
+    assert 'value="2027-03-01"' in indicators.content.decode()
