@@ -17,19 +17,12 @@ from .models import (
 
 
 class IncidentChildInline(admin.TabularInline):
-    """The children's details: every admin view of them goes to the access log."""
+    """The children's details: every admin view of them goes to the access log (the
+    incident's change page logs them)."""
 
     model = IncidentChild
     extra = 0
     fields = ["position", "first_name", "last_name", "date_of_birth"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        # The inline asks for its rows more than once per page; log the page's read once.
-        if request.method == "GET" and not getattr(request, "_children_logged", False):
-            request._children_logged = True
-            record_access(request, queryset)
-        return queryset
 
 
 class ExtensionInline(admin.TabularInline):
@@ -79,6 +72,14 @@ class SeriousIncidentAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin)
     autocomplete_fields = ["local_authority", "home_local_authority", "agencies_involved"]
     readonly_fields = ["reference", "notification_due_on", "created_by"]
     inlines = [IncidentChildInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The inline's own queryset is every child of every incident (the formset narrows it to
+        # this incident later), so this incident's children are logged here instead.
+        incident = self.get_object(request, object_id)
+        if incident is not None:
+            record_access(request, incident.children.all())
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(RapidReview)

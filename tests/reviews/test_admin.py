@@ -20,3 +20,18 @@ def test_the_admin_lists_every_review_record_and_its_history(client, demo):
     assert AccessLogEntry.objects.filter(user__username=ADMIN, channel="admin").count() == 1
     assert deleted.status_code == 403
     review.refresh_from_db()
+
+
+def test_the_admin_logs_only_the_children_of_the_incident_it_opens(client, demo):
+    opened, other = SubmittedRapidReviewFactory().incident, SubmittedRapidReviewFactory().incident
+    assert other.children.exists()
+    sign_in(client, ADMIN)
+
+    assert client.get("/admin/reviews/seriousincident/add/").status_code == 200
+    assert not AccessLogEntry.objects.filter(channel="admin").exists()
+    client.get(f"/admin/reviews/seriousincident/{opened.pk}/change/")
+
+    logged = AccessLogEntry.objects.filter(channel="admin")
+    assert sorted(logged.values_list("object_id", flat=True)) == sorted(
+        opened.children.values_list("pk", flat=True)
+    )
