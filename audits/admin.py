@@ -61,6 +61,7 @@ class AuditReturnAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
     search_fields = ["case__reference", "agency__name", "audit__title"]
     raw_id_fields = ["audit", "case", "agency", "submitted_by"]
     list_select_related = ["case", "agency", "audit"]
+    ordering = ["-pk"]  # the model's order sorts every return across four joins
     inlines = [AuditAnswerInline]
 
 

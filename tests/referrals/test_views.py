@@ -34,6 +34,7 @@ from tests.referrals.factories import (
     SubmittedReferralFactory,
     bulk_referrals,
 )
+from tests.support.pages import part_from
 
 CANNOT_SEE = {
     FRONT_DOOR_RIVERSIDE: 404,
@@ -532,6 +533,24 @@ def test_the_admin_serves_referral_models_to_admins_only(client, demo, url):
     SubmittedReferralFactory()
     OpenEscalationFactory()
     check_access(client, url, {ADMIN: 200, BUSINESS: 302})
+
+
+def test_the_admin_lists_referrals_newest_first_with_front_doors_to_filter_by(
+    client, demo, django_assert_max_num_queries
+):
+    older, newer = SubmittedReferralFactory(), SubmittedReferralFactory()
+    SubmittedReferralFactory.create_batch(3)
+    sign_in(client, ADMIN)
+    with django_assert_max_num_queries(12):
+        page = client.get("/admin/referrals/referral/").content.decode()
+
+    assert page.index(newer.reference) < page.index(older.reference)
+    front_doors = part_from(page, "By local authority", "</ul>")
+    assert "Hillford Council" in front_doors and "Riverside Council" in front_doors
+    # Only councils are front doors: the filter does not list every agency in the country.
+    assert "Midshire Police" not in front_doors and "St Anne" not in front_doors
+    sharing = client.get("/admin/referrals/informationsharingdecision/").content.decode()
+    assert "By agency" not in sharing
 
 
 def test_a_person_without_an_agency_cannot_start_a_referral(client, demo):
