@@ -6,6 +6,7 @@ from tests.partnerships.factories import (
     ConstitutedPartnershipFactory,
     MembershipFactory,
     RoleAssignmentFactory,
+    UserFactory,
 )
 from tests.personas import (
     ADMIN,
@@ -213,3 +214,15 @@ def test_the_partnership_page_runs_a_bounded_number_of_queries(
 
     assert response.status_code == 200
     assert len(response.context["people"]) == 50
+
+
+def test_the_admins_list_of_people_reads_their_agencies_with_them(
+    client, demo, django_assert_max_num_queries
+):
+    UserFactory.create_batch(60, agency=demo.agency("Midshire Police"))
+    sign_in(client, ADMIN)
+
+    with django_assert_max_num_queries(12):
+        page = client.get("/admin/partnerships/user/").content.decode()
+
+    assert page.count('<td class="field-agency nowrap">Midshire Police</td>') >= 60
