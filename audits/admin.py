@@ -76,6 +76,7 @@ class SelfAssessmentRoundAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "year", "partnership"]
     search_fields = ["partnership__name"]
     autocomplete_fields = ["agencies"]
+    raw_id_fields = ["created_by"]
     inlines = [StandardInline]
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from partnerships.choices import Sector
+from partnerships.admin import CouncilListFilter
 from safeguarding.access_log import record_access
 
 from .models import (
@@ -37,17 +37,7 @@ class InformationSharingInline(admin.TabularInline):
     extra = 0
     fk_name = "referral"
     raw_id_fields = ["recorded_by", "withdrawn_by"]
-
-
-class FrontDoorFilter(admin.RelatedFieldListFilter):
-    """Front doors are councils' children's services: the filter lists those, not every agency."""
-
-    def field_choices(self, field, request, model_admin):
-        return field.get_choices(
-            include_blank=False,
-            limit_choices_to={"sector": Sector.LOCAL_AUTHORITY},
-            ordering=("name",),
-        )
+    autocomplete_fields = ["agency"]
 
 
 @admin.register(Referral)
@@ -71,7 +61,7 @@ class ReferralAdmin(SimpleHistoryAdmin):
         "consent",
         "received_at",
         "partnership",
-        ("front_door", FrontDoorFilter),
+        ("front_door", CouncilListFilter),
     ]
     search_fields = ["pk", "referrer__username", "referrer_agency__name", "front_door__name"]
     # The key's order is the order they were made, read from the primary key's index; sorting
@@ -112,6 +102,7 @@ class InformationSharingDecisionAdmin(SimpleHistoryAdmin):
     ordering = ["-pk"]
     list_select_related = ["referral", "agency"]
     raw_id_fields = ["referral", "recorded_by", "withdrawn_by"]
+    autocomplete_fields = ["agency"]
 
 
 @admin.register(EscalationStage)
@@ -125,12 +116,14 @@ class EscalationResponseInline(admin.TabularInline):
     model = EscalationResponse
     extra = 0
     raw_id_fields = ["by"]
+    autocomplete_fields = ["agency"]
 
 
 class GoodPracticeInline(admin.TabularInline):
     model = GoodPractice
     extra = 0
     raw_id_fields = ["recorded_by"]
+    autocomplete_fields = ["agency"]
 
 
 @admin.register(Escalation)
@@ -155,6 +148,6 @@ class EscalationAdmin(SimpleHistoryAdmin):
 @admin.register(GoodPractice)
 class GoodPracticeAdmin(admin.ModelAdmin):
     list_display = ["agency", "escalation", "recorded_at"]
-    list_filter = ["agency"]
     search_fields = ["description", "agency__name"]
     raw_id_fields = ["escalation", "recorded_by"]
+    autocomplete_fields = ["agency"]

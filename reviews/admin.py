@@ -2,6 +2,7 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from partnerships.admin import CouncilListFilter
 from safeguarding.access_log import record_access
 
 from .models import (
@@ -66,7 +67,12 @@ class SeriousIncidentAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin)
         "notification_due_on",
         "notified_on",
     ]
-    list_filter = ["partnership", "incident_type", "looked_after", "local_authority"]
+    list_filter = [
+        "partnership",
+        "incident_type",
+        "looked_after",
+        ("local_authority", CouncilListFilter),
+    ]
     search_fields = ["reference", "summary"]
     date_hierarchy = "became_aware_on"
     autocomplete_fields = ["local_authority", "home_local_authority", "agencies_involved"]
@@ -103,9 +109,10 @@ class RapidReviewAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
 @admin.register(AgencyReturn)
 class AgencyReturnAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
     list_display = ["rapid_review", "agency", "due_on", "status", "submitted_on"]
-    list_filter = ["status", "partnership", "agency"]
+    list_filter = ["status", "partnership"]  # by agency through the search
     search_fields = ["rapid_review__incident__reference", "agency__name"]
     readonly_fields = ["rapid_review", "partnership", "agency"]
+    raw_id_fields = ["submitted_by"]
 
 
 @admin.register(PracticeReview)
