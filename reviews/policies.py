@@ -27,7 +27,10 @@ def _involving(user, incident_field: str):
     incidents = SeriousIncident.agencies_involved.through.objects.filter(
         agency=user.agency_id
     ).values("seriousincident_id")
-    return permissions.among(incident_field, incidents)
+    # A plain IN, tested against a hash of the incidents' keys. `among()`'s array was tested key
+    # by key against each row: a police force is involved in thousands of incidents, and its
+    # lead's practice reviews took 105 ms of SQL (15 this way), the business team's 41 (12).
+    return Q(**{f"{incident_field}__in": incidents})
 
 
 class CaseRecordReach(permissions.Policy):
