@@ -253,8 +253,8 @@ def among(field: str, values) -> Q | _Among:
     subquery once and joins the other branches' index scans in a BitmapOr. Ids already read
     (a list) are written as they are, which the planner reads the same way. Where the planner
     scans every row anyway, a long array is compared key by key for each of them, and a plain
-    `IN` (tested against a hash) is faster: the audit returns and case records an agency reads
-    use that (`audits/policies.py`, `reviews/policies.py`).
+    `IN` (tested against a hash) is faster: the case records an agency reads use that
+    (`reviews/policies.py`).
     """
     if not isinstance(values, models.QuerySet):
         return Q(**{f"{field}__in": values})
