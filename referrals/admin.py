@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from partnerships.admin import CouncilListFilter
-from safeguarding.access_log import record_access
+from safeguarding.admin import LogsIdentifyingReadsMixin
 
 from .models import (
     Escalation,
@@ -41,7 +41,7 @@ class InformationSharingInline(admin.TabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(SimpleHistoryAdmin):
+class ReferralAdmin(LogsIdentifyingReadsMixin, SimpleHistoryAdmin):
     """A million referrals: newest first by key, filtered by received date, never counted twice."""
 
     list_display = [
@@ -79,13 +79,9 @@ class ReferralAdmin(SimpleHistoryAdmin):
         InformationSharingInline,
     ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # The inlines show the children's and household's details: every read is logged.
-        referral = self.get_object(request, object_id)
-        if referral is not None:
-            household = ReferralHousehold.objects.filter(referral=referral)
-            record_access(request, [*referral.children.all(), *household])
-        return super().change_view(request, object_id, form_url, extra_context)
+    def identifying_records(self, referral):
+        household = ReferralHousehold.objects.filter(referral=referral)
+        return [*referral.children.all(), *household]
 
     def get_search_results(self, request, queryset, search_term):
         # "R-000123" finds referral 123.

@@ -3,7 +3,7 @@ from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from partnerships.admin import CouncilListFilter
-from safeguarding.access_log import record_access
+from safeguarding.admin import LogsIdentifyingReadsMixin
 
 from .models import (
     AgencyReturn,
@@ -18,8 +18,7 @@ from .models import (
 
 
 class IncidentChildInline(admin.TabularInline):
-    """The children's details: every admin view of them goes to the access log (the
-    incident's change page logs them)."""
+    """The children's details: the incident's change page logs every view of them."""
 
     model = IncidentChild
     extra = 0
@@ -57,7 +56,9 @@ class NoDeleteMixin:
 
 
 @admin.register(SeriousIncident)
-class SeriousIncidentAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+class SeriousIncidentAdmin(
+    LogsIdentifyingReadsMixin, NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin
+):
     list_display = [
         "reference",
         "partnership",
@@ -79,13 +80,8 @@ class SeriousIncidentAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin)
     readonly_fields = ["reference", "notification_due_on", "created_by"]
     inlines = [IncidentChildInline]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # The inline's own queryset is every child of every incident (the formset narrows it to
-        # this incident later), so this incident's children are logged here instead.
-        incident = self.get_object(request, object_id)
-        if incident is not None:
-            record_access(request, incident.children.all())
-        return super().change_view(request, object_id, form_url, extra_context)
+    def identifying_records(self, incident):
+        return list(incident.children.all())
 
 
 @admin.register(RapidReview)

@@ -2,7 +2,25 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
+from .access_log import record_access
 from .models import AccessLogEntry, Notification, RetentionSetting
+
+
+class LogsIdentifyingReadsMixin:
+    """For a change page whose inlines show a child's or a family's details: each time it is
+    opened, the records it shows (`identifying_records`) go to the access log.
+
+    Logged here, from the object, because an inline's own queryset is every row of its model
+    (the formset narrows it to the object later)."""
+
+    def identifying_records(self, obj) -> list:
+        raise NotImplementedError
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            record_access(request, self.identifying_records(obj))
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(AccessLogEntry)
