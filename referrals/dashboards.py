@@ -60,7 +60,7 @@ def _series_chart(
 
 
 def referral_dashboard(partnerships, period) -> dict:
-    """Referrals the partnerships (a queryset) received in the period, by front door, decision,
+    """Referrals the partnerships (read) received in the period, by front door, decision,
     kind of harm and the quality of the referring agency's referrals.
 
     A large partnership receives some 55,000 referrals a year: counted once, then read from the
@@ -68,8 +68,8 @@ def referral_dashboard(partnerships, period) -> dict:
     see partnerships/indicators.py) or the day ends.
     """
     today = timezone.localdate()
-    versions = partnerships.order_by("pk").values_list("pk", "figures_version")
-    key = hashlib.sha256(repr((list(versions), period, today)).encode()).hexdigest()
+    versions = sorted((p.pk, p.figures_version) for p in partnerships)
+    key = hashlib.sha256(repr((versions, period, today)).encode()).hexdigest()
     return cache.get_or_set(
         f"referral-dashboard:{key}",
         lambda: _count_referrals(partnerships, period, today),

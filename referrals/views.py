@@ -503,9 +503,11 @@ class ReferralDashboardView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        partnerships = Partnership.objects.filter(
-            pk__in=selectors.dashboard_partnership_ids(self.request.user)
-        ).order_by("name")
+        partnerships = list(
+            Partnership.objects.filter(
+                pk__in=selectors.dashboard_partnership_ids(self.request.user)
+            ).order_by("name")
+        )
         form = PeriodForm.for_query(self.request.GET)
         context.update(form=form, partnerships=partnerships)
         if form.is_valid():
