@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from guardian.admin import GuardedModelAdmin
@@ -102,6 +103,8 @@ class MembershipAdmin(SimpleHistoryAdmin):
 @admin.register(PublishedArrangement)
 class PublishedArrangementAdmin(SimpleHistoryAdmin):
     list_display = ["partnership", "version", "title", "published_on", "next_review_on"]
+    # Django 6 takes an address typed without a scheme as https; say so now rather than at upgrade.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["partnership"]
     search_fields = ["title", "partnership__name"]
 
