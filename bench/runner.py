@@ -171,6 +171,7 @@ def database_floor(statements: list[str]) -> float:
         password=db["PASSWORD"],
         host=db["HOST"],
         port=db["PORT"],
+        options=db.get("OPTIONS", {}).get("options", ""),  # the planner's settings the app has
     ) as conn:
         timings = []
         deadline = time.monotonic() + FLOOR_SECONDS

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from partnerships.models import Agency, Partnership, RoleAssignment, User
 from safeguarding.settings import env_bool
@@ -34,6 +35,17 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_plans_each_request_on_one_core_without_compiling_it(needs_services):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        parallel_workers = cursor.fetchone()[0]
+
+    assert (jit, parallel_workers) == ("off", "0")
 
 
 def test_seed_demo_is_idempotent(demo):
