@@ -1,7 +1,8 @@
 """Reads of partnerships, agencies and people, always through the permission layer."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from safeguarding import permissions
 
@@ -26,6 +27,14 @@ def partner_seats():
     return current_memberships().filter(role__in=SAFEGUARDING_PARTNER_ROLES)
 
 
+def partnerships_with_partner_seats():
+    """Partnerships with their region and, as `partner_seats`, their current safeguarding
+    partners: three or so a partnership, never the hundreds of relevant agencies."""
+    return Partnership.objects.select_related("region").prefetch_related(
+        Prefetch("memberships", queryset=partner_seats(), to_attr="partner_seats")
+    )
+
+
 def relevant_agencies_by_sector(partnership) -> list[dict]:
     """How many relevant agencies of each sector the partnership has, counted in the database:
     a partnership's directory holds hundreds of schools, practices and charities."""
@@ -41,6 +50,24 @@ def relevant_agencies_by_sector(partnership) -> list[dict]:
         {"sector": sector, "label": labels[sector], "agencies": agencies}
         for sector, agencies in counts.values_list("agency__sector", "agencies")
     ]
+
+
+def relevant_agency_count():
+    """For a query of partnerships: how many relevant agencies each has now."""
+    counted = (
+        Membership.objects.current()
+        .filter(partnership=OuterRef("pk"), role=MembershipRole.RELEVANT_AGENCY)
+        .order_by()
+        .values("partnership")
+        .annotate(agencies=Count("pk"))
+        .values("agencies")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+def current_members_of(partnership_id):
+    """The agencies that are members of the partnership now, as a subquery of keys."""
+    return Membership.objects.current().filter(partnership=partnership_id).values("agency")
 
 
 def agencies_named(text: str):

@@ -51,9 +51,7 @@ from .models import (
 
 PEOPLE_PER_PAGE = 50
 
-PARTNERSHIPS = Partnership.objects.select_related("region").prefetch_related(
-    Prefetch("memberships", queryset=selectors.partner_seats(), to_attr="partner_seats")
-)
+PARTNERSHIPS = selectors.partnerships_with_partner_seats()
 
 
 class PartnershipListView(RestrictedViewMixin, ListView):

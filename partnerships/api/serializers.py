@@ -1,3 +1,4 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -35,18 +36,35 @@ class PartnershipSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region.name")
     local_authorities = serializers.SerializerMethodField()
     is_constituted = serializers.BooleanField()
-    members = PartnershipMemberSerializer(source="memberships", many=True)
+    partners = PartnershipMemberSerializer(source="partner_seats", many=True)
+    relevant_agency_count = serializers.IntegerField()
+    agencies = serializers.SerializerMethodField()
 
     class Meta:
         model = Partnership
-        fields = ["id", "name", "region", "local_authorities", "is_constituted", "members"]
+        fields = [
+            "id",
+            "name",
+            "region",
+            "local_authorities",
+            "is_constituted",
+            "partners",
+            "relevant_agency_count",
+            "agencies",
+        ]
 
     def get_local_authorities(self, partnership) -> list[dict]:
         return [
-            {"id": m.agency_id, "name": m.agency.name}
-            for m in partnership.memberships.all()
-            if m.role == MembershipRole.LOCAL_AUTHORITY_PARTNER
+            {"id": seat.agency_id, "name": seat.agency.name}
+            for seat in partnership.partner_seats
+            if seat.role == MembershipRole.LOCAL_AUTHORITY_PARTNER
         ]
+
+    def get_agencies(self, partnership) -> str:
+        """Where its member agencies are listed, a page at a time: hundreds in a large one."""
+        url = f"{reverse('agency-list')}?partnership={partnership.pk}"
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
 
 
 class AgencyMembershipSerializer(serializers.ModelSerializer):

@@ -38,28 +38,31 @@ class PartnershipApiFilterSet(django_filters.FilterSet):
 class AgencyApiFilterSet(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
     sector = django_filters.ChoiceFilter(choices=Sector.choices)
-    partnership = django_filters.NumberFilter(field_name="memberships__partnership")
+    partnership = django_filters.NumberFilter(
+        method="filter_partnership", label="Members of this partnership now"
+    )
 
     class Meta:
         model = Agency
         fields = ["name", "sector", "partnership"]
 
+    def filter_partnership(self, queryset, name, value):
+        return queryset.filter(pk__in=selectors.current_members_of(value))
+
 
 class PartnershipViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    """Partnerships you belong to, with their safeguarding partners and relevant agencies."""
+    """Partnerships you belong to, with their safeguarding partners, how many relevant agencies
+    they have and where those are listed (`/agencies/?partnership=`, a page at a time)."""
 
-    queryset = Partnership.objects.select_related("region").prefetch_related(
-        Prefetch("memberships", queryset=selectors.current_memberships())
-    )
+    queryset = selectors.partnerships_with_partner_seats()
     serializer_class = PartnershipSerializer
     filterset_class = PartnershipApiFilterSet
 
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "indicators":
-            # The figures need the partnership, not the hundreds of agencies in its directory.
-            return queryset.prefetch_related(None)
-        return queryset
+            return queryset.prefetch_related(None)  # the figures need the partnership alone
+        return queryset.annotate(relevant_agency_count=selectors.relevant_agency_count())
 
     @extend_schema(
         parameters=[
@@ -83,7 +86,7 @@ class AgencyViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     queryset = Agency.objects.prefetch_related(
         Prefetch("memberships", queryset=selectors.current_memberships())
-    ).distinct()
+    ).order_by("name", "pk")
     serializer_class = AgencySerializer
     filterset_class = AgencyApiFilterSet
 

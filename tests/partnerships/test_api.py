@@ -1,7 +1,14 @@
+from datetime import date, timedelta
+
 import pytest
 from rest_framework.test import APIClient
 
-from tests.partnerships.factories import AgencyFactory, ConstitutedPartnershipFactory
+from partnerships.choices import MembershipRole
+from tests.partnerships.factories import (
+    AgencyFactory,
+    ConstitutedPartnershipFactory,
+    MembershipFactory,
+)
 from tests.personas import (
     ANONYMOUS,
     BUSINESS,
@@ -52,10 +59,38 @@ def test_partnerships_list_shows_partners_and_constitution(api, demo):
         "Riverside Council",
         "Hillford Council",
     }
-    roles = {m["name"]: m["role"] for m in riverside["members"]}
-    assert roles["Midshire Police"] == "police_partner"
-    assert roles["St Anne's Primary School"] == "relevant_agency"
+    partners = {m["name"]: m["role"] for m in riverside["partners"]}
+    assert partners == {
+        "Riverside Council": "local_authority_partner",
+        "Hillford Council": "local_authority_partner",
+        "Riverside and Hillford ICB": "health_partner",
+        "Midshire Police": "police_partner",
+    }
+    relevant = demo.riverside.memberships.current().filter(role=MembershipRole.RELEVANT_AGENCY)
+    assert relevant.exists() and riverside["relevant_agency_count"] == relevant.count()
+    assert riverside["agencies"] == (
+        f"http://testserver/api/v1/agencies/?partnership={demo.riverside.pk}"
+    )
     assert responses[PRACTITIONER_POLICE].json()["count"] == 2
+
+
+def test_a_partnerships_agencies_are_its_current_members_a_page_at_a_time(api, demo):
+    school = demo.agency("St Anne's Primary School")
+    left = AgencyFactory(name="Closed Nursery")
+    MembershipFactory(
+        partnership=demo.riverside, agency=left, left_on=date.today() - timedelta(days=1)
+    )
+    sign_in(api, BUSINESS)
+    link = api.get(f"/api/v1/partnerships/{demo.riverside.pk}/").json()["agencies"]
+
+    listed = api.get(link).json()
+
+    names = {a["name"] for a in listed["results"]}
+    current = demo.riverside.memberships.current().values("agency")
+    assert listed["count"] == len(names) == current.count()
+    assert school.name in names and "Midshire Police" in names
+    assert left.name not in names
+    assert "Riverside and Hillford ICB" in names
 
 
 def test_another_partnerships_record_is_404(api, demo):
