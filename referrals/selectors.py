@@ -10,7 +10,7 @@ from partnerships.choices import Role
 from partnerships.models import Agency, Membership, User
 from safeguarding import permissions
 
-from .choices import ReferralStatus
+from .choices import ReachKind, ReferralStatus
 from .models import CATEGORIES_READ, Escalation, Referral, ReferralCategory, ReferralChild
 
 DUPLICATE_WINDOW = timedelta(days=365)
@@ -59,10 +59,16 @@ def with_categories(queryset):
 
 
 def front_door_queue(user):
-    """Undecided referrals at the front doors the person works for: flagged first, then oldest."""
+    """Undecided referrals at the front door the person works for: flagged first, then oldest.
+
+    Read through the front door's own reach, one indexed column. Through the restriction on
+    changes, which adds the person's own drafts, the queue's conditions came twice and PostgreSQL
+    expected 372 rows of a backlog of 19,548: it sorted them all for each page (25 ms) where it
+    now reads the first 50 in order from the queue's index (0.3 ms).
+    """
+    waiting = Referral.objects.filter(status=ReferralStatus.SUBMITTED)
     return with_categories(
-        permissions.restrict(Referral.objects.all(), user, permissions.CHANGE)
-        .filter(status=ReferralStatus.SUBMITTED, front_door_id=user.agency_id)
+        permissions.restrict_to_reach(waiting, user, ReachKind.SENT_TO_YOUR_FRONT_DOOR)
         .select_related("referrer_agency", "partnership")
         .order_by("-immediate_danger", "received_at", "id")
     )
