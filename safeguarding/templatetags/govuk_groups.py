@@ -27,7 +27,7 @@ CHECKED = mark_safe(" checked")
 NUMBER = (
     '<div class="govuk-form-group{}"><label class="govuk-label" for="{}">{}</label>{}'
     '<input class="govuk-input govuk-input--width-4{}" id="{}" name="{}" type="text" '
-    'inputmode="numeric" value="{}"{}></div>'
+    'inputmode="{}" value="{}"{}></div>'
 )
 ERROR = (
     '<p class="govuk-error-message" id="{}-error">'
@@ -92,18 +92,21 @@ def number_groups(groups) -> list[FieldGroup]:
     return drawn
 
 
-def number_input(field) -> SafeString:
+@register.simple_tag
+def number_input(field, label=None, inputmode="numeric") -> SafeString:
+    """A GOV.UK text input for a number; `inputmode="decimal"` offers a decimal point."""
     value = field.value()
     errors = "".join(format_html(ERROR, field.auto_id, error) for error in field.errors)
     return format_html(
         NUMBER,
         " govuk-form-group--error" if field.errors else "",
         field.auto_id,
-        field.label,
+        field.label if label is None else label,
         mark_safe(errors),
         " govuk-input--error" if field.errors else "",
         field.auto_id,
         field.html_name,
+        inputmode,
         "" if value is None else value,
         format_html(' aria-describedby="{}-error"', field.auto_id) if field.errors else "",
     )

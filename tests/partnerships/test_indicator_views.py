@@ -196,6 +196,14 @@ def test_the_business_team_saves_targets_and_is_told_of_mistakes(client, demo):
     )
 
     assert "green must be at or above amber" in wrong.content.decode()
+    # What was typed is kept, in boxes that offer a decimal point.
+    assert (
+        'name="front_door_timeliness_amber" type="text" inputmode="decimal" value="80"'
+        in wrong.content.decode()
+    )
+    assert '<label class="govuk-label" for="id_front_door_timeliness_green">Green (%)</label>' in (
+        wrong.content.decode()
+    )
     assert "Give both thresholds, or neither." in half.content.decode()
     assert saved.status_code == 302
     target = demo.riverside.indicator_targets.get()
