@@ -525,6 +525,7 @@ class EscalationListView(FilteredListView):
     model = Escalation
     filterset_class = EscalationFilterSet
     template_name = "referrals/escalation_list.html"
+    paginator_class = KeysFirstPaginator
     paginate_by = 25
 
     def get_queryset(self):

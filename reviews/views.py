@@ -16,6 +16,7 @@ from partnerships.selectors import actions_visible_to
 from safeguarding import permissions
 from safeguarding.access_log import record_access
 from safeguarding.forms import add_service_errors
+from safeguarding.pagination import KeysFirstPaginator
 from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
 
 from . import selectors, services
@@ -49,6 +50,7 @@ class SeriousIncidentListView(FilteredListView):
     model = SeriousIncident
     filterset_class = SeriousIncidentFilterSet
     template_name = "reviews/incident_list.html"
+    paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
         return (
@@ -189,6 +191,7 @@ class RapidReviewListView(FilteredListView):
     model = RapidReview
     filterset_class = RapidReviewFilterSet
     template_name = "reviews/review_list.html"
+    paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
         return super().get_queryset().select_related("incident", "partnership")
@@ -421,6 +424,7 @@ class PracticeReviewListView(FilteredListView):
     model = PracticeReview
     filterset_class = PracticeReviewFilterSet
     template_name = "reviews/practice_review_list.html"
+    paginator_class = KeysFirstPaginator
 
     def get_queryset(self):
         return super().get_queryset().select_related("rapid_review__incident", "partnership")
