@@ -1,4 +1,5 @@
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -60,6 +61,7 @@ class PartnershipSerializer(serializers.ModelSerializer):
             if seat.role == MembershipRole.LOCAL_AUTHORITY_PARTNER
         ]
 
+    @extend_schema_field(OpenApiTypes.URI)
     def get_agencies(self, partnership) -> str:
         """Where its member agencies are listed, a page at a time: hundreds in a large one."""
         url = f"{reverse('agency-list')}?partnership={partnership.pk}"
