@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -66,11 +67,20 @@ class ReferralListView(FilteredListView):
     filterset_class = ReferralFilterSet
     template_name = "referrals/referral_list.html"
     paginate_by = 25
-    paginator_class = KeysFirstPaginator
 
     @cached_property
     def reach(self):
         return self.kwargs.get("reach", ReachKind.MADE_BY_YOU)
+
+    @property
+    def paginator_class(self):
+        # Each reach but sharing is one indexed column: counting its index entries and then
+        # reading a page in the index's order costs less than a window over all of them (a
+        # front door's 195,703: 53 -> 25 ms). Shared referrals are found from the sharing
+        # decisions, which reading keys first passes once rather than twice.
+        if self.reach == ReachKind.SHARED_WITH_YOUR_AGENCY:
+            return KeysFirstPaginator
+        return Paginator
 
     def restrict(self, queryset):
         if self.reach not in permissions.reaches(Referral, self.request.user):
