@@ -16,6 +16,7 @@ helps nor harms the figure.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 from dataclasses import dataclass
 
@@ -454,18 +455,27 @@ def figures_changed(partnership_ids=None) -> None:
     partnerships.update(figures_version=uuid.uuid4())
 
 
-def indicators_for(partnership, period: Period, *, today=None) -> dict:
-    """Every indicator for the partnership and period, as plain data (for pages and the API).
+def cached_figures(kind: str, versions, period: Period, today, count):
+    """What `count()` gives, kept in the cache under the partnerships' (key, figures_version)
+    pairs, the period and today: counted again once a counted record of one of them changes
+    (`figures_changed`) or the day ends."""
+    key = hashlib.sha256(repr((sorted(versions), period, today)).encode()).hexdigest()
+    return cache.get_or_set(f"{kind}:{key}", count, FIGURES_CACHE_SECONDS)
 
-    Counted once, then read from the cache until a counted record changes or the day ends.
-    """
+
+def indicators_for(partnership, period: Period, *, today=None) -> dict:
+    """Every indicator for the partnership and period, as plain data (for pages and the API),
+    counted once and then read from the cache (`cached_figures`)."""
     today = today or timezone.localdate()
     version = Partnership.objects.filter(pk=partnership.pk).values_list(
         "figures_version", flat=True
     )
-    key = f"indicators:{partnership.pk}:{version.get()}:{period.start}:{period.end}:{today}"
-    figures = cache.get_or_set(
-        key, lambda: _count_indicators(partnership, period, today), FIGURES_CACHE_SECONDS
+    figures = cached_figures(
+        "indicators",
+        [(partnership.pk, version.get())],
+        period,
+        today,
+        lambda: _count_indicators(partnership, period, today),
     )
     return {"partnership": {"id": partnership.pk, "name": partnership.name}, **figures}
 

@@ -4,14 +4,12 @@ Each figure is counted in the database (one aggregate query per table, whatever 
 referrals) and comes with a chart of the same figures (see safeguarding/charts.py).
 """
 
-import hashlib
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
-from partnerships.indicators import FIGURES_CACHE_SECONDS, received_referrals
+from partnerships.indicators import cached_figures, received_referrals
 from safeguarding.charts import chart
 
 from . import selectors
@@ -68,12 +66,12 @@ def referral_dashboard(partnerships, period) -> dict:
     see partnerships/indicators.py) or the day ends.
     """
     today = timezone.localdate()
-    versions = sorted((p.pk, p.figures_version) for p in partnerships)
-    key = hashlib.sha256(repr((versions, period, today)).encode()).hexdigest()
-    return cache.get_or_set(
-        f"referral-dashboard:{key}",
+    return cached_figures(
+        "referral-dashboard",
+        [(p.pk, p.figures_version) for p in partnerships],
+        period,
+        today,
         lambda: _count_referrals(partnerships, period, today),
-        FIGURES_CACHE_SECONDS,
     )
 
 
