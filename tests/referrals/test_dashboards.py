@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from referrals import services
 from referrals.models import Referral
@@ -215,3 +217,17 @@ def test_on_29_february_the_last_12_months_start_on_1_march(client, demo):
     indicators = client.get("/partnerships/indicators/")
     assert indicators.status_code == 200
     assert 'value="2027-03-01"' in indicators.content.decode()
+
+
+def test_the_referral_figures_are_counted_once_then_again_after_a_referral_arrives(client, demo):
+    sign_in(client, BUSINESS)
+    with CaptureQueriesContext(connection) as counted:
+        first = client.get("/referrals/dashboard/").content.decode()
+    with CaptureQueriesContext(connection) as cached:
+        again = client.get("/referrals/dashboard/").content.decode()
+    assert received(again) == received(first)
+    assert len(cached) < len(counted) - 3  # none of the four counting queries ran again
+
+    SubmittedReferralFactory()
+
+    assert received(client.get("/referrals/dashboard/").content.decode()) == received(first) + 1
