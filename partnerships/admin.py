@@ -113,7 +113,7 @@ class PublishedArrangementAdmin(SimpleHistoryAdmin):
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "get_full_name", "email", "agency", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "agency__sector", "role_assignments__role"]
-    search_fields = ["username", "first_name", "last_name", "email", "agency__name"]
+    search_fields = ["search_text", "agency__name"]
     autocomplete_fields = ["agency"]
     list_select_related = ["agency"]
     inlines = [RoleAssignmentInline]

@@ -77,15 +77,7 @@ def agencies_named(text: str):
 
 def people_named(text: str):
     """People whose first or last name, username or email holds each word of `text`."""
-    return User.objects.filter(
-        *(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(username__icontains=word)
-            | Q(email__icontains=word)
-            for word in text.split()
-        )
-    )
+    return User.objects.filter(*(Q(search_text__icontains=word) for word in text.split()))
 
 
 def people_of(partnership, user):

@@ -226,3 +226,37 @@ def test_the_admins_list_of_people_reads_their_agencies_with_them(
         page = client.get("/admin/partnerships/user/").content.decode()
 
     assert page.count('<td class="field-agency nowrap">Midshire Police</td>') >= 60
+
+
+def test_the_admin_finds_people_by_any_part_of_their_name_username_or_email(client, demo):
+    found = UserFactory(
+        first_name="Zebedee", last_name="Quartermain", username="zq.health", email="zq@nhs.test"
+    )
+    UserFactory(first_name="Quentin", last_name="Zeller", username="qz.police")
+    sign_in(client, ADMIN)
+
+    def people(q):
+        response = client.get("/admin/partnerships/user/", {"q": q})
+        assert response.status_code == 200
+        return [user.username for user in response.context["cl"].result_list]
+
+    for q in ["zebedee", "QUARTERMAIN", "zq.heal", "zq@nhs", "Zebedee Quartermain"]:
+        assert people(q) == [found.username], q
+    assert people("zebedee zeller") == []
+
+
+@pytest.mark.django_db
+def test_postgresql_finds_people_by_part_of_a_name_through_one_index(needs_services):
+    from django.db import connection, transaction
+
+    from partnerships.selectors import people_named
+
+    sql, params = people_named("frontdoor.hillford").values("pk").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # With so few people the planner would read them all; without that choice it must
+        # show that the index answers this very expression.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "partnerships_user_search_text_trigram" in plan

@@ -131,6 +131,9 @@ def test_the_access_log_filters_by_person_agency_and_record(client, demo):
     ]
     assert readers(person=police.email) == [PRACTITIONER_POLICE]
     assert readers(person="nobody of that name") == []
+    police.last_name = "Quartermain"
+    police.save()
+    assert readers(person="quarterm") == [PRACTITIONER_POLICE]
     assert readers(agency="midshire") == [PRACTITIONER_POLICE]
     assert readers(agency="Riverside Council") == [BUSINESS]
     assert readers(object_id=arrangement(demo.northgate).pk) == []
