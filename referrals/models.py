@@ -144,7 +144,24 @@ class Referral(models.Model):
                 include=["status"],
                 name="referral_by_front_door",
             ),
-            models.Index(fields=["partnership", "received_at"], name="referral_by_partnership"),
+            # The figures count a partnership's referrals for a period from this index alone
+            # (with the visibility map set): every column they group or count by is in it.
+            models.Index(
+                fields=["partnership", "received_at"],
+                include=[
+                    "id",
+                    "status",
+                    "decision",
+                    "decided_at",
+                    "decision_due_on",
+                    "is_repeat",
+                    "referrer_agency",
+                    "front_door",
+                    "immediate_danger",
+                    "quality_rating",
+                ],
+                name="referral_figures",
+            ),
             # The API's newest-first pages, read in order until a page of visible ones is found.
             models.Index(fields=["-received_at", "-id"], name="referral_newest_received"),
             models.Index(fields=["status", "decision", "-created_at"], name="referral_by_status"),

@@ -231,3 +231,42 @@ def test_the_referral_figures_are_counted_once_then_again_after_a_referral_arriv
     SubmittedReferralFactory()
 
     assert received(client.get("/referrals/dashboard/").content.decode()) == received(first) + 1
+
+
+def test_postgresql_can_count_the_referral_figures_from_their_index_alone(
+    client, demo, needs_services
+):
+    """The figures' index holds every column they read, so PostgreSQL counts a large
+    partnership's year without reading the table: count by another column and this fails until
+    the index (referral_figures) holds it too."""
+    sign_in(client, BUSINESS)
+    with CaptureQueriesContext(connection) as dashboard:
+        client.get("/referrals/dashboard/")
+    with CaptureQueriesContext(connection) as indicators:
+        year = "?from=2025-12-08&to=2026-12-07"
+        api = client.get(f"/api/v1/partnerships/{demo.riverside.pk}/indicators/{year}")
+        assert api.status_code == 200
+    counting = [
+        q["sql"]
+        for q in [*dashboard.captured_queries, *indicators.captured_queries]
+        if "COUNT(" in q["sql"]
+        and re.search(r'(U0|"referrals_referral")\."received_at" >=', q["sql"])
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT attribute.attname FROM pg_index
+            JOIN pg_class AS index ON index.oid = pg_index.indexrelid
+            JOIN pg_attribute AS attribute ON attribute.attrelid = pg_index.indrelid
+                AND attribute.attnum = ANY(pg_index.indkey)
+            WHERE index.relname = 'referral_figures'
+            """
+        )
+        in_the_index = {row[0] for row in cursor.fetchall()}
+
+    # by front door, decisions, kinds of harm and quality; the indicators' one pass
+    assert len(counting) == 5
+    for sql in counting:
+        read = set(re.findall(r'(?:U0|"referrals_referral")\."(\w+)"', sql))
+        assert {"partnership_id", "received_at"} <= read
+        assert read <= in_the_index, read - in_the_index
