@@ -140,9 +140,15 @@ def escalations_visible_to(user):
 
 
 def category_counts(referrals) -> list[dict]:
+    """How many of the referrals are about each kind of harm.
+
+    The referrals' keys are read first and the categories found through their index (a key
+    and a kind: nothing else to read). Written as `IN (subquery)`, PostgreSQL read every
+    category in the country to match the 55,022 referrals of the largest partnership's year.
+    """
     return list(
-        ReferralCategory.objects.filter(referral__in=referrals.values("pk"))
+        ReferralCategory.objects.filter(permissions.among("referral", referrals.values("pk")))
         .values("category")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("*"))
         .order_by("-count", "category")
     )
