@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from referrals import demo as referral_demo
@@ -10,6 +11,7 @@ from referrals import selectors, services
 from referrals.choices import Decision, ReferralStatus
 from referrals.models import Referral, ReferralCategory
 from safeguarding.models import AccessLogEntry, Notification
+from safeguarding.pagination import BoundedCountPaginator
 from tests.partnerships.factories import UserFactory
 from tests.personas import (
     ADMIN,
@@ -291,6 +293,29 @@ def test_the_referral_list_pages_newest_first_with_each_referral_once(client, de
     assert client.get("/referrals/", {"page": "last"}).context["page_obj"].number == 3
     assert client.get("/referrals/", {"page": 4}).status_code == 404
     assert client.get("/referrals/", {"status": "decided"}).context["paginator"].count == 0
+
+
+def test_a_list_too_long_to_count_says_there_are_more_and_pages_on(client, demo, monkeypatch):
+    monkeypatch.setattr(BoundedCountPaginator, "ahead", 30)
+    Referral.objects.bulk_create(bulk_referrals(60))
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/referrals/")
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+    pages = [first, *(client.get("/referrals/", {"page": number}) for number in (2, 3))]
+
+    page = first.content.decode()
+    assert "More than 30 referrals made by you: use the filters to find one" in page
+    assert "Page 1</span>" in page and "Page 1 of" not in page
+    assert 'rel="next"' in page
+    assert any("LIMIT 31" in sql for sql in counts)  # counted no further than it says
+    seen = [r.pk for p in pages for r in p.context["object_list"]]
+    assert len(seen) == len(set(seen)) == 60
+    # From the third page what is left is counted: 60 in all.
+    last = pages[2].content.decode()
+    assert "60 referrals made by you" in last and "Page 3 of 3" in last
+    assert client.get("/referrals/", {"page": 4}).status_code == 404
 
 
 def test_the_front_door_queue_with_10000_referrals_is_bounded_and_ordered(
