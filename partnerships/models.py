@@ -318,8 +318,8 @@ class User(AbstractUser):
         help_text="Made by seed_demo; may skip two-factor sign-in only when DEMO_MODE is on.",
     )
     # What a person is found by, kept by the database: one trigram index answers a search by
-    # part of it (migration 0013), where four (one a column) each cost the planner more than
-    # reading every person, for a long word such as a username.
+    # part of it (migration 0013). With an index a column, the four scans a long word (such as
+    # a username) needs looked dearer to the planner than reading every person.
     search_text = models.GeneratedField(
         expression=Concat(
             "first_name",
