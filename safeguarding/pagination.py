@@ -67,7 +67,12 @@ class BoundedCountPaginator(Paginator):
         self.counted_up_to = self.ahead  # until a page is asked for (or for ?page=last)
 
     def page(self, number):
-        self.counted_up_to = (_at_least_one(self, number) - 1) * self.per_page + self.ahead
+        counted_up_to = (_at_least_one(self, number) - 1) * self.per_page + self.ahead
+        if counted_up_to != self.counted_up_to:
+            # Counted already to find the last page (?page=last): count again from that page.
+            self.__dict__.pop("count", None)
+            self.__dict__.pop("num_pages", None)
+            self.counted_up_to = counted_up_to
         return super().page(number)
 
     @cached_property

@@ -316,6 +316,10 @@ def test_a_list_too_long_to_count_says_there_are_more_and_pages_on(client, demo,
     last = pages[2].content.decode()
     assert "60 referrals made by you" in last and "Page 3 of 3" in last
     assert client.get("/referrals/", {"page": 4}).status_code == 404
+    # "last" is the last page counted (the second), which says there are more.
+    last_counted = client.get("/referrals/", {"page": "last"}).content.decode()
+    assert "More than 30 referrals" in last_counted and "Page 2</span>" in last_counted
+    assert 'rel="next"' in last_counted
 
 
 def test_the_front_door_queue_with_10000_referrals_is_bounded_and_ordered(
