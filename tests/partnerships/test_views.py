@@ -1,6 +1,8 @@
 import pytest
+from django.db import connection, transaction
 
 from partnerships.choices import Sector
+from partnerships.selectors import people_named
 from tests.partnerships.factories import (
     AgencyFactory,
     ConstitutedPartnershipFactory,
@@ -247,10 +249,6 @@ def test_the_admin_finds_people_by_any_part_of_their_name_username_or_email(clie
 
 @pytest.mark.django_db
 def test_postgresql_finds_people_by_part_of_a_name_through_one_index(needs_services):
-    from django.db import connection, transaction
-
-    from partnerships.selectors import people_named
-
     sql, params = people_named("frontdoor.hillford").values("pk").query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         # With so few people the planner would read them all; without that choice it must
