@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -11,6 +13,7 @@ from audits.choices import Grade, ReturnStatus
 from audits.models import Audit, AuditReturn, SelfAssessment
 from partnerships.models import Action
 from safeguarding.models import Notification
+from safeguarding.pagination import BoundedCountPaginator
 from tests.audits.factories import NEGLECT_AGENCIES, SelfAssessmentRoundFactory, complete_return
 from tests.personas import (
     ANONYMOUS,
@@ -652,6 +655,32 @@ def test_an_agency_lists_its_500_returns_in_a_bounded_number_of_queries(
 
     assert returns.context["paginator"].count == 503  # with the demo audit's 3
     assert all(len(c.visible_returns) == 1 for c in detail.context["cases_page"])
+
+
+def test_a_long_list_of_returns_is_counted_only_so_far_in_no_order(
+    client, demo, big_audit, monkeypatch
+):
+    monkeypatch.setattr(BoundedCountPaginator, "ahead", 1000)
+    sign_in(client, BUSINESS)
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/audits/returns/").content.decode()
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(*)" in q["sql"]]
+    deep = client.get("/audits/returns/", {"page": 100}).content.decode()
+    narrowed = client.get("/audits/returns/", {"agency": "Midshire Police"})
+    police = AuditReturn.objects.filter(
+        audit__partnership=demo.riverside, agency__name="Midshire Police"
+    ).count()
+
+    assert "More than 1,000 returns: use the filters to find one" in first
+    assert "Page 1</span>" in first and "Page 1 of" not in first and 'rel="next"' in first
+    [count] = [sql for sql in counts if "audits_auditreturn" in sql]
+    # Counted no further than it says, and without sorting the rows it counts.
+    assert "LIMIT 1001" in count and "ORDER BY" not in count
+    # From page 100 (row 4,951) the rest is counted: 5,009 with the demo's own.
+    assert "5,009 returns" in deep and "Page 100 of 101" in deep
+    assert narrowed.context["paginator"].count == police > 500  # under the bound: counted
+    assert f"{police} returns" in narrowed.content.decode()
 
 
 def test_the_results_chart_reads_its_data_from_json_with_no_inline_script(client, demo, audit):

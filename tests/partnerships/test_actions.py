@@ -1,12 +1,16 @@
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from partnerships.choices import ActionStatus
 from partnerships.models import Action
 from partnerships.services import action_create, action_overdue_reminders_send
 from safeguarding.models import Notification
+from safeguarding.pagination import BoundedCountPaginator
 from tests.partnerships.factories import AgencyFactory
 from tests.personas import (
     ADMIN,
@@ -223,6 +227,42 @@ def test_action_lists_run_a_bounded_number_of_queries(client, demo, django_asser
 
     assert page.context["paginator"].count == 302
     assert len(listed.json()["results"]) == 50 and listed.json()["next"]
+
+
+def test_a_long_action_list_is_counted_only_so_far_soonest_due_first(client, demo, monkeypatch):
+    monkeypatch.setattr(BoundedCountPaginator, "ahead", 80)
+    police = demo.agency("Midshire Police")
+    Action.objects.bulk_create(
+        Action(
+            partnership=demo.riverside,
+            owner_agency=police,
+            title=f"Action {i}",
+            due_on=date(2026, 1, 1) + timedelta(days=i),
+            status=ActionStatus.COMPLETED if i % 2 else ActionStatus.IN_PROGRESS,
+        )
+        for i in range(150)
+    )
+    sign_in(client, BUSINESS)
+
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/partnerships/actions/").content.decode()
+    [count] = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(*)" in q["sql"] and "partnerships_action" in q["sql"]
+    ]
+    last = client.get("/partnerships/actions/", {"page": 4}).content.decode()
+    narrowed = client.get("/partnerships/actions/", {"status": "completed"})
+
+    assert "More than 80 actions: use the filters to find one" in first
+    assert "Page 1</span>" in first and "Page 1 of" not in first and 'rel="next"' in first
+    # Counted no further than it says, in the order of the index that holds the list's order.
+    assert "LIMIT 81" in count and 'ORDER BY "partnerships_action"."due_on" ASC' in count
+    riversides = Action.objects.filter(partnership=demo.riverside)
+    assert f"{riversides.count()} actions" in last and "Page 4 of 4" in last
+    completed = riversides.filter(status=ActionStatus.COMPLETED).count()
+    assert narrowed.context["paginator"].count == completed < 80  # under the bound: counted
+    assert f"{completed} actions" in narrowed.content.decode()
 
 
 def test_the_api_pages_through_actions_in_due_order_with_each_once(demo):
