@@ -460,6 +460,44 @@ def test_it_answers_in_the_same_number_of_queries_for_50_or_5000_referrals(
     assert response.json()["referrals"]["total"] == 5004
 
 
+def test_postgresql_expects_as_many_referral_groups_as_there_are(api, fixture, needs_services):
+    """Without statistics on the quarter they are grouped by, PostgreSQL expects nearly a group a
+    referral and sorts them all to group them (migration referrals.0009): change the grouping or
+    the time zone and this fails until the statistics follow."""
+    decisions = ["early_help", "no_further_action", "section_17"]
+    Referral.objects.bulk_create(
+        Referral(
+            partnership=fixture.partnership,
+            front_door=fixture.council,
+            referrer=fixture.user_a,
+            referrer_agency=fixture.a,
+            status="decided",
+            received_at=at(date(2026, 1 + i % 6, 1 + i % 28)),
+            decision_due_on=date(2026, 1 + i % 6, 1 + i % 28),
+            decided_at=at(date(2026, 1 + i % 6, 1 + i % 28)),
+            decision=decisions[i % 3],
+        )
+        for i in range(6000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_referral")
+    sign_in_scrutineer(api, fixture)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url(fixture.partnership)).status_code == 200
+    grouped_by_agency = '"referrer_agency_id" AS'
+    [grouping] = [q["sql"] for q in queries.captured_queries if grouped_by_agency in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {grouping}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+    while plan["Node Type"] != "Aggregate":
+        [plan] = plan["Plans"]
+
+    # Two quarters of one agency's three decisions, and the fixture's own few: 6 groups or so.
+    assert plan["Strategy"] == "Hashed"
+    assert plan["Plan Rows"] < 100, plan["Plan Rows"]
+
+
 def test_figures_are_counted_once_then_served_until_a_counted_record_changes(api, fixture):
     sign_in_scrutineer(api, fixture)
     with CaptureQueriesContext(connection) as counted:

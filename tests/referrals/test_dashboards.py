@@ -266,7 +266,9 @@ def test_postgresql_can_count_the_referral_figures_from_their_index_alone(
 
     # by front door, decisions, kinds of harm and quality; the indicators' one pass
     assert len(counting) == 5
+    # Agencies are named once a group, by a subquery that reads the agency, not the referrals.
+    naming = re.compile(r'\(SELECT U0\."name" AS "name" FROM "partnerships_agency" U0 [^)]*\)\)')
     for sql in counting:
-        read = set(re.findall(r'(?:U0|"referrals_referral")\."(\w+)"', sql))
+        read = set(re.findall(r'(?:U0|"referrals_referral")\."(\w+)"', naming.sub("", sql)))
         assert {"partnership_id", "received_at"} <= read
         assert read <= in_the_index, read - in_the_index
