@@ -209,17 +209,38 @@ def actions_due(partnerships, period: Period):
 # One partnership's indicators
 
 
+def name_of(model, key: str) -> Subquery:
+    """The name of the agency (or partnership) a group is keyed by, read once a group.
+
+    Grouping by the name instead sorted every row by it, with the locale's collation, before
+    counting: for a large partnership's year that cost more than reading the rows.
+    """
+    return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values("name"))
+
+
+def summed_by_name(rows, names: tuple[str, ...], counts) -> list[dict]:
+    """Groups made by key, summed into one for each name, in the order read: agencies that share
+    a name are listed together, as they were when grouped by name."""
+    summed: dict[tuple, dict] = {}
+    for row in rows:
+        into = summed.setdefault(
+            tuple(row[name] for name in names),
+            {**{name: row[name] for name in names}, **dict.fromkeys(counts, 0)},
+        )
+        for field in counts:
+            into[field] += row[field]
+    return list(summed.values())
+
+
 def referral_counts(partnership, period: Period, *, today) -> list[dict]:
     """The period's referrals in one grouped pass: by quarter, referring agency and decision,
     each group with its decisions made in time or late and its repeat referrals.
 
-    Grouped by the agency's key, which the covering index holds, and named once a group: sorting
-    the largest partnership's year of 54,851 referrals by agency name to group them cost more than
-    reading them. With the statistics of these groups (migration referrals.0009) PostgreSQL
-    expects a few thousand groups, not one a row, and hashes them instead of sorting.
+    Grouped by the agency's key, which the covering index holds. With the statistics of these
+    groups (migration referrals.0009) PostgreSQL expects a few thousand groups, not one a row, and
+    hashes them instead of sorting.
     """
     met, missed = _met_and_missed(done="decided_at__date", due="decision_due_on", today=today)
-    agency_name = Agency.objects.filter(pk=OuterRef("referrer_agency")).order_by().values("name")
     return list(
         received_referrals([partnership.pk], period)
         .annotate(quarter=TruncQuarter("received_at"))
@@ -230,7 +251,7 @@ def referral_counts(partnership, period: Period, *, today) -> list[dict]:
             missed=Count("pk", filter=missed),
             repeats=Count("pk", filter=Q(is_repeat=True)),
         )
-        .annotate(agency_name=Subquery(agency_name))
+        .annotate(agency_name=name_of(Agency, "referrer_agency"))
         .order_by("quarter", "agency_name", "decision")
     )
 
@@ -318,17 +339,18 @@ def practice_review_timeliness(partnership, period: Period, *, today=None) -> di
 def audit_grades_by_agency(partnership, period: Period) -> dict:
     returns = submitted_audit_returns([partnership.pk], period)
     rows = (
-        returns.values("agency__name", "grade")
+        returns.values("agency", "grade")
         .annotate(count=Count("pk"))
-        .order_by("agency__name", "grade")
+        .annotate(agency_name=name_of(Agency, "agency"))
+        .order_by("agency_name", "grade")
     )
     by_agency: dict[str, dict] = {}
     for row in rows:
+        name = row["agency_name"]
         agency = by_agency.setdefault(
-            row["agency__name"],
-            {"agency": row["agency__name"], "total": 0, "grades": dict.fromkeys(Grade.values, 0)},
+            name, {"agency": name, "total": 0, "grades": dict.fromkeys(Grade.values, 0)}
         )
-        agency["grades"][row["grade"]] = row["count"]
+        agency["grades"][row["grade"]] += row["count"]
         agency["total"] += row["count"]
     quarterly = (
         returns.annotate(quarter=TruncQuarter("submitted_at"))
@@ -427,11 +449,15 @@ def actions_by_agency(partnership, period: Period, *, today=None) -> dict:
         "cancelled": Count("pk", filter=Q(status=ActionStatus.CANCELLED)),
     }
     found = actions_due([partnership.pk], period)
-    by_agency = list(
-        found.values("owner_agency__name").annotate(**counts).order_by("owner_agency__name")
+    by_agency = summed_by_name(
+        found.values("owner_agency")
+        .annotate(**counts)
+        .annotate(agency=name_of(Agency, "owner_agency"))
+        .order_by("agency"),
+        ("agency",),
+        counts,
     )
     for row in by_agency:
-        row["agency"] = row.pop("owner_agency__name")
         row["open"] = row["total"] - row["on_time"] - row["late"] - row["overdue"]
         row["open"] -= row["cancelled"]
     quarterly = (

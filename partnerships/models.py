@@ -484,11 +484,12 @@ class Action(models.Model):
     class Meta:
         ordering = ["due_on", "pk"]
         indexes = [
-            # Holding the owner and the key too, the dashboards count a partnership's overdue
-            # actions by agency from the index alone.
+            # Holding the owner, the key and when each was completed too, the dashboards count a
+            # partnership's overdue actions, and the indicators its actions due in a period,
+            # from the index alone.
             models.Index(
                 fields=["partnership", "status", "due_on"],
-                include=["owner_agency", "id"],
+                include=["owner_agency", "id", "completed_on"],
                 name="action_partnership_status_due",
             ),
             models.Index(fields=["owner_agency", "status", "due_on"]),

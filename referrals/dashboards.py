@@ -9,7 +9,8 @@ from datetime import timedelta
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
-from partnerships.indicators import cached_figures, received_referrals
+from partnerships.indicators import cached_figures, name_of, received_referrals, summed_by_name
+from partnerships.models import Agency, Partnership
 from safeguarding.charts import chart
 
 from . import selectors
@@ -78,19 +79,26 @@ def referral_dashboard(partnerships, period) -> dict:
 def _count_referrals(partnerships, period, today) -> dict:
     referrals = received_referrals(partnerships, period)
     on_time = Q(decided_at__date__lte=F("decision_due_on"))
-    by_front_door = list(
-        referrals.values("partnership__name", "front_door__name")
+    front_door_counts = {
+        "received": Count("pk"),
+        "waiting": Count("pk", filter=Q(status=ReferralStatus.SUBMITTED)),
+        "overdue": Count(
+            "pk", filter=Q(status=ReferralStatus.SUBMITTED, decision_due_on__lt=today)
+        ),
+        "decided": Count("pk", filter=Q(status=ReferralStatus.DECIDED)),
+        "decided_on_time": Count("pk", filter=Q(status=ReferralStatus.DECIDED) & on_time),
+        "flagged": Count("pk", filter=Q(immediate_danger=True)),
+    }
+    by_front_door = summed_by_name(
+        referrals.values("partnership", "front_door")
+        .annotate(**front_door_counts)
         .annotate(
-            received=Count("pk"),
-            waiting=Count("pk", filter=Q(status=ReferralStatus.SUBMITTED)),
-            overdue=Count(
-                "pk", filter=Q(status=ReferralStatus.SUBMITTED, decision_due_on__lt=today)
-            ),
-            decided=Count("pk", filter=Q(status=ReferralStatus.DECIDED)),
-            decided_on_time=Count("pk", filter=Q(status=ReferralStatus.DECIDED) & on_time),
-            flagged=Count("pk", filter=Q(immediate_danger=True)),
+            partnership__name=name_of(Partnership, "partnership"),
+            front_door__name=name_of(Agency, "front_door"),
         )
-        .order_by("partnership__name", "front_door__name")
+        .order_by("partnership__name", "front_door__name"),
+        ("partnership__name", "front_door__name"),
+        front_door_counts,
     )
     several = len({row["partnership__name"] for row in by_front_door}) > 1
     for row in by_front_door:
@@ -112,16 +120,20 @@ def _count_referrals(partnerships, period, today) -> dict:
         {**row, "label": category_labels[row["category"]]}
         for row in selectors.category_counts(referrals)
     ]
-    quality = list(
+    quality_counts = {
+        "rated": Count("pk"),
+        "good": Count("pk", filter=Q(quality_rating=QualityRating.GOOD)),
+        "adequate": Count("pk", filter=Q(quality_rating=QualityRating.ADEQUATE)),
+        "poor": Count("pk", filter=Q(quality_rating=QualityRating.POOR)),
+    }
+    quality = summed_by_name(
         referrals.exclude(quality_rating="")
-        .values("referrer_agency__name")
-        .annotate(
-            rated=Count("pk"),
-            good=Count("pk", filter=Q(quality_rating=QualityRating.GOOD)),
-            adequate=Count("pk", filter=Q(quality_rating=QualityRating.ADEQUATE)),
-            poor=Count("pk", filter=Q(quality_rating=QualityRating.POOR)),
-        )
-        .order_by("referrer_agency__name")
+        .values("referrer_agency")
+        .annotate(**quality_counts)
+        .annotate(referrer_agency__name=name_of(Agency, "referrer_agency"))
+        .order_by("referrer_agency__name"),
+        ("referrer_agency__name",),
+        quality_counts,
     )
     charts = [
         _series_chart(

@@ -32,6 +32,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.support.indexes import columns_read, index_columns
 
 LONDON = ZoneInfo("Europe/London")
 PERIOD = Period(date(2026, 1, 1), date(2026, 6, 30))
@@ -346,6 +347,39 @@ def test_it_counts_escalations_and_actions(fixture):
     ]
 
 
+def test_agencies_that_share_a_name_are_counted_together_by_agency(fixture):
+    """Figures are grouped by each agency's key and then listed by name, as they were read."""
+    fixture.b.name = fixture.a.name
+    fixture.b.save()
+
+    figures = indicators.indicators_for(fixture.partnership, PERIOD, today=TODAY)
+
+    [referrals] = figures["referrals"]["by_agency"]
+    assert referrals == {
+        "agency": "Agency A",
+        "total": 4,
+        "outcomes": {"early_help": 2, "no_further_action": 1, "awaiting_decision": 1},
+    }
+    [audits] = figures["audit_grades"]["by_agency"]
+    assert audits["total"] == 3
+    assert audits["grades"] == {
+        "outstanding": 1,
+        "good": 1,
+        "requires_improvement": 1,
+        "inadequate": 0,
+    }
+    [actions] = figures["actions"]["by_agency"]
+    assert actions == {
+        "agency": "Agency A",
+        "total": 4,
+        "on_time": 1,
+        "late": 1,
+        "overdue": 1,
+        "cancelled": 1,
+        "open": 0,
+    }
+
+
 def test_it_suppresses_small_numbers_when_benchmarking(fixture):
     [row] = indicators.benchmark([fixture.partnership], PERIOD, today=TODAY)
 
@@ -496,6 +530,33 @@ def test_postgresql_expects_as_many_referral_groups_as_there_are(api, fixture, n
     # Two quarters of one agency's three decisions, and the fixture's own few: 6 groups or so.
     assert plan["Strategy"] == "Hashed"
     assert plan["Plan Rows"] < 100, plan["Plan Rows"]
+
+
+@pytest.mark.parametrize(
+    ("table", "period_column", "index", "expected"),
+    [
+        ("partnerships_action", "due_on", "action_partnership_status_due", 2),
+        ("audits_auditreturn", "submitted_at", "audit_return_figures", 2),
+    ],
+)
+def test_postgresql_can_count_actions_and_audit_returns_from_their_indexes_alone(
+    api, fixture, needs_services, table, period_column, index, expected
+):
+    """Count actions or returns by another column and this fails until the index holds it."""
+    sign_in_scrutineer(api, fixture)
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url(fixture.partnership)).status_code == 200
+    counting = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(" in q["sql"] and f'"{table}"."{period_column}" >=' in q["sql"]
+    ]
+    in_the_index = index_columns(index)
+
+    assert len(counting) == expected  # by agency, and by quarter
+    for sql in counting:
+        read = columns_read(sql, table)
+        assert read <= in_the_index, read - in_the_index
 
 
 def test_figures_are_counted_once_then_served_until_a_counted_record_changes(api, fixture):
