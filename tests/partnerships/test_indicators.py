@@ -1,6 +1,6 @@
 """The interagency indicators against a small fixture whose every figure was worked out by hand."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -442,8 +442,10 @@ def test_it_refuses_bad_dates_with_a_400(api, demo, start, end, field):
     assert field in response.json()
 
 
-def bulk_referrals(fixture, n):
-    received = at(date(2026, 2, 2))
+def bulk_referrals(
+    fixture, n, *, received_on=lambda i: date(2026, 2, 2), decisions=("early_help",)
+):
+    """`n` referrals from agency A, the i-th received on `received_on(i)` and decided that day."""
     referrals = Referral.objects.bulk_create(
         Referral(
             partnership=fixture.partnership,
@@ -451,12 +453,12 @@ def bulk_referrals(fixture, n):
             referrer=fixture.user_a,
             referrer_agency=fixture.a,
             status="decided",
-            received_at=received,
-            decision_due_on=date(2026, 2, 3),
-            decided_at=received,
-            decision="early_help",
+            received_at=at(received_on(i)),
+            decision_due_on=received_on(i) + timedelta(days=1),
+            decided_at=at(received_on(i)),
+            decision=decisions[i % len(decisions)],
         )
-        for _ in range(n)
+        for i in range(n)
     )
     ReferralChild.objects.bulk_create(
         ReferralChild(
@@ -498,20 +500,11 @@ def test_postgresql_expects_as_many_referral_groups_as_there_are(api, fixture, n
     """Without statistics on the quarter they are grouped by, PostgreSQL expects nearly a group a
     referral and sorts them all to group them (migration referrals.0009): change the grouping or
     the time zone and this fails until the statistics follow."""
-    decisions = ["early_help", "no_further_action", "section_17"]
-    Referral.objects.bulk_create(
-        Referral(
-            partnership=fixture.partnership,
-            front_door=fixture.council,
-            referrer=fixture.user_a,
-            referrer_agency=fixture.a,
-            status="decided",
-            received_at=at(date(2026, 1 + i % 6, 1 + i % 28)),
-            decision_due_on=date(2026, 1 + i % 6, 1 + i % 28),
-            decided_at=at(date(2026, 1 + i % 6, 1 + i % 28)),
-            decision=decisions[i % 3],
-        )
-        for i in range(6000)
+    bulk_referrals(
+        fixture,
+        6000,
+        received_on=lambda i: date(2026, 1 + i % 6, 1 + i % 28),
+        decisions=("early_help", "no_further_action", "section_17"),
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE referrals_referral")
