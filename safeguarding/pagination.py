@@ -13,8 +13,9 @@ other plans, and one that tests `= ANY(ARRAY(...))` row by row can be far slower
 
 API lists too long to count on every page page by position instead (`PositionPagination`), and
 so do pages over a record that only grows, such as the access log (`PositionPaginatedMixin`).
-Numbered pages over a list that can run to hundreds of thousands (a front door's archive) count
-only so far past the page asked for (`BoundedCountPaginator`).
+Numbered pages over a list that runs to tens or hundreds of thousands over the years kept (a
+front door's archive, a partnership's actions and audit returns) count only so far past the page
+asked for (`BoundedCountPaginator`).
 """
 
 from dataclasses import dataclass
