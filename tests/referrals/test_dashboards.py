@@ -3,14 +3,17 @@
 import html
 import json
 import re
+from collections import Counter
 from datetime import date, datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from partnerships.indicators import default_period, received_referrals
 from referrals import services
-from referrals.models import Referral
+from referrals.choices import Category
+from referrals.models import Referral, ReferralCategory
 from tests.personas import BUSINESS, OTHER_PARTNERSHIP, PRACTITIONER_HEALTH, SCRUTINEER, sign_in
 from tests.referrals.factories import (
     DecidedReferralFactory,
@@ -98,6 +101,15 @@ def test_the_referral_dashboard_charts_each_table(client, demo):
     assert "Early help" in decisions["labels"]
     harms = chart_data(page, "referral-categories")
     assert {"Neglect", "Domestic abuse"} <= set(harms["labels"])
+    # Each kind counted once a referral, most often first, as the categories say.
+    received = received_referrals([demo.riverside], default_period())
+    kinds = Counter(
+        ReferralCategory.objects.filter(referral__in=received).values_list("category", flat=True)
+    )
+    expected = sorted(kinds.items(), key=lambda kind: (-kind[1], kind[0]))
+    labels = dict(Category.choices)
+    assert harms["labels"] == [labels[kind] for kind, _ in expected]
+    assert harms["datasets"][0]["data"] == [count for _, count in expected]
     assert "Maya" not in page and "Brook" not in page
 
 
