@@ -526,14 +526,14 @@ def test_postgresql_expects_as_many_referral_groups_as_there_are(api, fixture, n
 
 
 @pytest.mark.parametrize(
-    ("table", "period_column", "index", "expected"),
+    ("table", "period_column", "index"),
     [
-        ("partnerships_action", "due_on", "action_partnership_status_due", 2),
-        ("audits_auditreturn", "submitted_at", "audit_return_figures", 2),
+        ("partnerships_action", "due_on", "action_partnership_status_due"),
+        ("audits_auditreturn", "submitted_at", "audit_return_figures"),
     ],
 )
 def test_postgresql_can_count_actions_and_audit_returns_from_their_indexes_alone(
-    api, fixture, needs_services, table, period_column, index, expected
+    api, fixture, needs_services, table, period_column, index
 ):
     """Count actions or returns by another column and this fails until the index holds it."""
     sign_in_scrutineer(api, fixture)
@@ -546,7 +546,7 @@ def test_postgresql_can_count_actions_and_audit_returns_from_their_indexes_alone
     ]
     in_the_index = index_columns(index)
 
-    assert len(counting) == expected  # by agency, and by quarter
+    assert len(counting) == 2  # by agency, and by quarter
     for sql in counting:
         read = columns_read(sql, table)
         assert read <= in_the_index, read - in_the_index
