@@ -68,8 +68,9 @@ def _table(results: dict) -> str:
         "a record they count changes: their load figures are cache hits, *counted afresh* is "
         "the median of five requests each made just after the figures went out of date, and "
         "their DB floor is the counting SQL. The signed-in frame is a page with nothing of its "
-        "own behind the sign-in and second factor: what any page pays before its own work "
-        "(n/a for the API, which signs in by token).",
+        "own behind the sign-in and second factor, and the API frame an endpoint with nothing "
+        "of its own behind a token: what any page or endpoint pays before its own work. Pages "
+        "are compared with the first, endpoints with the second.",
     ]
     memory = results["worker_memory"]
     lines += [

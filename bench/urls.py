@@ -2,6 +2,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import JsonResponse
 from django.urls import include, path
 from django.views.generic import TemplateView
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
 def floor(request):
@@ -17,9 +19,18 @@ class SignedInFrame(LoginRequiredMixin, TemplateView):
     template_name = "bench/frame.html"
 
 
+class SignedInApiFrame(APIView):
+    """What any API endpoint pays before its own work: the token, its person and their other
+    tokens (knox clears the expired), with the API's own authentication and permission."""
+
+    def get(self, request):
+        return Response({"status": "ok"})
+
+
 urlpatterns = [
     path("bench/floor/", floor),
     path("bench/frame/", SignedInFrame.as_view()),
+    path("bench/api-frame/", SignedInApiFrame.as_view()),
     path("", include("safeguarding.urls")),
 ]
 

@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 
 from bench.runner import session_cookie
 from tests.personas import PRACTITIONER_HEALTH
@@ -58,3 +60,28 @@ def test_the_signed_in_frame_is_behind_the_sign_in(client, db):
 
     assert response.status_code == 302
     assert "/sign-in/" in response["Location"]
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_api_frame_answers_a_token_and_costs_only_what_every_endpoint_pays(demo):
+    user = demo.user(PRACTITIONER_HEALTH)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
+
+    with CaptureQueriesContext(connection) as frame:
+        response = api.get("/bench/api-frame/")
+    with CaptureQueriesContext(connection) as endpoint:
+        api.get("/api/v1/referrals/")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert frame.captured_queries, "the frame reads the token and the person"
+    assert set(normalised(frame)) <= set(normalised(endpoint))
+    assert len(frame) < len(endpoint)
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_api_frame_is_behind_a_token(db):
+    response = APIClient().get("/bench/api-frame/")
+
+    assert response.status_code == 401
