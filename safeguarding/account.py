@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import two_factor
+from .api_tokens import live_api_tokens
 
 
 class CodeForm(forms.Form):
@@ -71,7 +72,7 @@ class AccountView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["tokens"] = AuthToken.objects.filter(user=self.request.user).order_by("-created")
+        context["tokens"] = live_api_tokens(self.request.user)
         context["has_authenticator"] = (
             two_factor.confirmed_totp_device(self.request.user) is not None
         )
@@ -145,7 +146,7 @@ class ApiTokenListView(APIView):
 
     @extend_schema(responses=ApiTokenSerializer(many=True))
     def get(self, request):
-        tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
+        tokens = live_api_tokens(request.user)
         return Response(ApiTokenSerializer(tokens, many=True).data)
 
 

@@ -289,7 +289,7 @@ FILTERS_EMPTY_CHOICE_LABEL = "Any"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so a request with no credentials is answered 401 with WWW-Authenticate.
-        "knox.auth.TokenAuthentication",
+        "safeguarding.api_tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -359,6 +359,10 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-pending-notifications": {
         "task": "safeguarding.tasks.deliver_pending_notifications",
         "schedule": timedelta(minutes=5),
+    },
+    "clear-expired-api-tokens": {
+        "task": "safeguarding.tasks.clear_expired_api_tokens",
+        "schedule": timedelta(hours=1),
     },
     "pseudonymise-expired-records": {
         "task": "safeguarding.tasks.pseudonymise_expired_records",

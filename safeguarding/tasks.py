@@ -2,7 +2,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import notifications
+from . import api_tokens, notifications
 
 
 @shared_task(
@@ -28,3 +28,8 @@ def pseudonymise_expired_records() -> dict:
     from .retention import expired_records_pseudonymise
 
     return expired_records_pseudonymise()
+
+
+@shared_task
+def clear_expired_api_tokens() -> int:
+    return api_tokens.expired_api_tokens_clear()

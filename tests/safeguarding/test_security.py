@@ -7,6 +7,7 @@ import sys
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -14,11 +15,13 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
+from knox.settings import CONSTANTS
 from rest_framework.test import APIClient
 
 from safeguarding.sessions import RENEW_AFTER_SECONDS, RENEWED_AT
+from safeguarding.tasks import clear_expired_api_tokens
 from tests.partnerships.factories import RoleAssignmentFactory
-from tests.personas import BUSINESS
+from tests.personas import BUSINESS, PRACTITIONER_HEALTH
 
 PASSWORD = "a-long-test-password"
 
@@ -126,13 +129,63 @@ def test_an_api_token_needs_the_second_factor_and_can_be_listed_and_revoked(prac
     assert api.get("/api/v1/partnerships/").status_code == 401
 
 
-def test_an_expired_token_is_refused(demo):
+def token_for(user, *, expired=False) -> str:
+    instance, token = AuthToken.objects.create(user=user)
+    if expired:
+        instance.expiry = timezone.now() - timedelta(minutes=1)
+        instance.save(update_fields=["expiry"])
+    return token
+
+
+def test_an_expired_token_is_refused_and_deleted(demo):
     api = APIClient()
-    instance, token = AuthToken.objects.create(user=demo.user(BUSINESS))
-    AuthToken.objects.filter(pk=instance.pk).update(expiry=timezone.now() - timedelta(minutes=1))
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(demo.user(BUSINESS), expired=True)}")
 
     assert api.get("/api/v1/partnerships/").status_code == 401
+    assert not AuthToken.objects.exists()
+
+
+def test_an_api_request_reads_its_own_token_however_many_the_person_holds(demo):
+    user = demo.user(BUSINESS)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
+    api.get("/api/v1/partnerships/")
+    with CaptureQueriesContext(connection) as one_token:
+        api.get("/api/v1/partnerships/")
+
+    for expired in [False] * 20 + [True] * 20:
+        token_for(user, expired=expired)
+    with CaptureQueriesContext(connection) as many_tokens:
+        response = api.get("/api/v1/partnerships/")
+
+    assert response.status_code == 200
+    assert len(many_tokens) == len(one_token)
+    token_reads = [q["sql"] for q in many_tokens if '"knox_authtoken"' in q["sql"]]
+    assert token_reads and all('"knox_authtoken"."token_key" =' in sql for sql in token_reads)
+    assert AuthToken.objects.filter(user=user).count() == 41  # the expired wait for the hour
+
+
+def test_expired_tokens_are_cleared_every_hour_and_never_listed(client, demo):
+    user = demo.user(BUSINESS)
+    live = token_for(user)
+    token_for(user, expired=True)
+    token_for(demo.user(PRACTITIONER_HEALTH), expired=True)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {live}")
+    client.force_login(user)
+
+    listed = api.get("/api/v1/auth/tokens/").json()
+    account = client.get("/account/").content.decode()
+    cleared = clear_expired_api_tokens.delay().get()
+
+    assert [t["token_key"] for t in listed] == [live[: CONSTANTS.TOKEN_KEY_LENGTH]]
+    expired_keys = AuthToken.objects.exclude(token_key=listed[0]["token_key"])
+    assert not [t.token_key for t in expired_keys if t.token_key in account]
+    assert cleared == 2
+    assert list(AuthToken.objects.values_list("token_key", flat=True)) == [listed[0]["token_key"]]
+    assert "safeguarding.tasks.clear_expired_api_tokens" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
 
 
 def test_the_account_page_lists_and_revokes_tokens(client, demo):
