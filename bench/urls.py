@@ -20,8 +20,8 @@ class SignedInFrame(LoginRequiredMixin, TemplateView):
 
 
 class SignedInApiFrame(APIView):
-    """What any API endpoint pays before its own work: the token, its person and their other
-    tokens (knox clears the expired), with the API's own authentication and permission."""
+    """What any API endpoint pays before its own work: the API's own authentication (the token
+    read with its person) and permission."""
 
     def get(self, request):
         return Response({"status": "ok"})

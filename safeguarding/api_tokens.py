@@ -17,7 +17,7 @@ class TokenAuthentication(auth.TokenAuthentication):
     """
 
     def _cleanup_token(self, auth_token) -> bool:
-        if not _expired(auth_token):
+        if auth_token.expiry is None or auth_token.expiry >= timezone.now():
             return False
         auth_token.delete()
         token_expired.send(
@@ -30,10 +30,6 @@ class TokenScheme(KnoxTokenScheme):
     """The API's documentation describes these tokens as knox's: they are used the same way."""
 
     target_class = TokenAuthentication
-
-
-def _expired(token) -> bool:
-    return token.expiry is not None and token.expiry < timezone.now()
 
 
 def live_api_tokens(user):
