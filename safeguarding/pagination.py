@@ -21,6 +21,7 @@ asked for (`BoundedCountPaginator`).
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Window
 from django.http import Http404
@@ -28,6 +29,10 @@ from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.request import Request
+
+# Rows. PostgreSQL's OFFSET and LIMIT stop at 2**63 - 1, so a page said to start further on is
+# past the end of every list rather than a query the database refuses.
+NO_LIST_IS_LONGER = 2**62
 
 
 class KeysFirstPaginator(Paginator):
@@ -97,7 +102,8 @@ class BoundedUnorderedCountPaginator(BoundedCountPaginator):
 
 def _at_least_one(paginator: Paginator, number) -> int:
     """A page number, checked as `validate_number` does but for the last page (which needs the
-    count, read with the page or bounded by where the page starts)."""
+    count, read with the page or bounded by where the page starts). A page no list could reach
+    is not found, as a page past the last is."""
     try:
         if isinstance(number, float) and not number.is_integer():
             raise ValueError
@@ -106,6 +112,8 @@ def _at_least_one(paginator: Paginator, number) -> int:
         raise PageNotAnInteger(paginator.error_messages["invalid_page"]) from error
     if number < 1:
         raise EmptyPage(paginator.error_messages["min_page"])
+    if (number - 1) * paginator.per_page > NO_LIST_IS_LONGER:
+        raise EmptyPage(paginator.error_messages["no_results"])
     return number
 
 
@@ -126,6 +134,22 @@ class PositionPagination(CursorPagination):
     """
 
     offset_cutoff = 100_000
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """The cursor in the link, refused as one that cannot be decoded is if the position it
+        holds is not a value of the ordering's first field (DRF filters by it as it stands)."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+            try:
+                field.to_python(cursor.position)
+            except ValidationError as error:
+                raise NotFound(self.invalid_cursor_message) from error
+        return cursor
 
 
 @dataclass(frozen=True)
