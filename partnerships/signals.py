@@ -10,7 +10,7 @@ from reviews.models import PracticeReview, RapidReview, SeriousIncident
 from safeguarding import permissions
 
 from .indicators import figures_changed
-from .models import Action, Agency, Membership, RoleAssignment, User
+from .models import Action, Agency, Membership, Partnership, RoleAssignment, User
 
 
 @receiver(post_save, sender=User)
@@ -36,7 +36,7 @@ def membership_deleted(sender, instance, **kwargs):
     permissions.membership_removed(instance)
 
 
-# Records counted in one partnership's indicators.
+# Records counted in one partnership's indicators, or (a round) deciding which are counted.
 COUNTED_IN_ONE_PARTNERSHIP = (
     Referral,
     SeriousIncident,
@@ -44,6 +44,7 @@ COUNTED_IN_ONE_PARTNERSHIP = (
     PracticeReview,
     Escalation,
     Action,
+    SelfAssessmentRound,
 )
 
 
@@ -52,6 +53,10 @@ def counted_record_changed(sender, instance, raw=False, **kwargs):
         return
     if sender is AuditReturn:
         figures_changed(Audit.objects.filter(pk=instance.audit_id).values("partnership_id"))
+    elif sender is Partnership:
+        # Its name labels the figures. A full save also wrote back the version it was read with,
+        # which a change counted meanwhile may have replaced.
+        figures_changed([instance.pk])
     elif sender in COUNTED_IN_ONE_PARTNERSHIP:
         if instance.partnership_id is not None:
             figures_changed([instance.partnership_id])
@@ -64,6 +69,7 @@ def counted_record_changed(sender, instance, raw=False, **kwargs):
 for model in (*COUNTED_IN_ONE_PARTNERSHIP, AuditReturn, SelfAssessment, StandardRating, Agency):
     post_save.connect(counted_record_changed, sender=model)
     post_delete.connect(counted_record_changed, sender=model)
+post_save.connect(counted_record_changed, sender=Partnership)
 
 
 @receiver(m2m_changed, sender=SelfAssessmentRound.agencies.through)

@@ -12,7 +12,7 @@ from audits.models import Audit, AuditCase, AuditReturn, SelfAssessment, SelfAss
 from partnerships import indicators
 from partnerships.choices import MembershipRole, Role
 from partnerships.indicators import Period
-from partnerships.models import Action, RoleAssignment
+from partnerships.models import Action, Partnership, RoleAssignment
 from referrals.models import Escalation, Referral, ReferralChild
 from referrals.services import referral_repeat_flags_recount
 from reviews.models import PracticeReview, RapidReview, SeriousIncident
@@ -605,3 +605,37 @@ def test_cached_figures_are_served_without_reading_the_partnerships_directory(ap
 
     assert response.status_code == 200
     assert not [q["sql"] for q in cached if "partnerships_membership" in q["sql"]]
+
+
+def test_cached_figures_follow_the_round_that_decides_which_ratings_count(api, fixture):
+    sign_in_scrutineer(api, fixture)
+    assert api.get(url(fixture.partnership)).json()["section_11"]["total"] == 3
+    round_ = SelfAssessmentRound.objects.get(partnership=fixture.partnership)
+
+    round_.year = 2025
+    round_.save()
+    moved = api.get(url(fixture.partnership)).json()["section_11"]["total"]
+    round_.year = 2026
+    round_.save()
+    back = api.get(url(fixture.partnership)).json()["section_11"]["total"]
+    round_.delete()
+
+    assert (moved, back) == (0, 3)
+    assert api.get(url(fixture.partnership)).json()["section_11"]["total"] == 0
+
+
+def test_a_partnership_saved_as_read_before_a_change_does_not_bring_back_older_figures(
+    api, fixture
+):
+    """A full save writes back the figures' version the partnership was read with."""
+    sign_in_scrutineer(api, fixture)
+    first = api.get(url(fixture.partnership)).json()
+    read_before_the_change = Partnership.objects.get(pk=fixture.partnership.pk)
+    fixture.referral(
+        fixture.user_b, date(2026, 6, 1), date(2026, 6, 2), date(2026, 6, 2), "early_help"
+    )
+
+    read_before_the_change.save()
+
+    after = api.get(url(fixture.partnership)).json()
+    assert after["referrals"]["total"] == first["referrals"]["total"] + 1

@@ -14,7 +14,14 @@ from partnerships.indicators import default_period, received_referrals
 from referrals import services
 from referrals.choices import Category
 from referrals.models import Referral, ReferralCategory
-from tests.personas import BUSINESS, OTHER_PARTNERSHIP, PRACTITIONER_HEALTH, SCRUTINEER, sign_in
+from tests.personas import (
+    ADMIN,
+    BUSINESS,
+    OTHER_PARTNERSHIP,
+    PRACTITIONER_HEALTH,
+    SCRUTINEER,
+    sign_in,
+)
 from tests.referrals.factories import (
     DecidedReferralFactory,
     OpenEscalationFactory,
@@ -273,3 +280,24 @@ def test_postgresql_can_count_the_referral_figures_from_their_index_alone(
         read = columns_read(sql, "referrals_referral", "U0")
         assert {"partnership_id", "received_at"} <= read
         assert read <= in_the_index, read - in_the_index
+
+
+def front_doors(response) -> dict[str, list[str]]:
+    return table_rows(response.content.decode(), "referrals-by-front-door")
+
+
+def test_the_cached_referral_figures_follow_a_renamed_partnership(client, demo):
+    """Where several partnerships are charted, each front door is labelled with its own."""
+    SubmittedReferralFactory()
+    SubmittedReferralFactory(local_authority=demo.agency("Northgate Council"))
+    riverside = demo.riverside
+    labelled = f"Hillford Council ({riverside.name})"
+    sign_in(client, ADMIN)
+    before = front_doors(client.get("/referrals/dashboard/"))
+    riverside.name = "Riverside Safeguarding Children Partnership"
+    riverside.save()
+
+    after = front_doors(client.get("/referrals/dashboard/"))
+
+    assert labelled in before
+    assert "Hillford Council (Riverside Safeguarding Children Partnership)" in after
