@@ -574,14 +574,17 @@ def suppressed(count: int, part: int | None = None) -> dict:
     """A count (and its percentage) safe to show outside the partnership.
 
     A count of 1 to 4 could point at a child, so it is shown as "fewer than 5" and no
-    percentage is worked out from it.
+    percentage is worked out from it. Nor is a percentage shown whose part, or what is left of
+    the whole, is 1 to 4: "20% of 10" says 2.
     """
     if 0 < count < SMALL_NUMBER:
-        return {"count": None, "percent": None, "suppressed": True}
+        return {"count": None, "percent": None, "suppressed": True, "percent_withheld": False}
+    withheld = part is not None and any(0 < n < SMALL_NUMBER for n in (part, count - part))
     return {
         "count": count,
-        "percent": None if part is None else percent(part, count),
+        "percent": None if part is None or withheld else percent(part, count),
         "suppressed": False,
+        "percent_withheld": withheld,
     }
 
 

@@ -278,6 +278,39 @@ def test_benchmarking_compares_sharing_partnerships_of_the_region_and_hides_smal
     assert "fewer than 5" in page
 
 
+@pytest.mark.parametrize(("repeats", "shown"), [(2, None), (5, 50.0), (8, None), (10, 100.0)])
+def test_benchmarking_shows_no_percentage_that_gives_away_a_small_number(
+    client, fixture, repeats, shown
+):
+    """Of 10 referrals, 2 repeats (or 2 that are not) would be told by "20% of 10"."""
+    Partnership.objects.filter(pk=fixture.partnership.pk).update(shares_benchmarks=True)
+    big = ConstitutedPartnershipFactory(shares_benchmarks=True, region=fixture.partnership.region)
+    council = big.memberships.get(role="local_authority_partner").agency
+    Referral.objects.bulk_create(
+        Referral(
+            partnership=big,
+            front_door=council,
+            referrer=fixture.user_a,
+            referrer_agency=fixture.a,
+            status="submitted",
+            received_at=at(date(2026, 3, 3)),
+            decision_due_on=date(2026, 3, 4),
+            is_repeat=n < repeats,
+        )
+        for n in range(10)
+    )
+    client.force_login(overseer(fixture))
+
+    response = client.get(f"{BENCHMARKING}?partnership={fixture.partnership.pk}&{PERIOD}")
+
+    repeat = dict(response.context["measures"])[IndicatorKey.REPEAT_REFERRALS.label]
+    cell = dict(zip(response.context["compared"], repeat, strict=True))[big]
+    assert (cell["count"], cell["percent"]) == (10, shown)
+    page = response.content.decode()
+    withheld = "10: percentage withheld, fewer than 5 either way"
+    assert (withheld in page) is (shown is None)
+
+
 def test_a_partnership_that_does_not_share_sees_no_one_elses_figures(client, fixture):
     ConstitutedPartnershipFactory(shares_benchmarks=True, region=fixture.partnership.region)
     client.force_login(overseer(fixture))

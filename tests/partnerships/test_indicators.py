@@ -383,7 +383,12 @@ def test_agencies_that_share_a_name_are_counted_together_by_agency(fixture):
 def test_it_suppresses_small_numbers_when_benchmarking(fixture):
     [row] = indicators.benchmark([fixture.partnership], PERIOD, today=TODAY)
 
-    assert row["figures"]["referrals"] == {"count": None, "percent": None, "suppressed": True}
+    assert row["figures"]["referrals"] == {
+        "count": None,
+        "percent": None,
+        "suppressed": True,
+        "percent_withheld": False,
+    }
     assert row["figures"]["rapid_review_timeliness"]["suppressed"] is True
 
 
