@@ -1,11 +1,12 @@
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from partnerships.models import Action, ClosureDay
+from reviews import services
 from reviews.models import AgencyReturn, PracticeReview, RapidReview, SeriousIncident
 from safeguarding.models import AccessLogEntry
 from safeguarding.working_days import WorkingDayCalendar
@@ -30,10 +31,11 @@ from tests.reviews.factories import (
     DecidedRapidReviewFactory,
     RapidReviewFactory,
     SeriousIncidentFactory,
+    SignedOffRapidReviewFactory,
     SubmittedRapidReviewFactory,
     make_reviews,
 )
-from tests.support.clock import A_DEMO_DAY, DURING_THE_REVIEW, a_year_from_today
+from tests.support.clock import A_DEMO_DAY, DURING_THE_REVIEW, LONDON, a_year_from_today
 from tests.support.pages import part_from, tags
 
 # Who may open a review record: the owning partnership's business team and partners and the
@@ -324,6 +326,34 @@ def test_the_dashboard_shows_figures_to_overseers_only(client, demo):
     assert "SI-" not in responses[SCRUTINEER].content.decode()
 
 
+# After the factories' reviews were due (11 December 2026), before the extension runs out.
+@pytest.mark.time_machine(datetime(2026, 12, 15, 10, tzinfo=LONDON))
+def test_the_dashboard_counts_a_review_sent_by_an_extended_deadline_as_the_indicators_do(
+    client, demo
+):
+    """On time is within the original 15 working days; an agreed extension is counted beside."""
+    business = demo.user(BUSINESS)
+    in_time = SignedOffRapidReviewFactory()
+    services.rapid_review_submit(review=in_time, submitted_on=date(2026, 12, 10), by=business)
+    extended = SignedOffRapidReviewFactory()
+    services.rapid_review_extend(
+        review=extended, new_due_on=date(2026, 12, 18), reason="Police returns delayed", by=business
+    )
+    services.rapid_review_submit(review=extended, submitted_on=date(2026, 12, 15), by=business)
+    year = {"from": "2026-01-01", "to": "2026-12-31"}
+    sign_in(client, BUSINESS)
+
+    response = client.get("/reviews/dashboard/", year)
+
+    submitted = response.context["submitted"]
+    indicator = client.get(f"/api/v1/partnerships/{demo.riverside.pk}/indicators/", year).json()
+    assert submitted == {"total": 2, "on_time": 1, "by_extension": 1, "percent": 50.0}
+    assert indicator["rapid_reviews"]["met"] == submitted["on_time"]
+    page = response.content.decode()
+    assert "(1 of 2) submitted within their 15 working days" in page
+    assert "1 more submitted late but by an agreed extended deadline." in page
+
+
 @A_DEMO_DAY
 def test_the_dashboard_computes_timeliness_and_outstanding_returns(client, demo):
     make_reviews(demo.riverside, 40)
@@ -338,7 +368,7 @@ def test_the_dashboard_computes_timeliness_and_outstanding_returns(client, demo)
     context = client.get("/reviews/dashboard/?from=2026-01-01&to=2026-12-31").context
 
     # 10 submitted, alternately on the due date and a day after it.
-    assert context["submitted"] == {"total": 10, "on_time": 5, "percent": 50}
+    assert context["submitted"] == {"total": 10, "on_time": 5, "by_extension": 0, "percent": 50.0}
     assert context["returns_outstanding"][0]["agency__name"] == "Riverside Council"
     assert context["returns_outstanding"][0]["outstanding"] == 27
     assert {row["owner_agency__name"] for row in context["actions_overdue"]} == {
