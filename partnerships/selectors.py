@@ -122,6 +122,23 @@ def actions_visible_to(user):
     )
 
 
+def action_source_shown_to(user, action: Action):
+    """The record an action comes from, if the person may open it; otherwise None, and the
+    page names only its kind. An agency may own an action from a rapid review it cannot see,
+    and a scrutineer reads actions agreed at an audit's moderation but never a case's reference.
+    """
+    # Imported here: audits.selectors reads actions through this module.
+    from audits.models import AuditCase
+    from audits.selectors import sees_case_detail
+
+    source = action.source
+    if source is None or not permissions.can(user, permissions.VIEW, source):
+        return None
+    if isinstance(source, AuditCase) and not sees_case_detail(user, source.audit):
+        return None
+    return source
+
+
 # Who reads a partnership's indicators, dashboard and benchmarking: aggregates only.
 INDICATOR_ROLES = (
     Role.BUSINESS_TEAM,

@@ -151,6 +151,7 @@ class ActionDetailView(RestrictedViewMixin, FormMixin, DetailView):
         context = super().get_context_data(**kwargs)
         action = self.object
         context["can_update"] = permissions.can(self.request.user, permissions.CHANGE, action)
+        context["source"] = selectors.action_source_shown_to(self.request.user, action)
         context["records_training"] = action.is_review_recommendation and permissions.has_role(
             self.request.user, action.partnership, Role.BUSINESS_TEAM
         )

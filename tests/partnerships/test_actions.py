@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -6,9 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from audits.models import AuditCase
+from audits.services import audit_case_action_add
 from partnerships.choices import ActionStatus
 from partnerships.models import Action
 from partnerships.services import action_create, action_overdue_reminders_send
+from reviews.services import recommendation_add
 from safeguarding.models import Notification
 from safeguarding.pagination import BoundedCountPaginator
 from tests.partnerships.factories import AgencyFactory
@@ -25,6 +30,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.reviews.factories import RapidReviewFactory
 from tests.support.clock import A_DEMO_DAY, a_year_from_today
 from tests.support.pages import part_from, tags
 
@@ -352,3 +358,45 @@ def test_the_action_list_filters_overdue_actions_and_says_any_when_left_alone(cl
     overdue_titles = {a.title for a in overdue.context["object_list"]}
     assert "Late" in overdue_titles and "In time" not in overdue_titles
     assert {"Late", "In time"} <= {a.title for a in either.context["object_list"]}
+
+
+def source_named(page: str) -> str:
+    row = part_from(page, "Comes from</dt>", "</dd>")
+    return html.unescape(re.sub(r"<[^>]+>", "", row.removeprefix("Comes from</dt>"))).strip()
+
+
+def test_the_action_page_names_where_it_comes_from_only_to_those_who_may_open_it(client, demo):
+    """A scrutineer reads an action agreed at an audit's moderation, never the case's
+    reference; an agency owning an action from a rapid review it cannot see is told its kind."""
+    business = demo.user(BUSINESS)
+    case = AuditCase.objects.filter(audit__partnership=demo.riverside).first()
+    from_case = audit_case_action_add(
+        case=case,
+        by=business,
+        owner_agency=demo.agency("St Anne's Primary School"),
+        title="Strategy discussions recorded",
+        due_on=a_year_from_today(),
+    )
+    review = RapidReviewFactory()
+    from_review = recommendation_add(
+        review=review,
+        owner_agency=demo.agency("St Anne's Primary School"),
+        recommendation="Escalate bruising in non-mobile babies.",
+        title="Bruising protocol in school",
+        due_on=a_year_from_today(),
+        by=business,
+    )
+    comes_from = {}
+    for persona in (BUSINESS, SCRUTINEER, DSL_SCHOOL):
+        sign_in(client, persona)
+        for action in (from_case, from_review):
+            response = client.get(action.get_absolute_url())
+            assert response.status_code == 200, (persona, action)
+            comes_from[persona, action.title] = source_named(response.content.decode())
+
+    sign_in(client, DSL_SCHOOL)
+    assert client.get(review.get_absolute_url()).status_code == 404
+    assert comes_from[BUSINESS, from_case.title] == str(case)
+    assert comes_from[SCRUTINEER, from_case.title] == "Audit case"
+    assert comes_from[BUSINESS, from_review.title] == str(review)
+    assert comes_from[DSL_SCHOOL, from_review.title] == "Rapid review"
