@@ -69,6 +69,9 @@ class AuditViewSet(
 
 
 class AuditReturnApiFilterSet(django_filters.FilterSet):
+    # By key: a choice of audits and cases would offer (and name) every one in the country.
+    audit = django_filters.NumberFilter()
+    case = django_filters.NumberFilter()
     grade = django_filters.ChoiceFilter(choices=Grade.choices)
     status = django_filters.ChoiceFilter(choices=ReturnStatus.choices)
 

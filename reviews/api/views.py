@@ -1,3 +1,4 @@
+import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action as route
@@ -191,12 +192,21 @@ class RapidReviewViewSet(
         return Response(ActionSerializer(action).data, status=status.HTTP_201_CREATED)
 
 
+class AgencyReturnApiFilterSet(django_filters.FilterSet):
+    # By key: a choice of rapid reviews would offer (and name) every one in the country.
+    rapid_review = django_filters.NumberFilter()
+
+    class Meta:
+        model = AgencyReturn
+        fields = ["rapid_review", "agency"]
+
+
 class AgencyReturnViewSet(RestrictedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Agencies' returns to rapid review information requests: drafts, then submission."""
 
     queryset = AgencyReturn.objects.select_related("agency")
     serializer_class = AgencyReturnSerializer
-    filterset_fields = ["rapid_review", "agency"]
+    filterset_class = AgencyReturnApiFilterSet
 
     def _save(self, request, *, submit: bool):
         agency_return = self.get_object()

@@ -441,3 +441,23 @@ def test_the_api_pages_through_one_large_audits_returns_each_once(api, demo, big
     assert url is None, "the last page still points at another"
     assert len(seen) == len(set(seen)) == 5000
     assert seen == sorted(seen)
+
+
+@pytest.mark.parametrize("persona", [SCRUTINEER, OTHER_PARTNERSHIP])
+def test_audit_returns_filter_by_audit_and_case_without_naming_or_confirming_them(
+    api, audit, persona
+):
+    """A scrutineer never sees a case's reference; another partnership never sees the audit."""
+    case = audit.cases.get(reference="RH-101")
+    sign_in(api, persona)
+
+    filtered = [
+        api.get("/api/v1/audit-returns/", {field: key}).json()["results"]
+        for field, key in (("case", case.pk), ("case", 0), ("audit", audit.pk), ("audit", 0))
+    ]
+    browsable = api.get("/api/v1/audit-returns/", HTTP_ACCEPT="text/html").content.decode()
+
+    if persona == OTHER_PARTNERSHIP:
+        assert filtered == [[], [], [], []]
+        assert audit.title not in browsable
+    assert "RH-101" not in browsable and "RH-102" not in browsable

@@ -459,3 +459,20 @@ def test_garbage_never_causes_a_500(api, demo):
         (f"/api/v1/rapid-reviews/{review.pk}/extensions/", {"new_due_on": "2026-12-01"}),
     ):
         assert api.post(url, data, format="json").status_code == 400, url
+
+
+def test_agency_returns_filter_by_review_without_naming_or_confirming_anyone_elses(api, demo):
+    review = RapidReviewFactory()
+    sign_in(api, OTHER_PARTNERSHIP)
+
+    invisible = api.get("/api/v1/agency-returns/", {"rapid_review": review.pk})
+    missing = api.get("/api/v1/agency-returns/", {"rapid_review": review.pk + 1000})
+    browsable = api.get("/api/v1/agency-returns/", HTTP_ACCEPT="text/html")
+
+    assert invisible.status_code == missing.status_code == 200
+    assert invisible.json()["count"] == missing.json()["count"] == 0
+    assert browsable.status_code == 200
+    assert review.incident.reference not in browsable.content.decode()
+    sign_in(api, BUSINESS)
+    own = api.get("/api/v1/agency-returns/", {"rapid_review": review.pk}).json()
+    assert own["count"] == review.returns.count() > 0
