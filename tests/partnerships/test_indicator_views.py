@@ -242,28 +242,38 @@ def test_only_the_business_team_chooses_to_share_figures(client, demo):
     assert Partnership.objects.get(pk=demo.riverside.pk).shares_benchmarks is True
 
 
-def test_benchmarking_compares_sharing_partnerships_of_the_region_and_hides_small_numbers(
-    client, fixture
-):
+def sharing_neighbour(fixture, referrals: int, *, repeats: int = 0) -> Partnership:
+    """The fixture's partnership and one more of its region sharing figures, the other with
+    `referrals` received in the period, the first `repeats` of them repeat referrals."""
     Partnership.objects.filter(pk=fixture.partnership.pk).update(shares_benchmarks=True)
-    big = ConstitutedPartnershipFactory(shares_benchmarks=True, region=fixture.partnership.region)
-    elsewhere = ConstitutedPartnershipFactory(
-        shares_benchmarks=True, region__name="North East", name="Far Partnership"
+    neighbour = ConstitutedPartnershipFactory(
+        shares_benchmarks=True, region=fixture.partnership.region
     )
-    shy = ConstitutedPartnershipFactory(region=fixture.partnership.region, name="Shy Partnership")
-    council = big.memberships.get(role="local_authority_partner").agency
+    council = neighbour.memberships.get(role="local_authority_partner").agency
     Referral.objects.bulk_create(
         Referral(
-            partnership=big,
+            partnership=neighbour,
             front_door=council,
             referrer=fixture.user_a,
             referrer_agency=fixture.a,
             status="submitted",
             received_at=at(date(2026, 3, 3)),
             decision_due_on=date(2026, 3, 4),
+            is_repeat=n < repeats,
         )
-        for _ in range(7)
+        for n in range(referrals)
     )
+    return neighbour
+
+
+def test_benchmarking_compares_sharing_partnerships_of_the_region_and_hides_small_numbers(
+    client, fixture
+):
+    big = sharing_neighbour(fixture, 7)
+    elsewhere = ConstitutedPartnershipFactory(
+        shares_benchmarks=True, region__name="North East", name="Far Partnership"
+    )
+    shy = ConstitutedPartnershipFactory(region=fixture.partnership.region, name="Shy Partnership")
     client.force_login(overseer(fixture))
 
     response = client.get(f"{BENCHMARKING}?partnership={fixture.partnership.pk}&{PERIOD}")
@@ -283,22 +293,7 @@ def test_benchmarking_shows_no_percentage_that_gives_away_a_small_number(
     client, fixture, repeats, shown
 ):
     """Of 10 referrals, 2 repeats (or 2 that are not) would be told by "20% of 10"."""
-    Partnership.objects.filter(pk=fixture.partnership.pk).update(shares_benchmarks=True)
-    big = ConstitutedPartnershipFactory(shares_benchmarks=True, region=fixture.partnership.region)
-    council = big.memberships.get(role="local_authority_partner").agency
-    Referral.objects.bulk_create(
-        Referral(
-            partnership=big,
-            front_door=council,
-            referrer=fixture.user_a,
-            referrer_agency=fixture.a,
-            status="submitted",
-            received_at=at(date(2026, 3, 3)),
-            decision_due_on=date(2026, 3, 4),
-            is_repeat=n < repeats,
-        )
-        for n in range(10)
-    )
+    big = sharing_neighbour(fixture, 10, repeats=repeats)
     client.force_login(overseer(fixture))
 
     response = client.get(f"{BENCHMARKING}?partnership={fixture.partnership.pk}&{PERIOD}")
