@@ -218,9 +218,44 @@ def name_of(model, key: str) -> Subquery:
     return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values("name"))
 
 
+def told_apart(names: dict[int, str]) -> dict[int, str]:
+    """Agencies' names by key, a name two of them share followed by each one's reference (two
+    schools may share a name, never a URN). One query, and only when a name is shared."""
+    keys_by_name: dict[str, list[int]] = {}
+    for key, name in names.items():
+        keys_by_name.setdefault(name, []).append(key)
+    shared = [key for keys in keys_by_name.values() if len(keys) > 1 for key in keys]
+    if not shared:
+        return names
+    agencies = Agency.objects.only("urn", "ods_code", "gss_code").in_bulk(shared)
+    return {
+        key: f"{name} ({agencies[key].reference})" if key in agencies else name
+        for key, name in names.items()
+    }
+
+
+def by_agency(rows, key: str, name: str, counts) -> list[dict]:
+    """Groups made by an agency's key, in the order read, with their counts summed: each
+    labelled by the agency's name, told apart from another's of the same name."""
+    summed: dict[int, dict] = {}
+    for row in rows:
+        into = summed.setdefault(row[key], {name: row[name], **dict.fromkeys(counts, 0)})
+        for field in counts:
+            into[field] += row[field]
+    return told_apart_groups(summed, name)
+
+
+def told_apart_groups(groups: dict[int, dict], name: str) -> list[dict]:
+    """Groups by agency key, in order, each with its agency's name (in `name`) told apart."""
+    labels = told_apart({key: group[name] for key, group in groups.items()})
+    for key, group in groups.items():
+        group[name] = labels[key]
+    return list(groups.values())
+
+
 def summed_by_name(rows, names: tuple[str, ...], counts) -> list[dict]:
-    """Groups made by key, summed into one for each name, in the order read: agencies that share
-    a name are listed together, as they were when grouped by name."""
+    """Groups made by key, summed into one for each set of names, in the order read: the front
+    doors, named by their council and its partnership (`by_agency` tells agencies apart)."""
     summed: dict[tuple, dict] = {}
     for row in rows:
         into = summed.setdefault(
@@ -267,17 +302,18 @@ def _sum_by_quarter(rows: list[dict], fields: tuple[str, ...]) -> list[dict]:
 
 def referrals_by_agency_and_outcome(period: Period, rows: list[dict]) -> dict:
     outcomes = {value: label for value, label in Decision.choices}
-    by_agency: dict[str, dict] = {}
-    for row in sorted(rows, key=lambda r: (r["agency_name"], r["decision"])):
-        name = row["agency_name"]
-        agency = by_agency.setdefault(name, {"agency": name, "total": 0, "outcomes": {}})
+    agencies: dict[int, dict] = {}
+    for row in sorted(rows, key=lambda r: (r["agency_name"], r["referrer_agency"], r["decision"])):
+        agency = agencies.setdefault(
+            row["referrer_agency"], {"agency": row["agency_name"], "total": 0, "outcomes": {}}
+        )
         agency["total"] += row["total"]
         outcome = row["decision"] or "awaiting_decision"
         agency["outcomes"][outcome] = agency["outcomes"].get(outcome, 0) + row["total"]
     return {
-        "total": sum(a["total"] for a in by_agency.values()),
+        "total": sum(a["total"] for a in agencies.values()),
         "outcome_labels": {**outcomes, "awaiting_decision": "Awaiting a decision"},
-        "by_agency": list(by_agency.values()),
+        "by_agency": told_apart_groups(agencies, "agency"),
         "by_quarter": _by_quarter(period, _sum_by_quarter(rows, ("total",)), fields=("total",)),
     }
 
@@ -342,13 +378,13 @@ def audit_grades_by_agency(partnership, period: Period) -> dict:
         returns.values("agency", "grade")
         .annotate(count=Count("pk"))
         .annotate(agency_name=name_of(Agency, "agency"))
-        .order_by("agency_name", "grade")
+        .order_by("agency_name", "agency", "grade")
     )
-    by_agency: dict[str, dict] = {}
+    agencies: dict[int, dict] = {}
     for row in rows:
-        name = row["agency_name"]
-        agency = by_agency.setdefault(
-            name, {"agency": name, "total": 0, "grades": dict.fromkeys(Grade.values, 0)}
+        agency = agencies.setdefault(
+            row["agency"],
+            {"agency": row["agency_name"], "total": 0, "grades": dict.fromkeys(Grade.values, 0)},
         )
         agency["grades"][row["grade"]] += row["count"]
         agency["total"] += row["count"]
@@ -368,7 +404,7 @@ def audit_grades_by_agency(partnership, period: Period) -> dict:
         "good_or_better": good,
         "percent": percent(good, total),
         "grade_labels": dict(Grade.choices),
-        "by_agency": list(by_agency.values()),
+        "by_agency": told_apart_groups(agencies, "agency"),
         "by_quarter": quarters,
     }
 
@@ -449,15 +485,16 @@ def actions_by_agency(partnership, period: Period, *, today=None) -> dict:
         "cancelled": Count("pk", filter=Q(status=ActionStatus.CANCELLED)),
     }
     found = actions_due([partnership.pk], period)
-    by_agency = summed_by_name(
+    by_owner = by_agency(
         found.values("owner_agency")
         .annotate(**counts)
         .annotate(agency=name_of(Agency, "owner_agency"))
-        .order_by("agency"),
-        ("agency",),
+        .order_by("agency", "owner_agency"),
+        "owner_agency",
+        "agency",
         counts,
     )
-    for row in by_agency:
+    for row in by_owner:
         row["open"] = row["total"] - row["on_time"] - row["late"] - row["overdue"]
         row["open"] -= row["cancelled"]
     quarterly = (
@@ -474,7 +511,7 @@ def actions_by_agency(partnership, period: Period, *, today=None) -> dict:
     totals["percent"] = percent(
         totals["on_time"], totals["on_time"] + totals["late"] + totals["overdue"]
     )
-    return {**totals, "by_agency": by_agency, "by_quarter": quarters}
+    return {**totals, "by_agency": by_owner, "by_quarter": quarters}
 
 
 def figures_changed(partnership_ids=None) -> None:

@@ -103,6 +103,14 @@ class Agency(models.Model):
     def get_absolute_url(self):
         return reverse("partnerships:agency-detail", args=[self.pk])
 
+    @property
+    def reference(self) -> str:
+        """What tells the agency from another of the same name: its URN, ODS or council code."""
+        for label, code in (("URN", self.urn), ("ODS", self.ods_code), ("GSS", self.gss_code)):
+            if code:
+                return f"{label} {code}"
+        return f"agency {self.pk}"
+
     def clean(self):
         if self.active_until and self.active_until < self.active_from:
             raise ValidationError({"active_until": "An agency cannot close before it opened."})

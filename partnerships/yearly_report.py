@@ -216,11 +216,14 @@ def training_delivered(partnership, start, end) -> dict:
         evaluated=Count("pk", filter=Q(evaluation_score__isnull=False)),
         average_score=Avg("evaluation_score"),
     )
-    by_agency = list(
+    by_agency = indicators.by_agency(
         TrainingAttendance.objects.filter(event__in=events)
-        .values("agency__name")
+        .values("agency", "agency__name")
         .annotate(attendees=Sum("attendees"))
-        .order_by("agency__name")
+        .order_by("agency__name", "agency"),
+        "agency",
+        "agency__name",
+        ("attendees",),
     )
     by_theme = list(
         events.values("theme").annotate(events=Count("pk")).order_by("-events", "theme")

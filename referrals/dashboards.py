@@ -9,7 +9,13 @@ from datetime import timedelta
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
-from partnerships.indicators import cached_figures, name_of, received_referrals, summed_by_name
+from partnerships.indicators import (
+    by_agency,
+    cached_figures,
+    name_of,
+    received_referrals,
+    summed_by_name,
+)
 from partnerships.models import Agency, Partnership
 from safeguarding.charts import chart
 
@@ -126,13 +132,14 @@ def _count_referrals(partnerships, period, today) -> dict:
         "adequate": Count("pk", filter=Q(quality_rating=QualityRating.ADEQUATE)),
         "poor": Count("pk", filter=Q(quality_rating=QualityRating.POOR)),
     }
-    quality = summed_by_name(
+    quality = by_agency(
         referrals.exclude(quality_rating="")
         .values("referrer_agency")
         .annotate(**quality_counts)
         .annotate(referrer_agency__name=name_of(Agency, "referrer_agency"))
-        .order_by("referrer_agency__name"),
-        ("referrer_agency__name",),
+        .order_by("referrer_agency__name", "referrer_agency"),
+        "referrer_agency",
+        "referrer_agency__name",
         quality_counts,
     )
     charts = [
@@ -166,6 +173,20 @@ def _count_referrals(partnerships, period, today) -> dict:
         ),
     ]
     return {"by_front_door": by_front_door, "charts": charts}
+
+
+def _counted_by_agency(rows, agency: str, **counts) -> list[dict]:
+    """Rows counted by an agency, most `count` first, named in `<agency>__name`, told apart."""
+    name = f"{agency}__name"
+    return by_agency(
+        rows.values(agency)
+        .annotate(**counts)
+        .annotate(**{name: name_of(Agency, agency)})
+        .order_by("-count", name, agency),
+        agency,
+        name,
+        counts,
+    )
 
 
 def escalation_dashboard(partnerships) -> dict:
@@ -207,20 +228,11 @@ def escalation_dashboard(partnerships) -> dict:
     ]
     against = [
         {**row, "closed": row["count"] - row["open"]}
-        for row in escalations.values("against_agency__name")
-        .annotate(count=Count("pk"), open=open_)
-        .order_by("-count", "against_agency__name")
+        for row in _counted_by_agency(escalations, "against_agency", count=Count("pk"), open=open_)
     ]
-    raised_by = list(
-        escalations.values("raised_by_agency__name")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "raised_by_agency__name")
-    )
-    good_practice = list(
-        GoodPractice.objects.filter(escalation__in=escalations)
-        .values("agency__name")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "agency__name")
+    raised_by = _counted_by_agency(escalations, "raised_by_agency", count=Count("pk"))
+    good_practice = _counted_by_agency(
+        GoodPractice.objects.filter(escalation__in=escalations), "agency", count=Count("pk")
     )
     open_and_resolved = [("open", "Open"), ("closed", "Resolved")]
     charts = [

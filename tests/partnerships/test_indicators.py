@@ -347,37 +347,22 @@ def test_it_counts_escalations_and_actions(fixture):
     ]
 
 
-def test_agencies_that_share_a_name_are_counted_together_by_agency(fixture):
-    """Figures are grouped by each agency's key and then listed by name, as they were read."""
-    fixture.b.name = fixture.a.name
-    fixture.b.save()
+def test_agencies_that_share_a_name_are_listed_apart_by_their_reference(fixture):
+    """Two schools may share a name, never a URN: each keeps its own row, named with its URN."""
+    before = indicators.indicators_for(fixture.partnership, PERIOD, today=TODAY)
+    renamed = {}
+    for agency, urn in ((fixture.a, "100001"), (fixture.b, "100002")):
+        renamed[agency.name] = f"St Mary's Primary (URN {urn})"
+        agency.name, agency.urn = "St Mary's Primary", urn
+        agency.save()
 
-    figures = indicators.indicators_for(fixture.partnership, PERIOD, today=TODAY)
+    after = indicators.indicators_for(fixture.partnership, PERIOD, today=TODAY)
 
-    [referrals] = figures["referrals"]["by_agency"]
-    assert referrals == {
-        "agency": "Agency A",
-        "total": 4,
-        "outcomes": {"early_help": 2, "no_further_action": 1, "awaiting_decision": 1},
-    }
-    [audits] = figures["audit_grades"]["by_agency"]
-    assert audits["total"] == 3
-    assert audits["grades"] == {
-        "outstanding": 1,
-        "good": 1,
-        "requires_improvement": 1,
-        "inadequate": 0,
-    }
-    [actions] = figures["actions"]["by_agency"]
-    assert actions == {
-        "agency": "Agency A",
-        "total": 4,
-        "on_time": 1,
-        "late": 1,
-        "overdue": 1,
-        "cancelled": 1,
-        "open": 0,
-    }
+    for figure in ("referrals", "audit_grades", "actions"):
+        rows = before[figure]["by_agency"]
+        expected = [{**row, "agency": renamed[row["agency"]]} for row in rows]
+        assert len(expected) == 2, figure
+        assert sorted(after[figure]["by_agency"], key=str) == sorted(expected, key=str), figure
 
 
 def test_it_suppresses_small_numbers_when_benchmarking(fixture):

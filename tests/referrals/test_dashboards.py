@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from partnerships.indicators import default_period, received_referrals
+from partnerships.models import Agency
 from referrals import services
 from referrals.choices import Category
 from referrals.models import Referral, ReferralCategory
@@ -301,3 +302,19 @@ def test_the_cached_referral_figures_follow_a_renamed_partnership(client, demo):
 
     assert labelled in before
     assert "Hillford Council (Riverside Safeguarding Children Partnership)" in after
+
+
+def test_agencies_that_share_a_name_are_charted_apart_by_their_reference(client, demo):
+    OpenEscalationFactory()
+    OpenEscalationFactory(against_agency=demo.agency("Riverside Council"))
+    renamed = demo.agency("Riverside Council")
+    renamed.name = "Hillford Council"
+    renamed.save()
+    sign_in(client, BUSINESS)
+
+    page = client.get("/referrals/escalations/dashboard/").content.decode()
+
+    councils = Agency.objects.filter(name="Hillford Council")
+    expected = {f"Hillford Council ({council.reference})" for council in councils}
+    assert len(expected) == 2
+    assert set(chart_data(page, "escalations-against")["labels"]) == expected
