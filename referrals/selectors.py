@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from dateutil.relativedelta import relativedelta
+from django.db import NotSupportedError
+from django.db.models import Count, DateTimeField, Exists, Func, OuterRef, Prefetch, Q
+from django.utils import timezone
 
 from partnerships.choices import Role
 from partnerships.models import Agency, Membership, User
@@ -13,7 +16,9 @@ from safeguarding import permissions
 from .choices import Category, ReachKind, ReferralStatus
 from .models import CATEGORIES_READ, Escalation, Referral, ReferralCategory, ReferralChild
 
-DUPLICATE_WINDOW = timedelta(days=365)
+# A repeat referral: the same child referred to the same front door within the 12 months
+# before, counted in whole UK days by the calendar (the day of the year before included).
+REPEAT_WITHIN = relativedelta(months=12)
 # Who sees the aggregate dashboards of a partnership: counts and timeliness, never names.
 DASHBOARD_ROLES = (
     Role.BUSINESS_TEAM,
@@ -93,13 +98,36 @@ def possible_duplicates(referral: Referral):
     return (
         Referral.objects.filter(
             front_door_id=referral.front_door_id,
-            received_at__gte=referral.received_at - DUPLICATE_WINDOW,
+            received_at__gte=repeat_window_start(referral.received_at),
         )
         .exclude(status=ReferralStatus.DRAFT)
         .exclude(pk=referral.pk)
         .filter(Exists(same_child))
         .order_by("-received_at")
     )
+
+
+def repeat_window_start(received_at: datetime) -> datetime:
+    """When the 12 months before a referral received at `received_at` begin: the start of the
+    UK day a year of calendar months before its day (29 February's year before starts on 28)."""
+    day = timezone.localdate(received_at) - REPEAT_WITHIN
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class RepeatWindowStart(Func):
+    """`repeat_window_start` in SQL, for flagging many referrals at once (PostgreSQL only, as
+    bulk loads are)."""
+
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra):
+        raise NotSupportedError("Repeat referrals are recounted in bulk on PostgreSQL only.")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        received_at, params = compiler.compile(self.source_expressions[0])
+        zone = timezone.get_current_timezone_name()
+        day_before = f"DATE_TRUNC('day', {received_at} AT TIME ZONE %s) - INTERVAL '12 months'"
+        return f"(({day_before}) AT TIME ZONE %s)", (*params, zone, zone)
 
 
 def earlier_referral_of_a_child():
@@ -114,7 +142,7 @@ def earlier_referral_of_a_child():
         first_name__iexact=OuterRef("first_name"),
         referral__front_door=OuterRef("referral__front_door"),
         referral__received_at__lt=OuterRef("referral__received_at"),
-        referral__received_at__gte=OuterRef("referral__received_at") - DUPLICATE_WINDOW,
+        referral__received_at__gte=RepeatWindowStart(OuterRef("referral__received_at")),
     )
     return Exists(
         ReferralChild.objects.filter(

@@ -251,6 +251,32 @@ def test_a_referral_about_a_child_referred_in_the_last_12_months_is_flagged_a_re
     assert [r.is_repeat for r in (first, again, a_year_on, someone_else)] == flags
 
 
+@pytest.mark.parametrize(
+    ("earlier", "later", "repeat"),
+    [
+        # 12 calendar months, not 365 days: the year before 1 June 2028 spans 29 February.
+        (datetime(2027, 6, 2, 9), datetime(2028, 6, 1, 10), True),
+        # Whole UK days: earlier on the same day of the year before is within.
+        (datetime(2027, 6, 1, 11), datetime(2028, 6, 1, 10), True),
+        (datetime(2027, 5, 31, 23, 30), datetime(2028, 6, 1, 0, 30), False),
+        # The day of the year before 29 February 2028 is 28 February 2027.
+        (datetime(2027, 2, 28, 9), datetime(2028, 2, 29, 9), True),
+        (datetime(2027, 2, 27, 23), datetime(2028, 2, 29, 9), False),
+    ],
+)
+def test_a_repeat_is_within_12_calendar_months_counted_in_uk_days(demo, earlier, later, repeat):
+    first = SubmittedReferralFactory(received_at=earlier.replace(tzinfo=LONDON))
+    again = SubmittedReferralFactory(received_at=later.replace(tzinfo=LONDON))
+
+    flagged_on_receipt = again.is_repeat
+    Referral.objects.update(is_repeat=False)
+    services.referral_repeat_flags_recount()
+    again.refresh_from_db()
+
+    assert (flagged_on_receipt, again.is_repeat) == (repeat, repeat)
+    assert (first in possible_duplicates(again)) is repeat
+
+
 def test_sharing_a_referral_grants_and_withdrawing_it_revokes_access(demo):
     referral = SubmittedReferralFactory()
     police = demo.agency("Midshire Police")
