@@ -295,6 +295,16 @@ def test_the_referral_list_pages_newest_first_with_each_referral_once(client, de
     assert client.get("/referrals/", {"status": "decided"}).context["paginator"].count == 0
 
 
+def test_the_page_links_keep_every_query_value_as_sent(client, demo):
+    Referral.objects.bulk_create(bulk_referrals(30))
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    page = client.get("/referrals/", {"status": "sent", "note": ["a&page=9", "b"], "page": 2})
+
+    links = re.findall(r'href="([^"]*)" rel="prev"', page.content.decode())
+    assert links == ["?status=sent&amp;note=a%26page%3D9&amp;note=b&amp;page=1"]
+
+
 def test_a_list_too_long_to_count_says_there_are_more_and_pages_on(client, demo, monkeypatch):
     monkeypatch.setattr(BoundedCountPaginator, "ahead", 30)
     Referral.objects.bulk_create(bulk_referrals(60))
