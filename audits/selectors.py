@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q
 
 from partnerships.choices import PARTNER_ROLES, Role
+from partnerships.indicators import percent
 from partnerships.selectors import actions_visible_to
 from safeguarding import permissions
 
@@ -60,11 +61,9 @@ class GradeRow:
         return sum(self.counts.values())
 
     @property
-    def good_or_better(self) -> int | None:
-        """Percentage of returns graded good or outstanding, None with no returns."""
-        if not self.total:
-            return None
-        return round(100 * sum(self.counts[g] for g in GOOD_OR_BETTER) / self.total)
+    def good_or_better(self) -> float | None:
+        """Percentage of returns graded good or outstanding, as the indicators round it."""
+        return percent(sum(self.counts[g] for g in GOOD_OR_BETTER), self.total)
 
     def cells(self) -> list[int]:
         return [self.counts[g] for g in Grade.values]

@@ -247,6 +247,20 @@ def test_cases_are_added_by_reference_and_a_follow_up_scheduled(client, demo, au
     assert follow_up.theme == "neglect"
 
 
+def test_results_give_the_percentage_good_or_better_as_the_indicators_do(client, demo, audit):
+    police = AuditReturn.objects.filter(audit=audit, agency__name="Midshire Police")
+    for audit_return, grade in zip(police, [Grade.GOOD, Grade.INADEQUATE], strict=False):
+        complete_return(audit_return, grade=grade)
+    complete_return(a_return(audit, "Riverside Community Health NHS Trust"), grade=Grade.GOOD)
+    sign_in(client, BUSINESS)
+
+    page = client.get(f"/audits/{audit.pk}/results/").content.decode()
+    csv = client.get(f"/audits/{audit.pk}/results.csv").content.decode()
+
+    assert "66.7%" in page and "50.0%" in page
+    assert ",3,66.7" in csv
+
+
 def test_results_export_as_csv_and_xlsx(client, demo, audit):
     complete_return(a_return(audit, "Midshire Police"), grade=Grade.OUTSTANDING)
     sign_in(client, BUSINESS)
@@ -256,7 +270,7 @@ def test_results_export_as_csv_and_xlsx(client, demo, audit):
     sign_in(client, SCRUTINEER)
     scrutineer = load_workbook(io.BytesIO(client.get(f"/audits/{audit.pk}/results.xlsx").content))
 
-    assert "Midshire Police,1,0,0,0,1,100" in csv
+    assert "Midshire Police,1,0,0,0,1,100.0" in csv
     assert xlsx.sheetnames == ["Grades by agency", "Returns"]
     assert [c.value for c in next(xlsx["Returns"].iter_rows(min_row=2))][:3] == [
         "RH-101",
