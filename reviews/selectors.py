@@ -65,12 +65,15 @@ def with_timing(reviews, *, today: date | None = None, calendars=None):
         calendar = calendars[review.partnership_id]
         review.working_days_remaining = None
         review.on_time = None
+        review.by_extension = False
         review.late_by = None
         review.overdue_by = None
         if review.submitted_on:
             # On time means on or before the deadline (as the dashboard counts it in the
             # database); a late review is late by at least one working day.
             review.on_time = review.submitted_on <= review.due_on
+            # The indicators count such a review late: it missed the first 15 working days.
+            review.by_extension = review.on_time and review.submitted_on > review.original_due_on
             if not review.on_time:
                 review.late_by = max(calendar.between(review.due_on, review.submitted_on), 1)
         else:

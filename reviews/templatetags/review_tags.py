@@ -39,6 +39,8 @@ def return_status_tag(agency_return):
 def timing(review):
     """A rapid review's working days against its deadline, once `with_timing` has counted them."""
     if review.submitted_on:
+        if review.by_extension:
+            return "On time by an agreed extension"
         if review.on_time:
             return "On time"
         return f"Late by {working_days(review.late_by)}"

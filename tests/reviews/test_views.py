@@ -484,15 +484,18 @@ def test_the_list_and_each_review_count_working_days_against_the_deadline(client
         if calendar.between(day, today) == 3
     )
     expected = {}
-    for due_on, submitted_on, words in (
-        (three_ahead, None, "3 working days left"),
-        (one_ahead, None, "1 working day left"),
-        (three_back, None, "Overdue by 3 working days"),
-        (three_back, today, "Late by 3 working days"),
-        (three_ahead, today, "On time"),
+    for original_due_on, due_on, submitted_on, words in (
+        (three_ahead, three_ahead, None, "3 working days left"),
+        (one_ahead, one_ahead, None, "1 working day left"),
+        (three_back, three_back, None, "Overdue by 3 working days"),
+        (three_back, three_back, today, "Late by 3 working days"),
+        (three_ahead, three_ahead, today, "On time"),
+        (three_back, three_ahead, today, "On time by an agreed extension"),
     ):
         review = RapidReviewFactory()
-        RapidReview.objects.filter(pk=review.pk).update(due_on=due_on, submitted_on=submitted_on)
+        RapidReview.objects.filter(pk=review.pk).update(
+            original_due_on=original_due_on, due_on=due_on, submitted_on=submitted_on
+        )
         expected[review] = words
     sign_in(client, BUSINESS)
     listed = client.get("/reviews/").content.decode()
