@@ -75,6 +75,10 @@ class RapidReviewSerializer(serializers.ModelSerializer):
     rag = serializers.CharField(read_only=True, allow_null=True)
     on_time = serializers.BooleanField(read_only=True, allow_null=True)
     late_by = serializers.IntegerField(read_only=True, allow_null=True)
+    by_extension = serializers.BooleanField(
+        read_only=True,
+        help_text="Submitted after its first 15 working days, by an agreed extended deadline.",
+    )
     # Plain text in the schema: a `status` enum would clash with the actions' own `status`.
     status = serializers.CharField(
         read_only=True,
@@ -105,6 +109,7 @@ class RapidReviewSerializer(serializers.ModelSerializer):
             "submitted_on",
             "on_time",
             "late_by",
+            "by_extension",
             "returns_shared",
         ]
         read_only_fields = fields

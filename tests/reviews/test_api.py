@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -25,10 +25,11 @@ from tests.reviews.factories import (
     DecidedRapidReviewFactory,
     RapidReviewFactory,
     SeriousIncidentFactory,
+    SignedOffRapidReviewFactory,
     SubmittedRapidReviewFactory,
     make_reviews,
 )
-from tests.support.clock import DURING_THE_REVIEW, a_year_from_today
+from tests.support.clock import DURING_THE_REVIEW, LONDON, a_year_from_today
 
 # Steps only the business team takes on a record others can see.
 BUSINESS_ONLY = {
@@ -476,3 +477,22 @@ def test_agency_returns_filter_by_review_without_naming_or_confirming_anyone_els
     sign_in(api, BUSINESS)
     own = api.get("/api/v1/agency-returns/", {"rapid_review": review.pk}).json()
     assert own["count"] == review.returns.count() > 0
+
+
+@pytest.mark.time_machine(datetime(2026, 12, 15, 10, tzinfo=LONDON))
+def test_a_review_sent_by_an_agreed_extension_says_so(api, demo):
+    review = SignedOffRapidReviewFactory()
+    url = f"/api/v1/rapid-reviews/{review.pk}/"
+    sign_in(api, BUSINESS)
+
+    extended = api.post(
+        url + "extensions/",
+        {"new_due_on": "2026-12-18", "reason": "Police returns delayed"},
+        format="json",
+    )
+    sent = api.post(url + "submit/", {"submitted_on": "2026-12-15"}, format="json")
+
+    assert extended.status_code == sent.status_code == 200, sent.json()
+    body = api.get(url).json()
+    assert body["original_due_on"] < body["submitted_on"] <= body["due_on"]
+    assert (body["on_time"], body["by_extension"], body["late_by"]) == (True, True, None)
