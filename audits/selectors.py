@@ -105,8 +105,12 @@ class AuditResults:
         }
 
 
-def audit_results(audit: Audit, *, with_previous: bool = True) -> AuditResults:
-    """Submitted grades by agency and overall, and the agreed grades, counted in the database."""
+def audit_results(audit: Audit, user=None, *, with_previous: bool = True) -> AuditResults:
+    """Submitted grades by agency and overall, and the agreed grades, counted in the database.
+
+    With a user, also the previous audit on the theme that the user may see; without one, none:
+    an earlier audit is only ever compared for someone allowed to open it.
+    """
     rows = (
         AuditReturn.objects.filter(audit=audit, status=ReturnStatus.SUBMITTED)
         .values("agency_id", "agency__name", "grade")
@@ -129,15 +133,18 @@ def audit_results(audit: Audit, *, with_previous: bool = True) -> AuditResults:
     )
     agreed.counts.update(agreed_counts)
     previous = None
-    if with_previous:
-        earlier = previous_audit(audit)
+    if with_previous and user is not None:
+        earlier = previous_audit(audit, user)
         previous = audit_results(earlier, with_previous=False) if earlier else None
     return AuditResults(audit, list(by_agency.values()), overall, agreed, previous)
 
 
-def previous_audit(audit: Audit) -> Audit | None:
-    """The partnership's last audit on the same theme before this one."""
-    return (
+def previous_audit(audit: Audit, user) -> Audit | None:
+    """The partnership's last audit on the same theme before this one, if the user may see it.
+
+    None when the user cannot open it, so its title and grades never leak to them.
+    """
+    earlier = (
         Audit.objects.filter(
             partnership_id=audit.partnership_id,
             theme=audit.theme,
@@ -146,6 +153,9 @@ def previous_audit(audit: Audit) -> Audit | None:
         .order_by("-created_at")
         .first()
     )
+    if earlier is None:
+        return None
+    return audits_visible_to(user).filter(pk=earlier.pk).first()
 
 
 def case_actions(case: AuditCase, user):

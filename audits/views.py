@@ -133,7 +133,7 @@ class AuditDetailView(AuditObjectMixin, DetailView):
             ),
             working_days_left=calendar.between(timezone.localdate(), audit.return_due_on),
             findings=audit.cases.exclude(findings="").order_by("reference"),
-            previous=selectors.previous_audit(audit),
+            previous=selectors.previous_audit(audit, user),
         )
         if detail:
             own = Prefetch(
@@ -221,7 +221,7 @@ class AuditResultsView(AuditObjectMixin, DetailView):
         return self.audit
 
     def get_context_data(self, **kwargs):
-        results = selectors.audit_results(self.audit)
+        results = selectors.audit_results(self.audit, self.request.user)
         return super().get_context_data(
             results=results, grades=Grade.choices, chart_data=results.chart_data(), **kwargs
         )

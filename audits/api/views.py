@@ -65,7 +65,7 @@ class AuditViewSet(
     @route(detail=True, methods=["get"])
     def results(self, request, pk=None):
         """Submitted grades by agency and overall, agreed grades, and the previous audit's."""
-        return Response(selectors.audit_results(self.get_object()).as_dict())
+        return Response(selectors.audit_results(self.get_object(), request.user).as_dict())
 
 
 class AuditReturnApiFilterSet(django_filters.FilterSet):

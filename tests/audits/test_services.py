@@ -257,7 +257,7 @@ def test_results_count_grades_by_agency_and_compare_with_the_last_audit_on_the_t
     complete_return(police[1], grade=Grade.OUTSTANDING)
     complete_return(own_return(demo, audit, PRACTITIONER_HEALTH), grade=Grade.INADEQUATE)
 
-    results = selectors.audit_results(audit)
+    results = selectors.audit_results(audit, demo.user(BUSINESS))
 
     rows = {row.label: row for row in results.agencies}
     assert rows["Midshire Police"].counts[Grade.GOOD] == 1
@@ -284,7 +284,7 @@ def test_a_follow_up_audit_keeps_the_theme_agencies_and_questions(demo):
     assert list(follow_up.questions.values_list("text", flat=True)) == [
         "Was neglect recognised early?"
     ]
-    assert selectors.previous_audit(follow_up) == audit
+    assert selectors.previous_audit(follow_up, demo.user(BUSINESS)) == audit
 
 
 # ---------------------------------------------------------------------------

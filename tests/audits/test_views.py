@@ -14,7 +14,12 @@ from audits.models import Audit, AuditReturn, SelfAssessment
 from partnerships.models import Action
 from safeguarding.models import Notification
 from safeguarding.pagination import BoundedCountPaginator
-from tests.audits.factories import NEGLECT_AGENCIES, SelfAssessmentRoundFactory, complete_return
+from tests.audits.factories import (
+    NEGLECT_AGENCIES,
+    AuditFactory,
+    SelfAssessmentRoundFactory,
+    complete_return,
+)
 from tests.personas import (
     ANONYMOUS,
     BUSINESS,
@@ -715,3 +720,32 @@ def test_the_results_chart_reads_its_data_from_json_with_no_inline_script(client
         "Riverside Council",
     ]
     assert data["datasets"][1] == {"label": "Good", "data": [1, 0, 0]}
+
+
+def test_an_earlier_audit_on_the_theme_is_not_shown_to_someone_who_cannot_open_it(
+    client, demo, audit
+):
+    # Later than the demo's neglect audit, earlier than this one, and without the police.
+    earlier = AuditFactory(
+        title="Council-only neglect audit", agencies=[demo.agency("Riverside Council")]
+    )
+    now = timezone.now()
+    Audit.objects.filter(pk=earlier.pk).update(created_at=now + timedelta(minutes=1))
+    Audit.objects.filter(pk=audit.pk).update(created_at=now + timedelta(minutes=2))
+    complete_return(earlier.returns.first(), grade=Grade.INADEQUATE)
+    sign_in(client, PRACTITIONER_POLICE)
+
+    assert client.get(f"/audits/{earlier.pk}/").status_code == 404
+    detail = client.get(f"/audits/{audit.pk}/").content.decode()
+    results = client.get(f"/audits/{audit.pk}/results/").content.decode()
+    api = client.get(f"/api/v1/audits/{audit.pk}/results/").json()
+
+    assert "Council-only neglect audit" not in detail
+    assert "Council-only neglect audit" not in results
+    assert f"/audits/{earlier.pk}/" not in detail + results
+    assert api["previous"] is None
+    sign_in(client, BUSINESS)
+    assert client.get(f"/api/v1/audits/{audit.pk}/results/").json()["previous"]["audit"] == (
+        earlier.pk
+    )
+    assert "Council-only neglect audit" in client.get(f"/audits/{audit.pk}/").content.decode()
