@@ -44,7 +44,10 @@ class AuditForm(BusinessTeamPartnershipMixin, forms.Form):
     questions = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Questions on the theme every agency answers for each case, one a line.",
+        help_text=(
+            "Questions on the theme every agency answers for each case, one a line, "
+            "each at most 500 characters."
+        ),
     )
     references = forms.CharField(
         required=False,

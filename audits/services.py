@@ -52,6 +52,7 @@ REFERENCE_HELP = (
 )
 MAX_CASES = 500
 MAX_CANDIDATES = 100_000
+MAX_QUESTION = 500  # AuditQuestion.text
 
 
 # ---------------------------------------------------------------------------
@@ -124,6 +125,13 @@ def audit_create(
         errors["return_due_on"] = "The returns deadline cannot be in the past."
     if moderation_on and moderation_on < return_due_on:
         errors["moderation_on"] = "Hold the moderation meeting after the returns are due."
+    questions = [q.strip() for q in questions if q.strip()]
+    too_long = [n for n, q in enumerate(questions, start=1) if len(q) > MAX_QUESTION]
+    if too_long:
+        errors["questions"] = (
+            f"Each question can be at most {MAX_QUESTION} characters; shorten question "
+            f"{', '.join(str(n) for n in too_long[:5])}."
+        )
     if errors:
         raise ValidationError(errors)
     agencies = _member_agencies(partnership, agencies)
@@ -140,8 +148,8 @@ def audit_create(
     )
     audit.agencies.set(agencies)
     AuditQuestion.objects.bulk_create(
-        AuditQuestion(audit=audit, position=i, text=text.strip())
-        for i, text in enumerate((q for q in questions if q.strip()), start=1)
+        AuditQuestion(audit=audit, position=i, text=text)
+        for i, text in enumerate(questions, start=1)
     )
     permissions.grant(
         audit,

@@ -749,3 +749,23 @@ def test_an_earlier_audit_on_the_theme_is_not_shown_to_someone_who_cannot_open_i
         earlier.pk
     )
     assert "Council-only neglect audit" in client.get(f"/audits/{audit.pk}/").content.decode()
+
+
+def test_a_question_longer_than_500_characters_is_explained_not_a_server_error(client, demo):
+    sign_in(client, BUSINESS)
+
+    response = client.post(
+        "/audits/new/",
+        {
+            "partnership": demo.riverside.pk,
+            "title": "Neglect with a long question",
+            "theme": "Neglect",
+            "agencies": [demo.agency("Midshire Police").pk],
+            "questions": "Was neglect recognised early?\n" + "Why " * 130,
+            "return_due_on": DUE,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "at most 500 characters; shorten question 2." in response.content.decode()
+    assert not Audit.objects.filter(title="Neglect with a long question").exists()
