@@ -52,7 +52,9 @@ REFERENCE_HELP = (
 )
 MAX_CASES = 500
 MAX_CANDIDATES = 100_000
+MAX_TITLE = 200  # Audit.title
 MAX_QUESTION = 500  # AuditQuestion.text
+FOLLOW_UP = ": follow-up"
 
 
 # ---------------------------------------------------------------------------
@@ -116,6 +118,8 @@ def audit_create(
     errors = {}
     if not title.strip():
         errors["title"] = "Give the audit a title."
+    elif len(title.strip()) > MAX_TITLE:
+        errors["title"] = f"Keep the title to {MAX_TITLE} characters."
     if not theme.strip():
         errors["theme"] = "Say what the audit's theme is, for example neglect."
     agencies = list(agencies)
@@ -426,13 +430,24 @@ def audit_case_action_add(
     )
 
 
+def follow_up_title(title: str) -> str:
+    """`<title>: follow-up`, the title cut short with an ellipsis if it would not fit."""
+    room = MAX_TITLE - len(FOLLOW_UP)
+    if len(title) > room:
+        title = title[: room - 1].rstrip() + "…"
+    return f"{title}{FOLLOW_UP}"
+
+
 def audit_follow_up_schedule(
     *, audit: Audit, by, return_due_on: date, title: str = "", moderation_on: date | None = None
 ) -> Audit:
-    """A new audit on the same theme, agencies and questions, to test whether practice improved."""
+    """A new audit on the same theme, agencies and questions, to test whether practice improved.
+
+    Untitled, it is called after the audit it follows up, shortened to fit the title's length.
+    """
     return audit_create(
         partnership=audit.partnership,
-        title=title.strip() or f"{audit.title}: follow-up",
+        title=title.strip() or follow_up_title(audit.title),
         theme=audit.theme,
         scope=audit.scope,
         agencies=audit.agencies.all(),

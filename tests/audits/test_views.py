@@ -769,3 +769,15 @@ def test_a_question_longer_than_500_characters_is_explained_not_a_server_error(c
     assert response.status_code == 200
     assert "at most 500 characters; shorten question 2." in response.content.decode()
     assert not Audit.objects.filter(title="Neglect with a long question").exists()
+
+
+def test_a_follow_up_of_a_long_titled_audit_keeps_its_title_within_200_characters(client, demo):
+    audit = AuditFactory(title="Neglect " + "x" * 192)
+    sign_in(client, BUSINESS)
+
+    response = client.post(f"/audits/{audit.pk}/follow-up/", {"return_due_on": DUE})
+
+    follow_up = Audit.objects.get(follow_up_of=audit)
+    assert response.status_code == 302
+    assert len(follow_up.title) <= 200
+    assert follow_up.title.startswith("Neglect xxx") and follow_up.title.endswith(": follow-up")
