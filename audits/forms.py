@@ -92,6 +92,7 @@ class SampleForm(forms.Form):
     seed = forms.IntegerField(
         required=False,
         min_value=0,
+        max_value=2**62 - 1,
         help_text="Leave blank for a new random draw. Give an earlier draw's seed to repeat it.",
     )
 

@@ -55,6 +55,8 @@ MAX_CANDIDATES = 100_000
 MAX_TITLE = 200  # Audit.title
 MAX_QUESTION = 500  # AuditQuestion.text
 FOLLOW_UP = ": follow-up"
+# A sample's seed: random draws pick one below 2**62; anything up to it can be given.
+MAX_SEED = 2**62 - 1
 
 
 # ---------------------------------------------------------------------------
@@ -239,6 +241,8 @@ def audit_sample_draw(
     The seed and the sorted list are kept, so anyone can repeat the draw and get the same cases.
     """
     candidates = sorted(set(candidates))
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise ValidationError({"seed": f"Give a seed from 0 to {MAX_SEED}."})
     if size < 1:
         raise ValidationError({"size": "Draw at least one case."})
     if size > len(candidates):
@@ -251,7 +255,7 @@ def audit_sample_draw(
         raise ValidationError(
             {"size": "Not enough cases left in the list that are not already in the audit."}
         )
-    seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**62)
+    seed = seed if seed is not None else random.SystemRandom().randrange(1, MAX_SEED + 1)
     drawn = draw_sample(candidates, size, seed)
     _cases_add(audit, drawn)
     return AuditSample.objects.create(

@@ -781,3 +781,16 @@ def test_a_follow_up_of_a_long_titled_audit_keeps_its_title_within_200_character
     assert response.status_code == 302
     assert len(follow_up.title) <= 200
     assert follow_up.title.startswith("Neglect xxx") and follow_up.title.endswith(": follow-up")
+
+
+def test_a_seed_too_large_to_keep_is_explained(client, demo, audit):
+    upload = SimpleUploadedFile("cases.csv", b"reference\nS-1\nS-2\n")
+    sign_in(client, BUSINESS)
+
+    response = client.post(
+        f"/audits/{audit.pk}/sample/", {"file": upload, "size": 1, "seed": 2**63}
+    )
+
+    assert response.status_code == 200
+    assert "less than or equal to" in response.content.decode()
+    assert not audit.samples.exists()
