@@ -93,7 +93,10 @@ class SampleForm(forms.Form):
         required=False,
         min_value=0,
         max_value=2**62 - 1,
-        help_text="Leave blank for a new random draw. Give an earlier draw's seed to repeat it.",
+        help_text=(
+            "Leave blank for a new random draw. Each draw's seed is kept so anyone can check "
+            "it; a list is drawn once with the same seed."
+        ),
     )
 
 

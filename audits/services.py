@@ -232,6 +232,20 @@ def draw_sample(candidates, size: int, seed: int) -> list[str]:
     return random.Random(seed).sample(sorted(set(candidates)), size)
 
 
+def _same_draw(audit: Audit, candidates: list[str], seed: int, already: set[str]):
+    """An earlier draw of this audit with the same seed from the same list, if any.
+
+    A draw keeps its list less the cases already in the audit, so the list is the same when it
+    holds the kept one and nothing else but cases that were in the audit.
+    """
+    uploaded = set(candidates)
+    for sample in audit.samples.filter(seed=seed):
+        kept = set(sample.candidates)
+        if kept <= uploaded and uploaded - kept <= already:
+            return sample
+    return None
+
+
 @transaction.atomic
 def audit_sample_draw(
     *, audit: Audit, candidates, size: int, by, seed: int | None = None
@@ -249,7 +263,22 @@ def audit_sample_draw(
         raise ValidationError(
             {"size": f"The list has {len(candidates)} cases; you cannot draw {size}."}
         )
+    # One draw at a time per audit, so two identical requests cannot both draw.
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
     already = set(audit.cases.values_list("reference", flat=True))
+    if seed is not None:
+        repeated = _same_draw(audit, candidates, seed, already)
+        if repeated:
+            raise ValidationError(
+                {
+                    "seed": (
+                        f"This list was already drawn with seed {seed} on "
+                        f"{timezone.localtime(repeated.created_at):%-d %B %Y}: its "
+                        f"{len(repeated.drawn)} cases are in the audit. Leave the seed blank "
+                        "to draw more cases."
+                    )
+                }
+            )
     candidates = [c for c in candidates if c not in already]
     if size > len(candidates):
         raise ValidationError(

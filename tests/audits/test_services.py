@@ -439,3 +439,36 @@ def test_the_demo_police_return_starts_from_last_years_answers(demo):
     assert this_year.carried_forward_from.year == year - 1
     carried = this_year.ratings.get(code="s11-5")
     assert carried.rating == Rating.PARTLY_MET and carried.carried_forward
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_draws_of_the_same_list_and_seed_at_the_same_moment_draw_once(
+    transactional_demo, needs_services
+):
+    audit = AuditFactory(references=[])
+    candidates = [f"C-{n:03d}" for n in range(40)]
+    business = transactional_demo.user(BUSINESS)
+    barrier = threading.Barrier(3)
+    outcomes = []
+
+    def draw():
+        barrier.wait()
+        try:
+            services.audit_sample_draw(
+                audit=audit, candidates=candidates, size=5, seed=11, by=business
+            )
+            outcomes.append("drawn")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=draw) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["drawn", "refused", "refused"]
+    assert audit.samples.count() == 1
+    assert audit.cases.count() == 5

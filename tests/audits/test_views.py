@@ -794,3 +794,23 @@ def test_a_seed_too_large_to_keep_is_explained(client, demo, audit):
     assert response.status_code == 200
     assert "less than or equal to" in response.content.decode()
     assert not audit.samples.exists()
+
+
+def test_drawing_the_same_list_with_the_same_seed_again_is_refused(client, demo, audit):
+    csv = b"reference\n" + b"\n".join(f"S-{n}".encode() for n in range(30))
+    sign_in(client, BUSINESS)
+
+    def draw(seed=7):
+        upload = SimpleUploadedFile("cases.csv", csv)
+        return client.post(f"/audits/{audit.pk}/sample/", {"file": upload, "size": 4, "seed": seed})
+
+    first = draw()
+    again = draw()
+    another = draw(seed=8)
+
+    assert first.status_code == 302
+    assert again.status_code == 200
+    assert "already drawn with seed 7" in again.content.decode()
+    assert another.status_code == 302
+    assert audit.samples.count() == 2
+    assert audit.cases.count() == 2 + 4 + 4
