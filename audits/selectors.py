@@ -177,7 +177,8 @@ def round_overview(round_: SelfAssessmentRound, *, years: int = 3) -> dict:
     """Each standard across the round's agencies, this year and the years before.
 
     One query for the ratings of every invited agency over `years` years; the page arranges
-    them as standard by agency, each cell listing the ratings year by year.
+    them as standard by agency, each cell listing the ratings year by year. The totals count
+    this year's submitted self-assessments only.
     """
     standards = list(round_.standards.all())
     agencies = list(round_.agencies.order_by("name"))
@@ -187,13 +188,17 @@ def round_overview(round_: SelfAssessmentRound, *, years: int = 3) -> dict:
         assessment__kind=round_.kind,
         assessment__year__in=year_range,
         code__in=[s.code for s in standards],
-    ).values_list("code", "assessment__agency_id", "assessment__year", "rating")
+    ).values_list(
+        "code", "assessment__agency_id", "assessment__year", "rating", "assessment__status"
+    )
     cells = defaultdict(dict)
     totals = defaultdict(lambda: dict.fromkeys(Rating.values, 0))
     labels = dict(Rating.choices)
-    for code, agency_id, year, rating in ratings:
+    for code, agency_id, year, rating, status in ratings:
         cells[(code, agency_id)][year] = rating
-        if year == round_.year and rating:
+        # Only submitted returns count, as in the indicators: a draft's ratings, including
+        # those carried forward from last year, may still change.
+        if year == round_.year and rating and status == ReturnStatus.SUBMITTED:
             totals[code][rating] += 1
     return {
         "years": year_range,

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from audits import services
 from audits.choices import Grade, ReturnStatus
 from audits.models import Audit, AuditReturn, SelfAssessment
 from partnerships.models import Action
@@ -814,3 +815,28 @@ def test_drawing_the_same_list_with_the_same_seed_again_is_refused(client, demo,
     assert another.status_code == 302
     assert audit.samples.count() == 2
     assert audit.cases.count() == 2 + 4 + 4
+
+
+def test_round_totals_count_only_submitted_self_assessments(client, demo):
+    year = timezone.localdate().year + 8
+    standards = [("s11-1", "Clear line of accountability for safeguarding")]
+    SelfAssessmentRoundFactory(year=year - 1, standards=standards)
+    met = {"s11-1": {"rating": "met", "evidence": "A named director."}}
+    for assessment in SelfAssessment.objects.filter(kind="s11", year=year - 1):
+        services.self_assessment_save(
+            assessment=assessment, by=demo.user(BUSINESS), ratings=met, submit=True
+        )
+    # This year: the police carry last year's rating forward in a draft; the council submit.
+    round_ = SelfAssessmentRoundFactory(year=year, standards=standards)
+    council = SelfAssessment.objects.get(agency__name="Riverside Council", kind="s11", year=year)
+    services.self_assessment_save(
+        assessment=council, by=demo.user(BUSINESS), ratings=met, submit=True
+    )
+    sign_in(client, SCRUTINEER)
+
+    page = client.get(f"/audits/rounds/{round_.pk}/").content.decode()
+    export = client.get(f"/audits/rounds/{round_.pk}/export.csv").content.decode()
+
+    assert "Clear line of accountability for safeguarding,1,0,0" in export
+    totals = page.split("Clear line of accountability for safeguarding</th>")[1].split("</tr>")[0]
+    assert re.findall(r">(\d+)</td>", totals) == ["1", "0", "0"]
