@@ -11,7 +11,7 @@ from .choices import (
     Sector,
     TrainingTheme,
 )
-from .indicators import Period, default_period
+from .indicators import Period, default_period, period_date_errors
 from .models import Action, Agency, Membership
 
 
@@ -91,6 +91,11 @@ class PeriodForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        outside = period_date_errors(start, end)
+        for name, message in outside.items():
+            self.add_error({"start": "date_from", "end": "date_to"}[name], message)
+        if outside:
+            return cleaned
         if start and end and end < start:
             self.add_error("date_to", "The end of the period must be after its start.")
         elif start and end and (end - start).days > 5 * 366:

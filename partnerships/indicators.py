@@ -40,6 +40,22 @@ SMALL_NUMBER = 5  # counts below this are never shown outside the partnership
 FIGURES_CACHE_SECONDS = 24 * 60 * 60  # today is part of the key: pending work turns overdue
 
 
+# The dates a period of figures may span: wide enough for any records, narrow enough that the
+# day after the end is still a date.
+EARLIEST = datetime.date(2000, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+OUT_OF_RANGE = "Give a date in the years 2000 to 2100."
+
+
+def period_date_errors(start, end) -> dict[str, str]:
+    """Field messages for the ends of a period outside the years 2000 to 2100, if any."""
+    return {
+        name: OUT_OF_RANGE
+        for name, day in (("start", start), ("end", end))
+        if day is not None and not EARLIEST <= day <= LATEST
+    }
+
+
 @dataclass(frozen=True)
 class Period:
     """A span of whole days, both ends included."""

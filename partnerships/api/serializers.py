@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..choices import ActionStatus, MembershipRole, ReportSection
-from ..indicators import Period
+from ..indicators import Period, period_date_errors
 from ..models import (
     Action,
     Agency,
@@ -145,6 +145,11 @@ class IndicatorPeriodSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         start, end = attrs["from"], attrs["to"]
+        outside = period_date_errors(start, end)
+        if outside:
+            raise serializers.ValidationError(
+                {{"start": "from", "end": "to"}[name]: message for name, message in outside.items()}
+            )
         if end < start:
             raise serializers.ValidationError(
                 {"to": "The end of the period must be after its start."}

@@ -352,3 +352,26 @@ def test_no_child_is_identifiable_anywhere_a_scrutineer_can_reach(client, demo):
         for identifying in ("Zebedee", "Quixote", "2015-03-17", "17 March 2015", "17/03/2015"):
             assert identifying not in body
     assert "Midshire Police" in bodies[0]  # the referral was counted, anonymously
+
+
+def test_a_period_ending_in_the_year_9999_is_explained_not_a_server_error(client, demo):
+    far = "date_from=9999-01-01&date_to=9999-12-31"
+    sign_in(client, BUSINESS)
+
+    pages = [
+        client.get(f"{DASHBOARD}?partnership={demo.riverside.pk}&{far}"),
+        client.get(f"{BENCHMARKING}?partnership={demo.riverside.pk}&{far}"),
+        client.get(f"/referrals/dashboard/?{far}"),
+    ]
+    api = APIClient()
+    api.force_authenticate(demo.user(BUSINESS))
+    answer = api.get(
+        f"/api/v1/partnerships/{demo.riverside.pk}/indicators/?from=9999-01-01&to=9999-12-31"
+    )
+
+    for page in pages:
+        assert page.status_code == 200
+        assert "Give a date in the years 2000 to 2100." in page.content.decode()
+    assert answer.status_code == 400
+    assert answer.json()["to"] == ["Give a date in the years 2000 to 2100."]
+    assert answer.json()["from"] == ["Give a date in the years 2000 to 2100."]
