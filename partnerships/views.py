@@ -291,8 +291,12 @@ class BenchmarkingView(IndicatorPartnershipMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
+        raw = request.POST.get("partnership", "")
+        # A key is ASCII digits: anything else names no partnership.
+        if not re.fullmatch(r"[0-9]{1,18}", raw):
+            raise Http404("No such partnership.")
         partnership = permissions.get_visible_or_404(
-            Partnership.objects.all(), request.user, pk=request.POST.get("partnership") or 0
+            Partnership.objects.all(), request.user, pk=int(raw)
         )
         if not permissions.has_role(request.user, partnership, Role.BUSINESS_TEAM):
             raise PermissionDenied("Only the partnership's business team decides what it shares.")

@@ -375,3 +375,11 @@ def test_a_period_ending_in_the_year_9999_is_explained_not_a_server_error(client
     assert answer.status_code == 400
     assert answer.json()["to"] == ["Give a date in the years 2000 to 2100."]
     assert answer.json()["from"] == ["Give a date in the years 2000 to 2100."]
+
+
+def test_benchmarking_sharing_for_a_partnership_that_is_not_a_number_is_not_found(client, demo):
+    sign_in(client, BUSINESS)
+
+    for value in ("abc", "١٢", "1" * 19):
+        response = client.post(BENCHMARKING, {"partnership": value, "shares_benchmarks": "on"})
+        assert response.status_code == 404
