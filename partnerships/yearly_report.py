@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, Q, Sum
 
-from audits.models import Audit, AuditReturn
+from audits.models import Audit
 from reviews.choices import Decision as ReviewDecision
 from reviews.models import PracticeReview, RapidReview
 
@@ -173,11 +173,12 @@ def sections_for(report) -> list[Section]:
     sections[ReportSection.TRAINING].figures = training["figures"]
     sections[ReportSection.TRAINING].items = training["items"]
 
-    voice = AuditReturn.objects.filter(
-        audit__partnership=partnership, submitted_at__date__range=(start, end)
-    ).aggregate(total=Count("pk"), heard=Count("pk", filter=Q(child_voice_heard=True)))
+    # The returns the indicators count: submitted in the period, not reopened since.
+    voice = indicators.submitted_audit_returns([partnership.pk], period).aggregate(
+        total=Count("pk"), heard=Count("pk", filter=Q(child_voice_heard=True))
+    )
     sections[ReportSection.VOICE].figures = [
-        Figure("Audited cases", voice["total"]),
+        Figure("Audit returns submitted by agencies", voice["total"]),
         Figure("of which the child's voice was heard", voice["heard"]),
         Figure(
             "Child's voice heard", indicators.percent(voice["heard"], voice["total"]), "percent"

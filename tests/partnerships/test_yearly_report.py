@@ -1,6 +1,7 @@
 """The yearly report: drafted from the data, narratives, sign-off, publication, PDF, reminders."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -242,3 +243,37 @@ def test_a_newer_report_stops_the_next_report_reminder(demo):
     newer.save()
 
     assert services.yearly_report_reminders_send(today=date(2026, 11, 1)) == 0
+
+
+def test_the_childs_voice_counts_submitted_audit_returns_not_reopened_ones(client, demo):
+    from audits.models import AuditReturn
+    from audits.services import audit_return_reopen
+    from tests.audits.factories import AuditFactory, complete_return
+
+    report = services.yearly_report_start(
+        partnership=demo.riverside,
+        period_start=timezone.localdate() - timedelta(days=60),
+        by=demo.user(BUSINESS),
+    )
+    sign_in(client, BUSINESS)
+    url = reverse("partnerships:report-detail", args=[report.pk])
+
+    def voice():
+        page = client.get(url).content.decode()
+        return [
+            int(re.search(rf"{label}</th><td[^>]*>(\d+)<", page).group(1))
+            for label in (
+                "Audit returns submitted by agencies",
+                "of which the child&#x27;s voice was heard",
+            )
+        ]
+
+    before = voice()
+    audit = AuditFactory(references=["V-1"])
+    police = AuditReturn.objects.get(audit=audit, agency__name="Midshire Police")
+    health = AuditReturn.objects.get(audit=audit, agency__name__contains="Health")
+    complete_return(police, child_voice_heard=True)
+    complete_return(health, child_voice_heard=True)
+    audit_return_reopen(audit_return=health, by=demo.user(BUSINESS), reason="Wrong child.")
+
+    assert voice() == [before[0] + 1, before[1] + 1]
