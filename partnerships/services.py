@@ -395,11 +395,12 @@ def scrutiny_reminders_send(*, today: date | None = None) -> int:
 
 def yearly_report_start(*, partnership: Partnership, period_start: date, by) -> YearlyReport:
     """Start the report for the 12 months from `period_start`; it drafts itself from the data."""
+    # Before the end is worked out: a start far in the future has no date a year on.
+    if period_start > timezone.localdate():
+        raise ValidationError({"period_start": "The period cannot start in the future."})
     period_end = _add_months(period_start, 12) - timedelta(days=1)
     if YearlyReport.objects.filter(partnership=partnership, period_start=period_start).exists():
         raise ValidationError({"period_start": "There is already a report for this period."})
-    if period_start > timezone.localdate():
-        raise ValidationError({"period_start": "The period cannot start in the future."})
     return YearlyReport.objects.create(
         partnership=partnership, period_start=period_start, period_end=period_end, created_by=by
     )

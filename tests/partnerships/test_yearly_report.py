@@ -277,3 +277,19 @@ def test_the_childs_voice_counts_submitted_audit_returns_not_reopened_ones(clien
     audit_return_reopen(audit_return=health, by=demo.user(BUSINESS), reason="Wrong child.")
 
     assert voice() == [before[0] + 1, before[1] + 1]
+
+
+def start_report(client, demo, period_start: str):
+    sign_in(client, BUSINESS)
+    return client.post(
+        reverse("partnerships:report-list"),
+        {"partnership": demo.riverside.pk, "period_start": period_start},
+    )
+
+
+def test_a_report_starting_in_the_year_9999_is_refused_as_in_the_future(client, demo):
+    response = start_report(client, demo, "9999-06-01")
+
+    assert response.status_code == 200
+    assert "The period cannot start in the future." in response.content.decode()
+    assert not YearlyReport.objects.exists()
