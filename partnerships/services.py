@@ -398,12 +398,25 @@ def yearly_report_start(*, partnership: Partnership, period_start: date, by) -> 
     # Before the end is worked out: a start far in the future has no date a year on.
     if period_start > timezone.localdate():
         raise ValidationError({"period_start": "The period cannot start in the future."})
-    period_end = _add_months(period_start, 12) - timedelta(days=1)
+    period_end = year_end(period_start)
     if YearlyReport.objects.filter(partnership=partnership, period_start=period_start).exists():
         raise ValidationError({"period_start": "There is already a report for this period."})
     return YearlyReport.objects.create(
         partnership=partnership, period_start=period_start, period_end=period_end, created_by=by
     )
+
+
+def year_end(start: date) -> date:
+    """The last day of the 12 months from `start`: the day before the same date next year.
+
+    From 29 February, next year's same date is 1 March when it is not a leap year, so the
+    12 months end on 28 February.
+    """
+    try:
+        next_start = start.replace(year=start.year + 1)
+    except ValueError:  # 29 February
+        next_start = date(start.year + 1, 3, 1)
+    return next_start - timedelta(days=1)
 
 
 def _add_months(day: date, months: int) -> date:

@@ -293,3 +293,14 @@ def test_a_report_starting_in_the_year_9999_is_refused_as_in_the_future(client, 
     assert response.status_code == 200
     assert "The period cannot start in the future." in response.content.decode()
     assert not YearlyReport.objects.exists()
+
+
+def test_a_report_from_29_february_covers_the_whole_year_to_28_february(client, demo):
+    start_report(client, demo, "2024-02-29")
+    start_report(client, demo, "2025-03-01")
+
+    reports = YearlyReport.objects.order_by("period_start")
+    assert [(r.period_start, r.period_end) for r in reports] == [
+        (date(2024, 2, 29), date(2025, 2, 28)),
+        (date(2025, 3, 1), date(2026, 2, 28)),
+    ]
