@@ -393,14 +393,37 @@ def scrutiny_reminders_send(*, today: date | None = None) -> int:
 # The yearly report
 
 
+@transaction.atomic
 def yearly_report_start(*, partnership: Partnership, period_start: date, by) -> YearlyReport:
-    """Start the report for the 12 months from `period_start`; it drafts itself from the data."""
+    """Start the report for the 12 months from `period_start`; it drafts itself from the data.
+
+    The partnership's reports never overlap, so no month is counted in two of them.
+    """
     # Before the end is worked out: a start far in the future has no date a year on.
     if period_start > timezone.localdate():
         raise ValidationError({"period_start": "The period cannot start in the future."})
     period_end = year_end(period_start)
-    if YearlyReport.objects.filter(partnership=partnership, period_start=period_start).exists():
-        raise ValidationError({"period_start": "There is already a report for this period."})
+    # One report started at a time for a partnership, so two cannot overlap.
+    Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
+    overlapping = (
+        YearlyReport.objects.filter(
+            partnership=partnership,
+            period_start__lte=period_end,
+            period_end__gte=period_start,
+        )
+        .order_by("period_start")
+        .first()
+    )
+    if overlapping:
+        raise ValidationError(
+            {
+                "period_start": (
+                    f"There is already a report for {overlapping.period_start:%-d %B %Y} to "
+                    f"{overlapping.period_end:%-d %B %Y}: a report's 12 months cannot overlap "
+                    "another's."
+                )
+            }
+        )
     return YearlyReport.objects.create(
         partnership=partnership, period_start=period_start, period_end=period_end, created_by=by
     )

@@ -287,6 +287,24 @@ def start_report(client, demo, period_start: str):
     )
 
 
+def test_a_report_overlapping_another_of_the_partnership_is_refused(client, demo):
+    assert start_report(client, demo, "2024-04-01").status_code == 302
+
+    overlapping = start_report(client, demo, "2024-10-01")
+    before = start_report(client, demo, "2023-06-01")
+    following = start_report(client, demo, "2025-04-01")
+
+    assert overlapping.status_code == 200 and before.status_code == 200
+    assert "There is already a report for 1 April 2024 to 31 March 2025" in (
+        overlapping.content.decode()
+    )
+    assert following.status_code == 302
+    assert list(YearlyReport.objects.values_list("period_start", flat=True).order_by("pk")) == [
+        date(2024, 4, 1),
+        date(2025, 4, 1),
+    ]
+
+
 def test_a_report_starting_in_the_year_9999_is_refused_as_in_the_future(client, demo):
     response = start_report(client, demo, "9999-06-01")
 
