@@ -2,7 +2,9 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import authenticate
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +19,28 @@ from rest_framework.views import APIView
 
 from . import two_factor
 from .api_tokens import live_api_tokens
+
+
+def _username_max_length() -> int:
+    User = get_user_model()
+    return User._meta.get_field(User.USERNAME_FIELD).max_length
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, refusing a username longer than any account's before it is tried.
+
+    Django's form sets the field's max_length after the field is made, which only sizes the
+    input: nothing checked the length. A failed attempt's username is then recorded by
+    django-axes in a 255-character column, so a longer one failed to save (a 500, not a no).
+    """
+
+    username = UsernameField(
+        max_length=_username_max_length(), widget=forms.TextInput(attrs={"autofocus": True})
+    )
+
+
+class AdminSignInForm(SignInForm, AdminAuthenticationForm):
+    """The admin site's sign-in form, with the same limit on the username."""
 
 
 class CodeForm(forms.Form):
@@ -94,11 +118,14 @@ class TokenRevokeView(LoginRequiredMixin, View):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    # No longer than an account's username: django-axes records a failed attempt's username in
+    # a 255-character column, so an unbounded one would fail to save rather than be refused.
+    username = serializers.CharField(max_length=_username_max_length())
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     otp = serializers.CharField(
         required=False,
         allow_blank=True,
+        max_length=CodeForm.base_fields["code"].max_length,
         help_text="The code from your authenticator app, or a recovery code.",
     )
 

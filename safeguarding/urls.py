@@ -7,6 +7,8 @@ from . import account, views
 from .api import WorkingDaysView
 from .health import HealthView
 
+admin.site.login_form = account.AdminSignInForm
+
 api_v1 = [
     path("auth/token/", account.TokenObtainView.as_view(), name="api-token"),
     path("auth/tokens/", account.ApiTokenListView.as_view(), name="api-token-list"),
@@ -28,7 +30,9 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path(
         "sign-in/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=account.SignInForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),

@@ -301,3 +301,21 @@ def test_demo_mode_is_refused_with_production_settings():
 
     assert result.returncode != 0
     assert "DEMO_MODE is refused with production settings" in result.stderr
+
+
+def test_a_username_longer_than_any_account_is_refused_with_a_field_message(client, demo):
+    api = APIClient()
+
+    too_long = api.post("/api/v1/auth/token/", {"username": "a" * 300, "password": "x"})
+    long_code = api.post(
+        "/api/v1/auth/token/",
+        {"username": BUSINESS, "password": "demo-pass-2026", "otp": "1" * 300},
+    )
+    page = client.post("/sign-in/", {"username": "a" * 300, "password": "x"})
+    admin_page = client.post("/admin/login/", {"username": "a" * 300, "password": "x"})
+
+    assert too_long.status_code == 400
+    assert "150" in too_long.json()["username"][0]
+    assert long_code.status_code == 400 and "20" in long_code.json()["otp"][0]
+    assert page.status_code == 200 and "There is a problem" in page.content.decode()
+    assert admin_page.status_code == 200 and "150" in admin_page.content.decode()
