@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from knox.settings import CONSTANTS as KNOX
 
 from . import account, views
 from .api import WorkingDaysView
@@ -9,11 +10,28 @@ from .health import HealthView
 
 admin.site.login_form = account.AdminSignInForm
 
+
+class TokenKeyConverter:
+    """An API token's key: its first few characters, letters and digits (knox makes tokens
+    from hex and this project gives them no prefix). Anything else is no token's key and is
+    simply not found, rather than sent to the database (which refuses a NUL character)."""
+
+    regex = f"[A-Za-z0-9]{{{KNOX.TOKEN_KEY_LENGTH}}}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TokenKeyConverter, "token_key")
+
 api_v1 = [
     path("auth/token/", account.TokenObtainView.as_view(), name="api-token"),
     path("auth/tokens/", account.ApiTokenListView.as_view(), name="api-token-list"),
     path(
-        "auth/tokens/<str:token_key>/",
+        "auth/tokens/<token_key:token_key>/",
         account.ApiTokenRevokeView.as_view(),
         name="api-token-revoke",
     ),
@@ -44,7 +62,7 @@ urlpatterns = [
         name="recovery-codes",
     ),
     path(
-        "account/tokens/<str:token_key>/revoke/",
+        "account/tokens/<token_key:token_key>/revoke/",
         account.TokenRevokeView.as_view(),
         name="token-revoke",
     ),

@@ -319,3 +319,15 @@ def test_a_username_longer_than_any_account_is_refused_with_a_field_message(clie
     assert long_code.status_code == 400 and "20" in long_code.json()["otp"][0]
     assert page.status_code == 200 and "There is a problem" in page.content.decode()
     assert admin_page.status_code == 200 and "150" in admin_page.content.decode()
+
+
+@pytest.mark.parametrize("key", ["%00", "abc%00def", "x" * 16, "not-a-key"])
+def test_a_token_key_that_no_token_could_have_is_simply_not_found(client, demo, key):
+    AuthToken.objects.create(user=demo.user(BUSINESS))
+    api = APIClient()
+    api.force_authenticate(demo.user(BUSINESS))
+    client.force_login(demo.user(BUSINESS))
+
+    assert api.delete(f"/api/v1/auth/tokens/{key}/").status_code == 404
+    assert client.post(f"/account/tokens/{key}/revoke/").status_code == 404
+    assert AuthToken.objects.count() == 1
