@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import permissions
-from .working_days import MAX_DAYS, WorkingDayCalendar
+from .working_days import MAX_DAYS, WorkingDayCalendar, check_start_in_range
 
 
 def exception_handler(exc, context):
@@ -40,6 +40,13 @@ class WorkingDaysQuerySerializer(serializers.Serializer):
     start = serializers.DateField()
     days = serializers.IntegerField(min_value=0, max_value=MAX_DAYS)
     partnership = serializers.IntegerField(required=False)
+
+    def validate_start(self, value):
+        try:
+            check_start_in_range(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return value
 
 
 class WorkingDaysView(APIView):

@@ -17,7 +17,7 @@ from .models import AccessLogEntry, Notification
 from .navigation import destinations_for
 from .notifications import notification_mark_read
 from .pagination import PositionPaginatedMixin, PositionPagination
-from .working_days import MAX_DAYS, WorkingDayCalendar
+from .working_days import MAX_DAYS, WorkingDayCalendar, check_start_in_range
 
 
 class RestrictedViewMixin(LoginRequiredMixin):
@@ -126,6 +126,14 @@ class WorkingDayForm(forms.Form):
         label="Start date", help_text="For example, 2026-11-20 (the day the clock starts from)"
     )
     days = forms.IntegerField(label="Number of working days", min_value=0, max_value=MAX_DAYS)
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        try:
+            check_start_in_range(start)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+        return start
 
 
 class WorkingDayCalculatorView(LoginRequiredMixin, FormView):

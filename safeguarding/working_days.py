@@ -16,6 +16,19 @@ from functools import lru_cache
 import holidays
 
 MAX_DAYS = 3660
+# The calculators take a start date in these years: any deadline the partnership could have,
+# and far enough from the end of the calendar (31 December 9999) that adding MAX_DAYS is safe.
+FIRST_START_YEAR = 2000
+LAST_START_YEAR = 2100
+START_RANGE_MESSAGE = (
+    f"Enter a start date between {FIRST_START_YEAR} and {LAST_START_YEAR}, for example 2026-11-20"
+)
+
+
+def check_start_in_range(start: date) -> None:
+    """Raise ValueError with START_RANGE_MESSAGE for a start the calculators do not take."""
+    if not FIRST_START_YEAR <= start.year <= LAST_START_YEAR:
+        raise ValueError(START_RANGE_MESSAGE)
 
 
 @dataclass(frozen=True)
@@ -97,7 +110,13 @@ class WorkingDayCalendar:
             raise ValueError(f"days must be between 0 and {MAX_DAYS}")
         current, counted, skipped = start, 0, []
         while counted < days:
-            current += timedelta(days=1)
+            try:
+                current += timedelta(days=1)
+            except OverflowError:
+                raise ValueError(
+                    f"{days} working days after {start} is past the calendar's last day, "
+                    f"{date.max:%-d %B %Y}"
+                ) from None
             reason = self.non_working_reason(current)
             if reason is None:
                 counted += 1

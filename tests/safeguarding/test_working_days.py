@@ -120,3 +120,25 @@ def test_the_calculator_page_shows_errors(client, demo):
 
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "start, days",
+    [("9999-12-31", 1), ("9999-12-30", 5), ("1999-12-31", 1), ("2101-01-01", 0), ("0001-01-01", 1)],
+)
+def test_a_start_outside_the_calendar_is_explained_not_a_server_error(client, demo, start, days):
+    sign_in(client, BUSINESS)
+
+    api = client.get(URL, {"start": start, "days": days})
+    page = client.get("/working-days/", {"start": start, "days": days})
+
+    assert api.status_code == 400
+    assert "2000" in api.json()["start"][0] and "2100" in api.json()["start"][0]
+    assert page.status_code == 200
+    assert "There is a problem" in page.content.decode()
+    assert "between 2000 and 2100" in page.content.decode()
+
+
+def test_the_calendar_says_clearly_when_asked_to_count_past_its_last_day():
+    with pytest.raises(ValueError, match="calendar"):
+        WorkingDayCalendar().add(date.max - timedelta(days=3), 5)
