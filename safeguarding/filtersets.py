@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django.contrib.contenttypes.models import ContentType
@@ -15,12 +15,15 @@ from .models import AccessChannel, AccessLogEntry
 class LocalDayFilter(django_filters.DateFilter):
     """Entries from the start of a day (`lookup_expr="gte"`) or up to its end ("lt" the next
     day), as moments in UK time, so the index on when entries were made answers it rather than
-    a date worked out for every entry."""
+    a date worked out for every entry. "Up to the end of" the calendar's last day (31 December
+    9999, which has no next day) is no upper bound at all."""
 
     def filter(self, queryset, value):
         if value is None:
             return queryset
         if self.lookup_expr == "lt":
+            if value == date.max:
+                return queryset
             value += timedelta(days=1)
         start_of_day = timezone.make_aware(datetime.combine(value, time.min))
         return queryset.filter(**{f"{self.field_name}__{self.lookup_expr}": start_of_day})

@@ -164,6 +164,19 @@ def test_the_access_log_filters_whole_days_in_uk_time(client, demo):
     assert list(future.context["object_list"]) == []
 
 
+def test_the_access_log_takes_the_first_and_last_days_of_the_calendar(client, demo):
+    read(demo.user(PRACTITIONER_HEALTH), [arrangement(demo.riverside)])
+    sign_in(client, BUSINESS)
+
+    everything = client.get("/access-log/", {"from_date": "0001-01-01", "to_date": "9999-12-31"})
+    last_day = client.get("/access-log/", {"from_date": "9999-12-31", "to_date": "9999-12-31"})
+
+    assert everything.status_code == 200
+    assert len(everything.context["object_list"]) == 1
+    assert last_day.status_code == 200
+    assert list(last_day.context["object_list"]) == []
+
+
 def newest_first(entries):
     return sorted(entries, key=lambda e: (e.at, e.pk), reverse=True)
 
