@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import holidays
 
@@ -74,6 +74,17 @@ class WorkingDayCount:
 def _bank_holidays(year: int) -> dict[date, str]:
     # England and Wales share their bank holidays; "ENG" is the package's name for them.
     return dict(holidays.country_holidays("GB", subdiv="ENG", years=year).items())
+
+
+# The years the package knows England and Wales bank holidays for; it has none outside them.
+_FIRST_HOLIDAY_YEAR = holidays.country_holidays("GB", subdiv="ENG").start_year
+_LAST_HOLIDAY_YEAR = holidays.country_holidays("GB", subdiv="ENG").end_year
+
+
+@cache  # one entry a year from _FIRST_HOLIDAY_YEAR to _LAST_HOLIDAY_YEAR at most
+def _weekday_bank_holidays(year: int) -> tuple[date, ...]:
+    """The year's bank holidays that fall on a weekday, in date order."""
+    return tuple(sorted(day for day in _bank_holidays(year) if day.weekday() < 5))
 
 
 @dataclass
@@ -139,12 +150,21 @@ class WorkingDayCalendar:
         return weekdays - off
 
     def _weekday_closures(self, first: date, last: date) -> int:
-        days = set()
-        for year in range(first.year, last.year + 1):
-            days.update(d for d in _bank_holidays(year) if first <= d <= last)
-        days.update(d for d in self.closure_days if first <= d <= last)
-        ordered = sorted(d for d in days if d.weekday() < 5)
-        return bisect_right(ordered, last) - bisect_left(ordered, first)
+        """Bank holidays and closure days falling on a weekday from `first` to `last`."""
+        # Only the years the holidays package has bank holidays for can hold one, so a span of
+        # centuries looks at no more years than that.
+        count = 0
+        for year in range(
+            max(first.year, _FIRST_HOLIDAY_YEAR), min(last.year, _LAST_HOLIDAY_YEAR) + 1
+        ):
+            days = _weekday_bank_holidays(year)
+            count += bisect_right(days, last) - bisect_left(days, first)
+        count += sum(
+            1
+            for day in self.closure_days
+            if first <= day <= last and day.weekday() < 5 and day not in _bank_holidays(day.year)
+        )
+        return count
 
 
 def _weekdays_in(first: date, last: date) -> int:

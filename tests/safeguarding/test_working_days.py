@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from safeguarding import working_days
 from safeguarding.working_days import WorkingDayCalendar, add_working_days
 from tests.partnerships.factories import PartnershipFactory
 from tests.personas import ANONYMOUS, BUSINESS, OTHER_PARTNERSHIP, check_access, sign_in
@@ -63,6 +64,42 @@ def test_between_agrees_with_counting_day_by_day(start):
         end = start + timedelta(days=length)
         assert calendar.between(start, end) == naive_between(calendar, start, end)
         assert calendar.between(end, start) == -naive_between(calendar, start, end)
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (date(2026, 12, 24), date(2027, 1, 4)),  # Christmas, a closure on a bank holiday
+        (date(2019, 3, 2), date(2031, 8, 30)),  # years whole and in part, and closures
+        (date(1865, 6, 1), date(1875, 6, 1)),  # into the first year with bank holidays
+        (date(2095, 1, 1), date(2110, 1, 1)),  # past the last year with bank holidays
+        (date(2026, 1, 1), date(3026, 1, 1)),  # a thousand years
+    ],
+)
+def test_between_over_long_spans_agrees_with_counting_day_by_day(start, end):
+    calendar = WorkingDayCalendar(
+        closure_days={
+            date(2026, 12, 25): "On Christmas Day",
+            date(2027, 1, 4): "A Monday",
+            date(2027, 1, 2): "A Saturday",
+            date(2024, 5, 6): "On the early May bank holiday",
+            date(2024, 5, 7): "The day after",
+            date(1872, 12, 26): "On Boxing Day",
+            date(2105, 3, 1): "After the holidays end",
+        }
+    )
+
+    assert calendar.between(start, end) == naive_between(calendar, start, end)
+    assert calendar.between(end, start) == -naive_between(calendar, start, end)
+
+
+def test_between_to_the_end_of_the_calendar_looks_up_only_years_with_bank_holidays():
+    working_days._weekday_bank_holidays.cache_clear()
+
+    WorkingDayCalendar().between(date(2026, 1, 1), date.max)
+
+    # 2026 to 2100: the years the holidays package knows, not every year to 9999.
+    assert working_days._weekday_bank_holidays.cache_info().currsize == 75
 
 
 def test_between_inverts_add():
