@@ -78,3 +78,47 @@ def test_a_practice_review_opens_to_the_scrutineer_only_once_published(client, d
 
     check_access(client, practice_review.get_absolute_url(), {SCRUTINEER: 200})
     check_access(client, practice_review.rapid_review.get_absolute_url(), {SCRUTINEER: 404})
+
+
+def test_an_involved_agencys_staff_need_a_current_role_in_the_records_partnership(client, demo):
+    """Midshire Police serves both partnerships: its officer in Northgate does not read a
+    Riverside case, nor does a health trust colleague with no current role anywhere; the
+    child's home council (in another partnership) reads it through a role held anywhere."""
+    police_in_northgate = UserFactory(agency=demo.agency("Midshire Police"))
+    RoleAssignmentFactory(
+        user=police_in_northgate, partnership=demo.northgate, role=Role.PRACTITIONER
+    )
+    health_without_role = UserFactory(agency=demo.agency("Riverside Community Health NHS Trust"))
+    home_council_without_role = UserFactory(agency=demo.agency("Northgate Council"))
+    review = RapidReviewFactory(incident__home_local_authority=demo.agency("Northgate Council"))
+    home_return = AgencyReturn.objects.get(rapid_review=review, agency__name="Northgate Council")
+    police_return = AgencyReturn.objects.get(rapid_review=review, agency__name="Midshire Police")
+    outsiders = {police_in_northgate.username: 404, health_without_role.username: 404}
+
+    for page in case_pages(review):
+        check_access(
+            client,
+            page,
+            {
+                **outsiders,
+                home_council_without_role.username: 404,
+                "practitioner.police": 200,
+                "practitioner.health": 200,
+                "business.northgate": 200,
+            },
+        )
+    seen = check_access(client, review.incident.get_absolute_url(), {"practitioner.police": 200})
+    assert "Alex" in seen["practitioner.police"].content.decode()
+    check_access(
+        client,
+        police_return.get_absolute_url(),
+        {police_in_northgate.username: 404, "practitioner.police": 200},
+    )
+    check_access(
+        client,
+        home_return.get_absolute_url(),
+        {home_council_without_role.username: 404, "business.northgate": 200},
+    )
+    sign_in(client, police_in_northgate.username)
+    assert client.get("/api/v1/rapid-reviews/").json()["results"] == []
+    assert client.get(f"/api/v1/incidents/{review.incident.pk}/").status_code == 404
