@@ -290,6 +290,14 @@ def _return_recipients(agency_return: AgencyReturn) -> list:
     )
 
 
+def _lock(review: RapidReview) -> RapidReview:
+    """Lock the review's row and read it afresh, so a step is checked against the review as it
+    stands now (a partner may have signed off, or someone submitted it, since the page was
+    read) and no other step can change it until this one is written."""
+    review.refresh_from_db(from_queryset=RapidReview.objects.select_for_update())
+    return review
+
+
 def _refuse_out_of_order(review: RapidReview, allowed: tuple[str, ...], message: str) -> None:
     if review.status not in allowed:
         raise ValidationError(
@@ -310,6 +318,7 @@ def rapid_review_record_meeting(
     today: date | None = None,
 ) -> RapidReview:
     """Record the rapid review meeting, the immediate safety actions and the learning."""
+    _lock(review)
     _refuse_out_of_order(
         review,
         (RapidReviewStatus.GATHERING, RapidReviewStatus.MEETING_HELD),
@@ -342,6 +351,7 @@ def rapid_review_decide(
     *, review: RapidReview, decision: str, reasons: str, by, today: date | None = None
 ) -> RapidReview:
     """Record the decision (practice review, national review or none) and its reasons."""
+    _lock(review)
     _refuse_out_of_order(
         review,
         (RapidReviewStatus.MEETING_HELD, RapidReviewStatus.DECIDED),
@@ -373,12 +383,12 @@ def rapid_review_sign_off(*, review: RapidReview, by) -> SignOff:
         raise PermissionDenied(
             "Only a delegated safeguarding partner of this partnership can sign off."
         )
+    _lock(review)
     _refuse_out_of_order(
         review,
         (RapidReviewStatus.DECIDED,),
         "The partners sign off once the decision and its reasons are recorded",
     )
-    review = RapidReview.objects.select_for_update().get(pk=review.pk)
     if review.sign_offs.filter(partner_kind=kind).exists():
         raise ValidationError(
             {"partner_kind": f"{PartnerKind(kind).label} has already signed off this review."}
@@ -415,6 +425,7 @@ def rapid_review_submit(
 
     A decision to hold a local practice review starts one.
     """
+    _lock(review)
     if review.status == RapidReviewStatus.SUBMITTED:
         raise ValidationError({"status": "This review has already been submitted."})
     errors = submission_blockers(review)
@@ -438,6 +449,7 @@ def rapid_review_submit(
 @transaction.atomic
 def rapid_review_extend(*, review: RapidReview, new_due_on: date, reason: str, by) -> Extension:
     """Agree a later deadline. The original deadline stays on the record."""
+    _lock(review)
     errors = {}
     if not review.is_open:
         errors["new_due_on"] = "A submitted review cannot be extended."
@@ -477,6 +489,9 @@ def agency_return_save(
     today: date | None = None,
 ) -> AgencyReturn:
     """Save an agency's return as a draft, or submit it (both parts are then needed)."""
+    # The review first, as every other step locks it, then the return: checked as they stand.
+    _lock(agency_return.rapid_review)
+    agency_return.refresh_from_db(from_queryset=AgencyReturn.objects.select_for_update())
     if agency_return.status == ReturnStatus.SUBMITTED:
         raise ValidationError({"status": "This return has already been submitted."})
     if agency_return.rapid_review.status == RapidReviewStatus.SUBMITTED:

@@ -1,8 +1,11 @@
+import threading
+import time
 from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
 
 from partnerships.models import ClosureDay
 from reviews import services
@@ -17,6 +20,7 @@ from tests.reviews.factories import (
     SeriousIncidentFactory,
     SignedOffRapidReviewFactory,
     SubmittedRapidReviewFactory,
+    remove_demo_reviews,
     user,
 )
 from tests.support.clock import a_year_from_today
@@ -346,3 +350,87 @@ def test_the_childrens_details_are_pseudonymised_after_the_retention_period(demo
     assert (old.first_name, old.last_name, old.date_of_birth) == ("Removed", "Removed", None)
     assert old.history.filter(first_name="Alex").count() == 0
     assert recent.first_name == "Alex"
+
+
+def test_a_step_taken_from_a_page_read_before_another_step_sees_the_review_as_it_stands(demo):
+    """Two people with the same review open: whatever one has done since the other read it
+    is checked against, not written over."""
+    business = demo.user("business.riverside")
+    review = SignedOffRapidReviewFactory()
+    stale = RapidReview.objects.get(pk=review.pk)
+    stale_return = AgencyReturn.objects.get(rapid_review=review, agency__name="Midshire Police")
+    services.rapid_review_submit(review=review, submitted_on=review.clock_started_on, by=business)
+
+    with pytest.raises(ValidationError) as twice:
+        services.rapid_review_submit(
+            review=stale, submitted_on=review.clock_started_on, by=business
+        )
+    with pytest.raises(ValidationError) as extended:
+        services.rapid_review_extend(
+            review=stale,
+            new_due_on=date(2027, 1, 29),
+            reason="Late police return",
+            by=business,
+        )
+    with pytest.raises(ValidationError) as saved:
+        services.agency_return_save(
+            agency_return=stale_return,
+            chronology="1 Nov: call",
+            summary="",
+            by=demo.user("practitioner.police"),
+        )
+
+    review.refresh_from_db()
+    assert "already been submitted" in twice.value.message_dict["status"][0]
+    assert "cannot be extended" in extended.value.message_dict["new_due_on"][0]
+    assert "has been submitted" in saved.value.message_dict["status"][0]
+    assert (review.submitted_on, review.due_on) == (review.clock_started_on, review.original_due_on)
+    assert not review.extensions.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_cannot_change_under_a_partner_signing_off_at_the_same_moment(
+    transactional_demo, needs_services
+):
+    remove_demo_reviews()
+    review = DecidedRapidReviewFactory()
+    signing, signed = threading.Event(), threading.Event()
+    outcome = {}
+
+    def sign_off():
+        try:
+            with transaction.atomic():
+                services.rapid_review_sign_off(
+                    review=RapidReview.objects.get(pk=review.pk), by=user("lead.health")
+                )
+                signing.set()
+                time.sleep(1)  # the decision is tried while the sign-off is not yet committed
+            signed.set()
+        finally:
+            connection.close()
+
+    def decide():
+        signing.wait(10)
+        try:
+            services.rapid_review_decide(
+                review=RapidReview.objects.get(pk=review.pk),
+                decision="no_further_review",
+                reasons="Changed our minds.",
+                by=user("business.riverside"),
+            )
+            outcome["decided"] = True
+        except ValidationError as error:
+            outcome["refused"] = error.message_dict
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign_off), threading.Thread(target=decide)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    review.refresh_from_db()
+    assert signed.is_set()
+    assert review.decision == "lcspr" and review.sign_offs.count() == 1
+    assert "cannot change" in outcome["refused"]["decision"][0]
