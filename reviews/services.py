@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partnerships.choices import Role
-from partnerships.models import Agency, Membership
+from partnerships.models import Agency, Membership, User
 from partnerships.selectors import agency_leads_in, business_team_of, people_with_role
 from partnerships.services import action_create
 from safeguarding.notifications import Message, notify_all
@@ -283,10 +283,23 @@ def rapid_review_create(*, incident: SeriousIncident, by, today: date | None = N
 
 
 def _return_recipients(agency_return: AgencyReturn) -> list:
-    """The agency's safeguarding leads in the partnership, else everyone there with a role."""
+    """Who is asked for an agency's return and reminded of it: the agency's safeguarding leads
+    in the partnership, else its staff there with any role; for an agency with nobody in the
+    partnership (the child's home council may belong to another), its safeguarding leads in
+    any partnership; failing those, the partnership's business team, to pass the request on."""
     partnership, agency = agency_return.partnership, agency_return.agency
-    return agency_leads_in(partnership, agency) or list(
-        people_with_role(partnership, *Role.values, agency=agency)
+    return (
+        agency_leads_in(partnership, agency)
+        or list(people_with_role(partnership, *Role.values, agency=agency))
+        or list(
+            User.objects.filter(
+                is_active=True,
+                agency=agency,
+                role_assignments__role=Role.AGENCY_SAFEGUARDING_LEAD,
+                role_assignments__ended_on__isnull=True,
+            ).distinct()
+        )
+        or list(business_team_of(partnership))
     )
 
 

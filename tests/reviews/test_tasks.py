@@ -4,9 +4,11 @@ from datetime import date
 import pytest
 from django.db import connection
 
+from partnerships.choices import Role
 from reviews import services, tasks
 from reviews.models import AgencyReturn
 from safeguarding.models import Notification
+from tests.partnerships.factories import RoleAssignmentFactory, UserFactory
 from tests.personas import BUSINESS, LEAD_HEALTH, LEAD_LA, LEAD_POLICE
 from tests.reviews.factories import (
     RapidReviewFactory,
@@ -218,3 +220,24 @@ def test_concurrent_sweeps_record_each_reminder_once(
     assert sum(results) == reminders.count() == 1 + 3 + 7
     assert reminders.filter(stage="escalated").count() == 3
     assert len([m for m in mailoutbox if "information request" not in m.subject]) == 11
+
+
+def test_the_childs_home_council_outside_the_partnership_is_asked_for_its_return(demo):
+    northgate_council = demo.agency("Northgate Council")
+    unled = RapidReviewFactory(incident__home_local_authority=northgate_council)
+    lead = UserFactory(agency=northgate_council, username="lead.northgate.council")
+    RoleAssignmentFactory(user=lead, partnership=demo.northgate, role=Role.AGENCY_SAFEGUARDING_LEAD)
+    led = RapidReviewFactory(incident__home_local_authority=northgate_council)
+
+    def asked(review):
+        home_return = AgencyReturn.objects.get(rapid_review=review, agency=northgate_council)
+        return sorted(
+            Notification.objects.filter(
+                kind="review_information_request", subject_id=home_return.pk
+            ).values_list("recipient__username", flat=True)
+        )
+
+    assert asked(unled) == [BUSINESS]
+    assert asked(led) == ["lead.northgate.council"]
+    services.agency_return_reminders_send(today=date(2026, 12, 4))
+    assert ("lead.northgate.council", "return_due") in stages("review_return")
