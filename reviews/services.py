@@ -687,6 +687,15 @@ def reminder_stage(stages, days_left: int) -> tuple[str, str] | None:
     return None
 
 
+def _deadline_stage(review: RapidReview, stage: str) -> str:
+    """A reminder stage for the review's current deadline, so each deadline an extension sets
+    is reminded (and escalated) once. The original deadline keeps the stage's bare name, which
+    reminders recorded before stages carried the date also used, so none is sent twice."""
+    if review.due_on == review.original_due_on:
+        return stage
+    return f"{stage}:{review.due_on.isoformat()}"
+
+
 def _days_left(items, today):
     calendars = calendars_for(item.partnership_id for item in items)
     return [(item, calendars[item.partnership_id].between(today, item.due_on)) for item in items]
@@ -757,6 +766,7 @@ def rapid_review_reminders_send(*, today: date | None = None) -> int:
             if reached is None:
                 continue
             stage, wording = reached
+            stage = _deadline_stage(review, stage)
         message = Message(
             title=f"Rapid review {reference} {wording}",
             body=(
@@ -777,7 +787,7 @@ def rapid_review_reminders_send(*, today: date | None = None) -> int:
                 people_with_role(review.partnership, Role.DELEGATED_SAFEGUARDING_PARTNER),
                 kind="rapid_review_escalation",
                 subject=review,
-                stage="escalated",
+                stage=_deadline_stage(review, "escalated"),
                 message=Message(
                     title=(
                         f"Escalation: rapid review {reference} is {-days_left} working days overdue"

@@ -241,3 +241,37 @@ def test_the_childs_home_council_outside_the_partnership_is_asked_for_its_return
     assert asked(led) == ["lead.northgate.council"]
     services.agency_return_reminders_send(today=date(2026, 12, 4))
     assert ("lead.northgate.council", "return_due") in stages("review_return")
+
+
+def test_an_extended_deadline_gets_its_own_reminders_and_escalation(demo):
+    review = RapidReviewFactory()  # due Friday 11 December 2026
+    business = demo.user(BUSINESS)
+    services.rapid_review_reminders_send(today=date(2026, 12, 4))
+    services.rapid_review_extend(
+        review=review, new_due_on=date(2026, 12, 18), reason="Police return late", by=business
+    )
+    for today in (date(2026, 12, 11), date(2026, 12, 11), date(2026, 12, 16), date(2026, 12, 18)):
+        services.rapid_review_reminders_send(today=today)
+
+    assert stages("rapid_review_deadline") == [
+        (BUSINESS, "review_due_in_5"),
+        (BUSINESS, "review_due_in_5:2026-12-18"),
+        (BUSINESS, "review_due_in_2:2026-12-18"),
+        (BUSINESS, "review_due:2026-12-18"),
+    ]
+
+    services.rapid_review_reminders_send(today=date(2026, 12, 22))  # 2 working days overdue
+    services.rapid_review_extend(
+        review=review, new_due_on=date(2027, 1, 8), reason="Meeting moved", by=business
+    )
+    for today in (date(2027, 1, 12), date(2027, 1, 13)):
+        services.rapid_review_reminders_send(today=today)
+
+    assert sorted(s for _, s in stages("rapid_review_escalation")) == [
+        "escalated:2026-12-18",
+        "escalated:2026-12-18",
+        "escalated:2026-12-18",
+        "escalated:2027-01-08",
+        "escalated:2027-01-08",
+        "escalated:2027-01-08",
+    ]
