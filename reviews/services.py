@@ -192,7 +192,11 @@ def notification_late_by(incident: SeriousIncident, calendar: WorkingDayCalendar
     """Working days late the notification was (0 when on time), None until it is sent."""
     if incident.notified_on is None:
         return None
-    return max(calendar.between(incident.notification_due_on, incident.notified_on), 0)
+    if incident.notified_on <= incident.notification_due_on:
+        return 0
+    # Notified on a weekend or bank holiday after the deadline: no working day lies between,
+    # but it was still late, by the working day it should have gone on.
+    return max(calendar.between(incident.notification_due_on, incident.notified_on), 1)
 
 
 # ---------------------------------------------------------------------------

@@ -496,3 +496,15 @@ def test_a_review_sent_by_an_agreed_extension_says_so(api, demo):
     body = api.get(url).json()
     assert body["original_due_on"] < body["submitted_on"] <= body["due_on"]
     assert (body["on_time"], body["by_extension"], body["late_by"]) == (True, True, None)
+
+
+def test_a_notification_recorded_on_the_weekend_after_its_deadline_is_a_working_day_late(api, demo):
+    incident = SeriousIncidentFactory()  # aware Friday 20 November: due Friday 27 November
+    sign_in(api, BUSINESS)
+
+    response = api.post(
+        f"/api/v1/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-28"}
+    )
+
+    assert response.json()["notification_due_on"] == "2026-11-27"
+    assert response.json()["notification_late_by"] == 1
