@@ -173,7 +173,18 @@ def incident_create(
 def incident_record_notification(
     *, incident: SeriousIncident, notified_on: date, by, today: date | None = None
 ) -> SeriousIncident:
-    """Record the date the national Panel was notified (on time, or how late)."""
+    """Record the date the national Panel was notified (on time, or how late), once: the rapid
+    review's clock may have started from it, so it is not rewritten afterwards."""
+    incident.refresh_from_db(
+        from_queryset=SeriousIncident.objects.select_for_update(), fields=["notified_on"]
+    )
+    if incident.notified_on is not None:
+        raise ValidationError(
+            {
+                "notified_on": f"The notification to the Panel is already recorded, as sent on "
+                f"{incident.notified_on:%-d %B %Y}; it cannot be changed."
+            }
+        )
     if notified_on is None:
         raise ValidationError({"notified_on": "Give the date the Panel was notified."})
     if notified_on > _today(today):

@@ -508,3 +508,23 @@ def test_a_notification_recorded_on_the_weekend_after_its_deadline_is_a_working_
 
     assert response.json()["notification_due_on"] == "2026-11-27"
     assert response.json()["notification_late_by"] == 1
+
+
+def test_the_notification_date_cannot_be_rewritten_once_recorded(api, client, demo):
+    incident = SeriousIncidentFactory(partnership=demo.riverside, became_aware_on=date(2026, 11, 2))
+    sign_in(api, BUSINESS)
+    url = f"/api/v1/incidents/{incident.pk}/notification/"
+    assert api.post(url, {"notified_on": "2026-11-05"}).status_code == 200
+
+    rewritten = api.post(url, {"notified_on": "2026-11-12"})
+    sign_in(client, BUSINESS)
+    replayed = client.post(
+        f"/reviews/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-12"}
+    )
+
+    incident.refresh_from_db()
+    assert rewritten.status_code == 400
+    assert "already recorded" in rewritten.json()["notified_on"][0]
+    assert replayed.status_code == 200
+    assert "already recorded" in replayed.context["notification_form"].errors["notified_on"][0]
+    assert incident.notified_on == date(2026, 11, 5)
