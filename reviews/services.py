@@ -659,8 +659,20 @@ def milestone_add(*, practice_review: PracticeReview, title: str, due_on: date, 
     )
 
 
+@transaction.atomic
 def milestone_complete(*, milestone: Milestone, completed_on: date, by) -> Milestone:
-    """Record that a practice review milestone was reached; its reminders stop."""
+    """Record that a practice review milestone was reached; its reminders stop. The first date
+    recorded stands: marking it done again (a replayed button) is refused, saying when."""
+    milestone.refresh_from_db(
+        from_queryset=Milestone.objects.select_for_update(), fields=["completed_on"]
+    )
+    if milestone.completed_on is not None:
+        raise ValidationError(
+            {
+                "completed_on": f"{milestone.title} was already marked as done on "
+                f"{milestone.completed_on:%-d %B %Y}."
+            }
+        )
     if completed_on is None or completed_on > timezone.localdate():
         raise ValidationError(
             {"completed_on": "Give the date it was completed; it cannot be in the future."}

@@ -513,10 +513,15 @@ class MilestoneCompleteView(LoginRequiredMixin, View):
             practice_review__in=selectors.practice_reviews_visible_to(request.user),
         )
         permissions.require(request.user, permissions.CHANGE, milestone.practice_review)
-        services.milestone_complete(
-            milestone=milestone, completed_on=timezone.localdate(), by=request.user
-        )
-        messages.success(request, f"{milestone.title}: marked as done.")
+        try:
+            services.milestone_complete(
+                milestone=milestone, completed_on=timezone.localdate(), by=request.user
+            )
+        except ValidationError as error:
+            for text in error.messages:
+                messages.info(request, text)
+        else:
+            messages.success(request, f"{milestone.title}: marked as done.")
         return redirect(milestone.practice_review)
 
 

@@ -519,3 +519,25 @@ def test_the_dashboard_tags_each_open_review_red_amber_or_green(client, demo):
         row = re.search(rf"{review.incident.reference}</a>.*?</tr>", page, re.S).group()
         expected = f'<strong class="govuk-tag govuk-tag--{colours[review.rag]}">'
         assert expected + review.rag.capitalize() + "</strong>" in row
+
+
+def test_marking_a_milestone_done_again_keeps_the_first_date(client, demo, time_machine):
+    practice_review = SubmittedRapidReviewFactory().practice_review
+    milestone = services.milestone_add(
+        practice_review=practice_review,
+        title="Family met",
+        due_on=date(2026, 12, 18),
+        by=demo.user(BUSINESS),
+    )
+    done = f"/reviews/practice-reviews/milestones/{milestone.pk}/done/"
+    time_machine.move_to(datetime(2026, 12, 7, 10, tzinfo=LONDON))
+    sign_in(client, BUSINESS)
+    client.post(done)
+
+    time_machine.move_to(datetime(2026, 12, 9, 10, tzinfo=LONDON))
+    sign_in(client, BUSINESS)  # signed in afresh: a session idles out over two days
+    replayed = client.post(done, follow=True)
+
+    milestone.refresh_from_db()
+    assert milestone.completed_on == date(2026, 12, 7)
+    assert "already marked as done on 7 December 2026" in replayed.content.decode()
