@@ -43,6 +43,9 @@ RAPID_REVIEW_WORKING_DAYS = 15
 PANEL_NOTICE_WORKING_DAYS = 7
 PRACTICE_REVIEW_MONTHS = 6
 MAX_CHILDREN = 4
+# How far past the original deadline an extension may go: far enough for a criminal trial to
+# conclude, near enough that a mistyped year (9999) is refused.
+MAX_EXTENSION_YEARS = 1
 
 
 def _today(today: date | None) -> date:
@@ -483,6 +486,11 @@ def rapid_review_extend(*, review: RapidReview, new_due_on: date, reason: str, b
         errors["new_due_on"] = "A submitted review cannot be extended."
     elif new_due_on is None or new_due_on <= review.due_on:
         errors["new_due_on"] = "The new deadline must be after the current one."
+    elif new_due_on > (latest := review.original_due_on + relativedelta(years=MAX_EXTENSION_YEARS)):
+        errors["new_due_on"] = (
+            f"The new deadline must be no later than {latest:%-d %B %Y}, a year after the "
+            "original deadline."
+        )
     if not (reason or "").strip():
         errors["reason"] = "Give the reason for the extension."
     if errors:

@@ -541,3 +541,20 @@ def test_marking_a_milestone_done_again_keeps_the_first_date(client, demo, time_
     milestone.refresh_from_db()
     assert milestone.completed_on == date(2026, 12, 7)
     assert "already marked as done on 7 December 2026" in replayed.content.decode()
+
+
+def test_an_extension_is_refused_beyond_a_year_after_the_original_deadline(client, demo):
+    review = RapidReviewFactory()  # due 11 December 2026
+    sign_in(client, BUSINESS)
+    url = f"/reviews/{review.pk}/extensions/new/"
+
+    far = client.post(url, {"new_due_on": "9999-12-31", "reason": "Awaiting the trial"})
+    year_on = client.post(url, {"new_due_on": "2027-12-13", "reason": "Awaiting the trial"})
+    within = client.post(url, {"new_due_on": "2027-12-10", "reason": "Awaiting the trial"})
+
+    review.refresh_from_db()
+    assert far.status_code == year_on.status_code == 200
+    assert "no later than 11 December 2027" in far.context["form"].errors["new_due_on"][0]
+    assert "new_due_on" in year_on.context["form"].errors
+    assert within.status_code == 302
+    assert review.due_on == date(2027, 12, 10)
