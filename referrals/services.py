@@ -77,6 +77,12 @@ def front_door_partnership(council: Agency) -> Partnership | None:
     return membership.partnership if membership else None
 
 
+def _locked(model, instance):
+    """The row as it stands now, locked until the transaction ends: a write that depends on
+    its state checks it here, not on the copy read when the page was opened."""
+    return model.objects.select_for_update().get(pk=instance.pk)
+
+
 def _require_draft_owner(referral: Referral, by) -> None:
     if referral.referrer_id != by.pk:
         raise PermissionDenied("Only the person making a referral can change its draft.")
@@ -213,6 +219,10 @@ def referral_submit(*, referral: Referral, by, received_at: datetime | None = No
     received_on = timezone.localdate(received_at)
     calendar = WorkingDayCalendar.for_partnership(partnership)
     with transaction.atomic():
+        # Sent from two pages at once, the second waits here and finds it sent: the first
+        # receipt, and the deadline worked out from it, stand.
+        if _locked(Referral, referral).status != ReferralStatus.DRAFT:
+            raise ValidationError("This referral has already been sent to the front door.")
         referral.partnership = partnership
         referral.status = ReferralStatus.SUBMITTED
         referral.received_at = received_at
@@ -301,13 +311,26 @@ def referral_decide(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        # Two workers deciding at once: the second waits here and is refused, so the decision
+        # the referrer was told is the one that stands.
+        if _locked(Referral, referral).status != ReferralStatus.SUBMITTED:
+            raise ValidationError({"decision": ["This referral has already been decided."]})
         referral.status = ReferralStatus.DECIDED
         referral.decision = decision
         referral.decision_reasons = reasons.strip()
         referral.quality_rating = quality_rating
         referral.decided_at = timezone.now()
         referral.decided_by = by
-        referral.save()
+        referral.save(
+            update_fields=[
+                "status",
+                "decision",
+                "decision_reasons",
+                "quality_rating",
+                "decided_at",
+                "decided_by",
+            ]
+        )
         notify_all(
             [referral.referrer],
             kind="referral_decided",
@@ -584,15 +607,20 @@ def escalation_resolve(
         raise ValidationError(
             {"resolution": ["Choose agreed, decision upheld or decision changed."]}
         )
-    stage = next(
-        s for s in escalation_stages_for(escalation.partnership) if s.number == escalation.stage
-    )
+    stages = escalation_stages_for(escalation.partnership)
     with transaction.atomic():
+        # Resolved from two pages at once, the second waits here and is refused; the stage is
+        # read from the row too, in case the sweep moved it since the page was opened.
+        locked = _locked(Escalation, escalation)
+        if not locked.is_open:
+            raise ValidationError("This escalation has already been resolved.")
+        escalation.stage = locked.stage
+        stage = next(s for s in stages if s.number == escalation.stage)
         escalation.status = EscalationStatus.RESOLVED
         escalation.resolution = resolution
         escalation.resolution_notes = (notes or "").strip()
         escalation.resolved_at = timezone.now()
-        escalation.save()
+        escalation.save(update_fields=["status", "resolution", "resolution_notes", "resolved_at"])
         # The other side hears the outcome: whoever holds the current stage.
         notify_all(
             people_in_group(*_stage_groups(escalation, stage)).exclude(pk=by.pk),

@@ -211,6 +211,53 @@ def test_only_that_front_door_decides_and_the_referrer_is_told(
         )
 
 
+def test_a_second_decision_from_a_page_opened_before_the_first_is_refused(
+    demo, django_capture_on_commit_callbacks
+):
+    """Two front-door workers open the same referral; the one who decides second is refused
+    and the first decision, the one the referrer was told, stands."""
+    referral = SubmittedReferralFactory()
+    first, second = Referral.objects.get(pk=referral.pk), Referral.objects.get(pk=referral.pk)
+    front_door = demo.user(FRONT_DOOR_HILLFORD)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.referral_decide(
+            referral=first, by=front_door, decision="early_help", reasons="Family support."
+        )
+    with pytest.raises(ValidationError) as error:
+        services.referral_decide(
+            referral=second, by=front_door, decision="no_further_action", reasons="Nothing."
+        )
+
+    assert "already been decided" in error.value.message_dict["decision"][0]
+    referral.refresh_from_db()
+    assert (referral.decision, referral.decision_reasons) == ("early_help", "Family support.")
+    told = Notification.objects.get(kind="referral_decided")
+    assert "Early help" in told.title
+
+
+def test_a_referral_sent_twice_from_two_pages_keeps_its_first_receipt(demo):
+    referrer = demo.user(PRACTITIONER_HEALTH)
+    draft = DraftReferralFactory()
+    services.referral_child_save(referral=draft, by=referrer, **child_details())
+    services.referral_draft_update(
+        referral=draft,
+        by=referrer,
+        local_authority=demo.agency("Hillford Council"),
+        concerns="Worried",
+        consent="given",
+    )
+    first, second = Referral.objects.get(pk=draft.pk), Referral.objects.get(pk=draft.pk)
+    friday = datetime(2026, 11, 20, 10, tzinfo=LONDON)
+
+    services.referral_submit(referral=first, by=referrer, received_at=friday)
+    with pytest.raises(ValidationError, match="already been sent"):
+        services.referral_submit(referral=second, by=referrer, received_at=friday + timedelta(3))
+
+    draft.refresh_from_db()
+    assert (draft.received_at, draft.decision_due_on) == (friday, date(2026, 11, 23))
+
+
 def test_the_database_refuses_a_decided_referral_without_a_decision(demo):
     referral = SubmittedReferralFactory()
 
@@ -410,6 +457,24 @@ def test_either_side_responds_and_only_the_raiser_resolves(demo):
     )
     told = Notification.objects.filter(kind="escalation_resolved")
     assert list(told.values_list("recipient__username", flat=True)) == [FRONT_DOOR_HILLFORD]
+
+
+def test_a_second_resolution_from_a_page_opened_before_the_first_is_refused(demo):
+    escalation = OpenEscalationFactory()
+    first, second = (Escalation.objects.get(pk=escalation.pk) for _ in range(2))
+    raiser = demo.user(PRACTITIONER_HEALTH)
+
+    services.escalation_resolve(
+        escalation=first, by=raiser, resolution="decision_changed", notes="Strategy meeting."
+    )
+    with pytest.raises(ValidationError, match="already been resolved"):
+        services.escalation_resolve(escalation=second, by=raiser, resolution="decision_upheld")
+
+    escalation.refresh_from_db()
+    assert (escalation.resolution, escalation.resolution_notes) == (
+        "decision_changed",
+        "Strategy meeting.",
+    )
 
 
 def test_the_raisers_agency_safeguarding_lead_may_resolve_it_and_a_colleague_may_not(demo):
