@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -84,9 +86,10 @@ class ReferralAdmin(LogsIdentifyingReadsMixin, SimpleHistoryAdmin):
         return [*referral.children.all(), *household]
 
     def get_search_results(self, request, queryset, search_term):
-        # "R-000123" finds referral 123.
-        if search_term.upper().startswith("R-") and search_term[2:].isdigit():
-            return queryset.filter(pk=int(search_term[2:])), False
+        # "R-000123" finds referral 123 (ASCII digits only: "R-²" is searched as text).
+        reference = re.fullmatch(r"[Rr]-([0-9]{1,18})", search_term.strip())
+        if reference:
+            return queryset.filter(pk=int(reference[1])), False
         return super().get_search_results(request, queryset, search_term)
 
 

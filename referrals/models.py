@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -28,7 +30,9 @@ CATEGORIES_READ = "categories_read"
 def validate_nhs_number(value: str) -> None:
     """An NHS number is ten digits, the last a modulus 11 check digit over the first nine."""
     digits = value.replace(" ", "")
-    if len(digits) != 10 or not digits.isdigit():
+    # ASCII digits only: str.isdigit() also passes "²" (which int() then refuses) and other
+    # scripts' digits (which int() reads, so they were stored).
+    if not re.fullmatch(r"[0-9]{10}", digits):
         raise ValidationError("Enter an NHS number with 10 digits, like 943 476 5919.")
     total = sum(int(d) * weight for d, weight in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -547,8 +549,8 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
 
     @cached_property
     def referral(self):
-        pk = self.request.GET.get("referral")
-        if not pk or not pk.isdigit():
+        pk = self.request.GET.get("referral") or ""
+        if not re.fullmatch(r"[0-9]{1,18}", pk):  # ASCII digits that fit a key, or none
             return None
         return permissions.get_visible_or_404(REFERRALS, self.request.user, pk=pk)
 

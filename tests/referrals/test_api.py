@@ -124,6 +124,15 @@ def test_the_must_show_journey_through_the_api(api, demo, mailoutbox):
     [
         ({"child": {"date_of_birth": (date.today() + timedelta(days=2)).isoformat()}}, "child"),
         ({"child": {"nhs_number": "9434765918"}}, "child"),
+        ({"child": {"nhs_number": "943476591\u00b2"}}, "child"),
+        (
+            {
+                "child": {
+                    "nhs_number": "\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669"
+                }
+            },
+            "child",
+        ),
         ({"concerns": ""}, "concerns"),
         ({"consent": "refused", "reason_without_consent": ""}, "reason_without_consent"),
         ({"categories": ["aliens"]}, "categories"),

@@ -59,6 +59,8 @@ def front_door_manager(demo, council_name="Hillford Council"):
         ("1234567890", False),  # the check digit would be 10: never issued
         ("94347659", False),
         ("94347659AB", False),
+        ("943476591\u00b2", False),  # a superscript two
+        ("\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669", False),  # Arabic-Indic
     ],
 )
 def test_it_checks_an_nhs_number_with_its_modulus_11_check_digit(number, valid):

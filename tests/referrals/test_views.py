@@ -176,6 +176,27 @@ def test_sending_an_incomplete_draft_lists_what_is_missing(client, demo):
     assert "Choose the local authority the child lives in." in page
 
 
+@pytest.mark.parametrize(
+    "nhs_number",
+    [
+        "943476591\u00b2",  # a superscript two: a "digit" to str.isdigit()
+        "\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669",  # Arabic-Indic
+    ],
+)
+def test_an_nhs_number_with_digits_that_are_not_0_to_9_is_refused_on_the_page(
+    client, demo, nhs_number
+):
+    draft = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    response = client.post(f"/referrals/{draft.pk}/child/", {**CHILD, "nhs_number": nhs_number})
+
+    assert response.status_code == 200
+    assert "Enter an NHS number with 10 digits" in response.content.decode()
+    assert not draft.children.exists()
+    assert client.get(f"/referrals/{draft.pk}/child/").status_code == 200
+
+
 def test_consent_refused_needs_a_lawful_reason(client, demo):
     draft = DraftReferralFactory()
     sign_in(client, PRACTITIONER_HEALTH)
@@ -513,6 +534,15 @@ def test_an_escalation_form_with_mistakes_says_what_is_wrong(client, demo):
     assert "another agency, not your own" in response.content.decode()
 
 
+@pytest.mark.parametrize("referral", ["\u00b2", "\u0661", "9" * 40, "-1", "1 "])
+def test_the_escalation_form_ignores_a_referral_that_is_not_a_number(client, demo, referral):
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    response = client.get("/referrals/escalations/new/", {"referral": referral})
+
+    assert response.status_code == 200
+
+
 def test_the_escalation_list_and_dashboard(client, demo, django_assert_max_num_queries):
     for _ in range(12):
         OpenEscalationFactory()
@@ -563,6 +593,8 @@ def test_the_escalation_list_and_dashboard(client, demo, django_assert_max_num_q
     [
         "/admin/referrals/referral/",
         "/admin/referrals/referral/?status__exact=submitted&q=R-000001",
+        "/admin/referrals/referral/?q=R-\u00b2",
+        "/admin/referrals/referral/?q=R-\u0661\u0662",
         "/admin/referrals/escalation/",
         "/admin/referrals/escalationstage/",
         "/admin/referrals/informationsharingdecision/",
