@@ -469,7 +469,12 @@ def _open_stage(escalation: Escalation, stage: EscalationStage) -> int:
     permissions.grant(escalation, [permissions.VIEW, permissions.CHANGE], groups=groups)
     contacts = list(people_in_group(*groups))
     if not contacts:
-        # Nobody holds the role: the partnership's business team makes sure it is heard.
+        # Nobody holds the role: the partnership's business team makes sure it is heard, so
+        # it can open the escalation it is told of and answer for the stage, as its contacts.
+        business_team = permissions.partnership_group(escalation.partnership, Role.BUSINESS_TEAM)
+        permissions.grant(
+            escalation, [permissions.VIEW, permissions.CHANGE], groups=[business_team]
+        )
         contacts = list(business_team_of(escalation.partnership))
     recipients = {person.pk: person for person in [*contacts, escalation.raised_by]}
     return notify_all(

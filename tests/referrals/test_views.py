@@ -517,6 +517,22 @@ def test_escalation_pages_for_each_person(client, demo):
     assert escalation.resolution == "decision_changed"
 
 
+def test_the_business_team_told_of_a_stage_nobody_holds_can_open_the_escalation(client, demo):
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+    url = escalation.get_absolute_url()
+    check_access(client, url, {BUSINESS: 404})
+
+    # Hillford Council has no line manager for stage 2: the business team is told instead.
+    services.escalation_stage_sweep(today=date(2026, 11, 30))
+
+    told = Notification.objects.get(stage="stage_2", recipient__username=BUSINESS)
+    assert told.url == url
+    check_access(client, url, {BUSINESS: 200, OTHER_PARTNERSHIP: 404, PRACTITIONER_POLICE: 404})
+    sign_in(client, BUSINESS)
+    client.post(f"{url}respond/", {"text": "Chased Hillford's service manager today."})
+    assert escalation.responses.get().agency.name == "Riverside Council"
+
+
 def test_an_escalation_form_with_mistakes_says_what_is_wrong(client, demo):
     sign_in(client, PRACTITIONER_HEALTH)
 
