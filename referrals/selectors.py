@@ -161,6 +161,14 @@ def dashboard_partnership_ids(user):
     return permissions.partnership_ids_with_role(user, DASHBOARD_ROLES)
 
 
+def escalation_partnership_ids(user, referral: Referral | None = None):
+    """The partnerships whose agencies a disagreement may be raised with: the referral's own
+    when it is about one, otherwise any the person's agency works in."""
+    if referral is not None and referral.partnership_id is not None:
+        return [referral.partnership_id]
+    return permissions.visible_partnership_ids(user)
+
+
 def escalations_visible_to(user):
     return permissions.restrict(Escalation.objects.all(), user).select_related(
         "raised_by_agency", "against_agency", "partnership"

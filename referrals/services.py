@@ -524,6 +524,15 @@ def escalation_create(
         errors["against_agency"] = ["Raise a disagreement with another agency, not your own."]
     if partnership is None:
         errors["against_agency"] = ["That agency is not in a partnership with yours."]
+    elif not (
+        Membership.objects.current().filter(partnership=partnership, agency=against_agency).exists()
+    ):
+        # Named on a referral, the partnership is the referral's: an agency of another
+        # partnership the raiser's agency also belongs to would be given sight of it.
+        errors["against_agency"] = [
+            f"{against_agency} is not a partner in {partnership}, where this disagreement "
+            "is raised: choose one of its agencies."
+        ]
     for name, value in (
         ("decision_disputed", decision_disputed),
         ("reason", reason),

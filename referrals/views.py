@@ -556,7 +556,9 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["partnership_ids"] = permissions.visible_partnership_ids(self.request.user)
+        kwargs["partnership_ids"] = selectors.escalation_partnership_ids(
+            self.request.user, self.referral
+        )
         return kwargs
 
     def get_initial(self):

@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from referrals.models import Referral
+from referrals import services
+from referrals.models import Escalation, Referral
 from safeguarding.models import AccessLogEntry, Notification
 from tests.personas import (
     ANONYMOUS,
@@ -262,6 +263,34 @@ def test_escalations_through_the_api(api, demo):
     assert resolved.status_code == 200
     assert resolved.json()["status"] == "resolved"
     assert resolved.json()["responses"][0]["text"] == "We will hold a strategy discussion."
+
+
+def test_an_escalation_about_a_referral_against_an_agency_outside_its_partnership_is_400(api, demo):
+    referral = SubmittedReferralFactory()  # a Riverside referral, shared with the police
+    services.information_sharing_record(
+        referral=referral,
+        by=demo.user(FRONT_DOOR_HILLFORD),
+        agency=demo.agency("Midshire Police"),
+        reason="Police are holding a strategy discussion.",
+        lawful_basis="safeguarding",
+    )
+    sign_in(api, PRACTITIONER_POLICE)
+
+    response = api.post(
+        "/api/v1/escalations/",
+        {
+            "referral": referral.pk,
+            "against_agency": demo.agency("Northgate Council").pk,  # Northgate's, not Riverside's
+            "decision_disputed": "No further action.",
+            "reason": "The injuries were not explained.",
+            "outcome_sought": "A strategy discussion.",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "against_agency" in response.json()
+    assert not Escalation.objects.exists()
 
 
 def test_an_escalation_cannot_name_a_referral_you_cannot_see_or_be_blank(api, demo):

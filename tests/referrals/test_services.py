@@ -504,6 +504,45 @@ def test_an_escalation_against_your_own_agency_or_blank_is_refused(demo):
     assert set(error.value.message_dict) == {"against_agency", "reason"}
 
 
+def referral_shared_with_the_police(demo):
+    referral = SubmittedReferralFactory()
+    services.information_sharing_record(
+        referral=referral,
+        by=demo.user(FRONT_DOOR_HILLFORD),
+        agency=demo.agency("Midshire Police"),
+        reason="Police are holding a strategy discussion.",
+        lawful_basis="safeguarding",
+    )
+    return referral
+
+
+def test_an_escalation_about_a_referral_is_against_an_agency_of_the_referrals_partnership(demo):
+    referral = referral_shared_with_the_police(demo)  # a Riverside referral
+    police = demo.user(PRACTITIONER_POLICE)  # Midshire Police is in Riverside and Northgate
+
+    with pytest.raises(ValidationError) as error:
+        services.escalation_create(
+            raised_by=police,
+            referral=referral,
+            against_agency=demo.agency("Northgate Council"),
+            decision_disputed="No further action.",
+            reason="Not explained.",
+            outcome_sought="A strategy discussion.",
+        )
+
+    assert "not a partner" in error.value.message_dict["against_agency"][0]
+    assert not Escalation.objects.exists()
+    escalation = services.escalation_create(
+        raised_by=police,
+        referral=referral,
+        against_agency=demo.agency("Hillford Council"),
+        decision_disputed="No further action.",
+        reason="Not explained.",
+        outcome_sought="A strategy discussion.",
+    )
+    assert escalation.partnership == demo.riverside
+
+
 def run_at_once(function, times=4):
     barrier = threading.Barrier(times)
     results = []

@@ -533,6 +533,37 @@ def test_the_business_team_told_of_a_stage_nobody_holds_can_open_the_escalation(
     assert escalation.responses.get().agency.name == "Riverside Council"
 
 
+def test_the_escalation_form_for_a_referral_offers_only_its_partnerships_agencies(client, demo):
+    referral = SubmittedReferralFactory()  # a Riverside referral, shared with the police
+    services.information_sharing_record(
+        referral=referral,
+        by=demo.user(FRONT_DOOR_HILLFORD),
+        agency=demo.agency("Midshire Police"),
+        reason="Police are holding a strategy discussion.",
+        lawful_basis="safeguarding",
+    )
+    northgate = demo.agency("Northgate Council")
+    sign_in(client, PRACTITIONER_POLICE)  # Midshire Police is in Riverside and Northgate
+    url = f"/referrals/escalations/new/?referral={referral.pk}"
+
+    form = client.get(url).content.decode()
+    refused = client.post(
+        url,
+        {
+            "against_agency": northgate.pk,
+            "decision_disputed": "No further action.",
+            "reason": "Not explained.",
+            "outcome_sought": "A strategy discussion.",
+            "theme": "threshold",
+        },
+    )
+
+    assert "Hillford Council" in form and "Northgate Council" not in form
+    assert refused.status_code == 200 and "There is a problem" in refused.content.decode()
+    assert not referral.escalations.exists()
+    assert "Northgate Council" in client.get("/referrals/escalations/new/").content.decode()
+
+
 def test_an_escalation_form_with_mistakes_says_what_is_wrong(client, demo):
     sign_in(client, PRACTITIONER_HEALTH)
 
