@@ -192,6 +192,15 @@ class Referral(models.Model):
     def is_draft(self) -> bool:
         return self.status == ReferralStatus.DRAFT
 
+    def is_past_decision_deadline(self, today) -> bool:
+        """Waiting for a decision after the day it was due (a weekend or bank holiday after a
+        Friday's deadline included): late, never "due today"."""
+        return (
+            self.status == ReferralStatus.SUBMITTED
+            and self.decision_due_on is not None
+            and self.decision_due_on < today
+        )
+
     @property
     def category_values(self) -> list[str]:
         read = getattr(self, CATEGORIES_READ, None)  # a list page's (selectors.with_categories)

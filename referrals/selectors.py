@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from dateutil.relativedelta import relativedelta
 from django.db import NotSupportedError
@@ -12,6 +12,7 @@ from django.utils import timezone
 from partnerships.choices import Role
 from partnerships.models import Agency, Membership, User
 from safeguarding import permissions
+from safeguarding.working_days import WorkingDayCalendar
 
 from .choices import Category, ReachKind, ReferralStatus
 from .models import CATEGORIES_READ, Escalation, Referral, ReferralCategory, ReferralChild
@@ -77,6 +78,26 @@ def front_door_queue(user):
         .select_related("referrer_agency", "partnership")
         .order_by("-immediate_danger", "received_at", "id")
     )
+
+
+def decision_deadline_standing(referrals, today: date) -> None:
+    """Mark each waiting referral of a page with where it stands against its decision deadline.
+
+    `late_by`: the working days since the day it was due, and at least 1 once that day has
+    passed, so a referral due on Friday is late, not "due today", on the Saturday or a bank
+    holiday after it (the referral page's "Deadline passed" says the same). `due_today`: only
+    when it is due today.
+    """
+    calendars: dict[int, WorkingDayCalendar] = {}
+    for referral in referrals:
+        due = referral.decision_due_on
+        referral.late_by, referral.due_today = 0, due == today
+        if referral.is_past_decision_deadline(today):
+            if referral.partnership_id not in calendars:
+                calendars[referral.partnership_id] = WorkingDayCalendar.for_partnership(
+                    referral.partnership
+                )
+            referral.late_by = max(1, calendars[referral.partnership_id].between(due, today))
 
 
 def possible_duplicates(referral: Referral):

@@ -368,8 +368,7 @@ class ReferralDetailView(RestrictedViewMixin, DetailView):
             household=household,
             is_front_door=is_front_door,
             deadline=calendar.add(timezone.localdate(referral.received_at), 1),
-            breached=referral.status == ReferralStatus.SUBMITTED
-            and referral.decision_due_on < today,
+            breached=referral.is_past_decision_deadline(today),
             duplicates=selectors.possible_duplicates(referral) if is_front_door else [],
             sharing=referral.sharing.select_related("agency", "recorded_by")
             if is_front_door
@@ -491,16 +490,7 @@ class FrontDoorQueueView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        calendars = {}
-        for referral in context["object_list"]:
-            if referral.partnership_id not in calendars:
-                calendars[referral.partnership_id] = WorkingDayCalendar.for_partnership(
-                    referral.partnership
-                )
-            referral.days_left = calendars[referral.partnership_id].between(
-                today, referral.decision_due_on
-            )
-            referral.late_by = -referral.days_left
+        selectors.decision_deadline_standing(context["object_list"], today)
         context["today"] = today
         return context
 

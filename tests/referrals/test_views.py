@@ -1,5 +1,6 @@
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -372,6 +373,45 @@ def test_the_front_door_queue_with_10000_referrals_is_bounded_and_ordered(
     assert listed[0].pk == rows[5000].pk  # flagged first
     assert listed[1].pk == rows[-1].pk  # then the oldest
     assert "Late by" in response.content.decode() or "Due today" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("today", "received", "expected", "not_shown"),
+    [
+        # Due Friday 20 November, looked at on the Saturday: a day late, not due today.
+        (
+            datetime(2026, 11, 21, 10),
+            datetime(2026, 11, 19, 10),
+            "Late by 1 working day",
+            "Due today",
+        ),
+        # Due Thursday 24 December, looked at on Christmas Day (a bank holiday).
+        (
+            datetime(2026, 12, 25, 10),
+            datetime(2026, 12, 23, 10),
+            "Late by 1 working day",
+            "Due today",
+        ),
+        # Due Monday 23 November, looked at that day, and on the Saturday before.
+        (datetime(2026, 11, 23, 10), datetime(2026, 11, 20, 10), "Due today", "Late by"),
+        (datetime(2026, 11, 21, 10), datetime(2026, 11, 20, 10), None, "Due today"),
+    ],
+)
+def test_the_queue_says_a_referral_is_late_once_its_day_has_passed_even_at_a_weekend(
+    client, demo, time_machine, today, received, expected, not_shown
+):
+    london = ZoneInfo("Europe/London")
+    time_machine.move_to(today.replace(tzinfo=london), tick=False)
+    referral = SubmittedReferralFactory(received_at=received.replace(tzinfo=london))
+    sign_in(client, FRONT_DOOR_HILLFORD)
+
+    row = part_from(client.get("/referrals/queue/").content.decode(), referral.reference, "</tr>")
+    detail = client.get(referral.get_absolute_url()).content.decode()
+
+    if expected:
+        assert expected in row
+    assert not_shown not in row
+    assert ("Deadline passed" in detail) == (expected or "").startswith("Late")
 
 
 def test_the_queue_reads_referrals_only_through_indexes(demo, needs_services):
