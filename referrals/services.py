@@ -46,6 +46,10 @@ from .selectors import (
 )
 
 DECISION_WORKING_DAYS = 1
+NO_FRONT_DOOR = (
+    "This council is not the local authority partner of any partnership, so it has no front "
+    "door here: choose the local authority again."
+)
 DRAFT_FIELDS = ("concerns", "immediate_danger", "consent", "reason_without_consent")
 CHILD_FIELDS = (
     "first_name",
@@ -184,6 +188,9 @@ def referral_check(referral: Referral) -> dict[str, list[str]]:
         problems["child"] = ["Add the child you are worried about."]
     if referral.front_door_id is None:
         problems["local_authority"] = ["Choose the local authority the child lives in."]
+    elif front_door_partnership(referral.front_door) is None:
+        # Chosen while it was a partner; it has since left: the referral would go nowhere.
+        problems["local_authority"] = [NO_FRONT_DOOR]
     if not referral.concerns.strip():
         problems["concerns"] = ["Describe what you are worried about."]
     if not referral.consent:
@@ -209,12 +216,7 @@ def referral_submit(*, referral: Referral, by, received_at: datetime | None = No
         raise ValidationError(problems)
     partnership = front_door_partnership(referral.front_door)
     if partnership is None:
-        raise ValidationError(
-            {
-                "local_authority": "This council is not the local authority partner of any "
-                "partnership, so it has no front door here."
-            }
-        )
+        raise ValidationError({"local_authority": [NO_FRONT_DOOR]})
     received_at = received_at or timezone.now()
     received_on = timezone.localdate(received_at)
     calendar = WorkingDayCalendar.for_partnership(partnership)

@@ -328,8 +328,14 @@ class ReferralCheckView(DraftMixin, TemplateView):
     def post(self, request, pk):
         try:
             referral = services.referral_submit(referral=self.referral, by=request.user)
-        except ValidationError:
+        except ValidationError as error:
             context = self.get_context_data()
+            # What the check found, and anything sending refused besides it.
+            refused = (
+                error.message_dict if hasattr(error, "error_dict") else {"send": error.messages}
+            )
+            for field, problems in refused.items():
+                context["problems"].setdefault(field, problems)
             context["show_problems"] = True
             return self.render_to_response(context)
         messages.success(

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from partnerships.models import Membership
 from referrals import demo as referral_demo
 from referrals import selectors, services
 from referrals.choices import Decision, ReferralStatus
@@ -36,6 +37,7 @@ from tests.referrals.factories import (
     OpenEscalationFactory,
     SubmittedReferralFactory,
     bulk_referrals,
+    child_details,
 )
 from tests.support.pages import part_from
 
@@ -175,6 +177,30 @@ def test_sending_an_incomplete_draft_lists_what_is_missing(client, demo):
     assert response.status_code == 200
     assert "Add the child you are worried about." in page
     assert "Choose the local authority the child lives in." in page
+
+
+def test_sending_to_a_council_that_is_no_longer_a_partner_says_so(client, demo):
+    referrer = demo.user(PRACTITIONER_HEALTH)
+    draft = DraftReferralFactory()
+    services.referral_child_save(referral=draft, by=referrer, **child_details())
+    hillford = demo.agency("Hillford Council")
+    services.referral_draft_update(
+        referral=draft, by=referrer, local_authority=hillford, concerns="Worried", consent="given"
+    )
+    # Hillford Council leaves the partnership after the referrer chose it.
+    Membership.objects.filter(agency=hillford).update(left_on=date.today() - timedelta(days=1))
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    check = client.get(f"/referrals/{draft.pk}/check/")
+    sent = client.post(f"/referrals/{draft.pk}/check/")
+
+    assert sent.status_code == 200
+    page = sent.content.decode()
+    assert "There is a problem" in page
+    assert "not the local authority partner of any partnership" in page
+    assert check.status_code == 200
+    draft.refresh_from_db()
+    assert draft.is_draft
 
 
 @pytest.mark.parametrize(
