@@ -41,7 +41,10 @@ def referrals_visible_to(user, action: str = permissions.VIEW):
 
 
 def is_front_door_for(user, referral: Referral) -> bool:
-    """Whether the person works at the front door the referral was sent to."""
+    """Whether the person works at the front door the referral was sent to (a draft has not
+    been sent: it has no partnership yet, and no front door works on it)."""
+    if referral.partnership_id is None:
+        return False
     if user.is_superuser:
         return True
     return (

@@ -441,8 +441,9 @@ class ReferralShareView(FrontDoorDecisionView):
 
     @cached_property
     def referral(self):
+        # A draft has not been sent: there is nothing to share yet (404, as for its page).
         referral = permissions.get_visible_or_404(
-            REFERRALS, self.request.user, pk=self.kwargs["pk"]
+            REFERRALS.exclude(status=ReferralStatus.DRAFT), self.request.user, pk=self.kwargs["pk"]
         )
         if not selectors.is_front_door_for(self.request.user, referral):
             raise PermissionDenied("Only the front door can share this referral.")

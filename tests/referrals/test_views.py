@@ -489,6 +489,30 @@ def test_the_front_door_shares_a_referral_and_withdraws_it(client, demo):
     check_access(client, f"/referrals/{referral.pk}/", {PRACTITIONER_POLICE: 404})
 
 
+def test_a_draft_cannot_be_shared_even_by_a_front_door_worker_who_wrote_it(client, demo):
+    front_door = demo.user(FRONT_DOOR_HILLFORD)
+    draft = DraftReferralFactory(referrer=front_door)
+    services.referral_draft_update(
+        referral=draft, by=front_door, local_authority=demo.agency("Hillford Council")
+    )
+    url = f"/referrals/{draft.pk}/share/"
+
+    check_access(client, url, {FRONT_DOOR_HILLFORD: 404, FRONT_DOOR_RIVERSIDE: 404})
+    check_access(
+        client,
+        url,
+        {FRONT_DOOR_HILLFORD: 404},
+        method="post",
+        data={
+            "agency": demo.agency("Midshire Police").pk,
+            "reason": "x",
+            "lawful_basis": "safeguarding",
+        },
+    )
+    assert not selectors.is_front_door_for(front_door, draft)
+    assert not draft.sharing.exists()
+
+
 def test_a_decided_referral_cannot_be_decided_again(client, demo):
     referral = DecidedReferralFactory()
 
