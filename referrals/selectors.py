@@ -193,6 +193,18 @@ def escalation_partnership_ids(user, referral: Referral | None = None):
     return permissions.visible_partnership_ids(user)
 
 
+def acts_for_the_raiser(user, escalation: Escalation) -> bool:
+    """Whether the person may resolve the escalation or take it further: the person who raised
+    it, or a safeguarding lead of the agency that raised it, holding the right to change it.
+    The page offers the buttons and the services allow the actions by this one rule."""
+    if not permissions.can(user, permissions.CHANGE, escalation):
+        return False
+    return user.pk == escalation.raised_by_id or (
+        user.agency_id == escalation.raised_by_agency_id
+        and Role.AGENCY_SAFEGUARDING_LEAD in permissions.user_roles(user)
+    )
+
+
 def escalations_visible_to(user):
     return permissions.restrict(Escalation.objects.all(), user).select_related(
         "raised_by_agency", "against_agency", "partnership"

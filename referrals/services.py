@@ -39,6 +39,7 @@ from .models import (
     ReferralHousehold,
 )
 from .selectors import (
+    acts_for_the_raiser,
     earlier_referral_of_a_child,
     is_front_door_for,
     people_in_group,
@@ -604,12 +605,11 @@ def escalation_respond(*, escalation: Escalation, by, text: str) -> EscalationRe
 
 def _require_raiser_side(escalation: Escalation, by, action: str) -> None:
     permissions.require(by, permissions.CHANGE, escalation)
-    raiser_side = by.pk == escalation.raised_by_id or (
-        by.agency_id == escalation.raised_by_agency_id
-        and Role.AGENCY_SAFEGUARDING_LEAD in permissions.user_roles(by)
-    )
-    if not raiser_side:
-        raise PermissionDenied(f"Only the person who raised the escalation can {action}.")
+    if not acts_for_the_raiser(by, escalation):
+        raise PermissionDenied(
+            f"Only the person who raised the escalation, or their agency's safeguarding lead, "
+            f"can {action}."
+        )
 
 
 def escalation_resolve(

@@ -607,6 +607,7 @@ class EscalationDetailView(RestrictedViewMixin, DetailView):
         stages = services.escalation_stages_for(escalation.partnership)
         calendar = WorkingDayCalendar.for_partnership(escalation.partnership)
         current = next((s for s in stages if s.number == escalation.stage), None)
+        raiser_side = escalation.is_open and selectors.acts_for_the_raiser(user, escalation)
         context.update(
             stages=stages,
             current_stage=current,
@@ -617,11 +618,8 @@ class EscalationDetailView(RestrictedViewMixin, DetailView):
             good_practice=escalation.good_practice.select_related("agency", "recorded_by"),
             can_respond=escalation.is_open
             and permissions.can(user, permissions.CHANGE, escalation),
-            can_resolve=escalation.is_open and user.pk == escalation.raised_by_id,
-            can_escalate=escalation.is_open
-            and user.pk == escalation.raised_by_id
-            and current is not None
-            and current.number < stages[-1].number,
+            can_resolve=raiser_side,
+            can_escalate=raiser_side and current is not None and current.number < stages[-1].number,
             response_form=EscalationResponseForm(),
             resolve_form=EscalationResolveForm(),
             good_practice_form=GoodPracticeForm(partnership_ids=[escalation.partnership_id]),

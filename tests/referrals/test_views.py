@@ -7,14 +7,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from partnerships.choices import Role
 from partnerships.models import Membership
 from referrals import demo as referral_demo
 from referrals import selectors, services
 from referrals.choices import Decision, ReferralStatus
-from referrals.models import Referral, ReferralCategory
+from referrals.models import Escalation, Referral, ReferralCategory
 from safeguarding.models import AccessLogEntry, Notification
 from safeguarding.pagination import BoundedCountPaginator
-from tests.partnerships.factories import UserFactory
+from tests.partnerships.factories import RoleAssignmentFactory, UserFactory
 from tests.personas import (
     ADMIN,
     ANONYMOUS,
@@ -652,6 +653,29 @@ def test_the_escalation_form_for_a_referral_offers_only_its_partnerships_agencie
     assert refused.status_code == 200 and "There is a problem" in refused.content.decode()
     assert not referral.escalations.exists()
     assert "Northgate Council" in client.get("/referrals/escalations/new/").content.decode()
+
+
+def test_the_raisers_agency_safeguarding_lead_is_offered_resolve_and_escalate(client, demo):
+    escalation = OpenEscalationFactory()
+    trust = escalation.raised_by_agency
+    lead = UserFactory(agency=trust)
+    RoleAssignmentFactory(
+        user=lead, partnership=escalation.partnership, role=Role.AGENCY_SAFEGUARDING_LEAD
+    )
+    url = escalation.get_absolute_url()
+
+    client.force_login(lead)
+    page = client.get(url).content.decode()
+    assert '<h2 class="govuk-heading-m">Resolve</h2>' in page
+    assert "Escalate to stage 2" in page
+    client.post(f"{url}escalate/")
+    assert Escalation.objects.get(pk=escalation.pk).stage == 2
+    client.post(f"{url}resolve/", {"resolution": "agreed"})
+    assert Escalation.objects.get(pk=escalation.pk).resolution == "agreed"
+
+    sign_in(client, FRONT_DOOR_HILLFORD)  # the other side: may respond, not resolve
+    other_side = client.get(url).content.decode()
+    assert "Resolve</h2>" not in other_side and "Escalate to stage" not in other_side
 
 
 def test_an_escalation_form_with_mistakes_says_what_is_wrong(client, demo):
