@@ -20,7 +20,7 @@ from safeguarding.access_log import record_access
 from safeguarding.forms import add_service_errors
 from safeguarding.pagination import BoundedCountPaginator, KeysFirstPaginator
 from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
-from safeguarding.working_days import WorkingDayCalendar
+from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount
 
 from . import dashboards, selectors, services
 from .choices import (
@@ -350,6 +350,17 @@ class ReferralCheckView(DraftMixin, TemplateView):
 # Referrals: the front door, feedback and sharing
 
 
+def decision_deadline(referral, calendar: WorkingDayCalendar) -> WorkingDayCount | None:
+    """How the stored decision deadline was worked out: it stands once set."""
+    if referral.decision_due_on is None:
+        return None
+    return calendar.explain(
+        timezone.localdate(referral.received_at),
+        services.DECISION_WORKING_DAYS,
+        referral.decision_due_on,
+    )
+
+
 class ReferralDetailView(RestrictedViewMixin, DetailView):
     template_name = "referrals/referral_detail.html"
     queryset = REFERRALS
@@ -373,7 +384,7 @@ class ReferralDetailView(RestrictedViewMixin, DetailView):
             children=children,
             household=household,
             is_front_door=is_front_door,
-            deadline=calendar.add(timezone.localdate(referral.received_at), 1),
+            deadline=decision_deadline(referral, calendar),
             breached=referral.is_past_decision_deadline(today),
             duplicates=selectors.possible_duplicates(referral) if is_front_door else [],
             sharing=referral.sharing.select_related("agency", "recorded_by")
@@ -594,6 +605,25 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
         )
 
 
+def stage_deadline(escalation, stage, calendar: WorkingDayCalendar) -> WorkingDayCount:
+    """How the stage's stored response deadline was worked out: it stands once set, even when
+    the partnership has changed the stage's working days since."""
+    opened = "this escalation opened" if stage.number == 1 else "this escalation reached it"
+
+    def rule_changed(then: int) -> str:
+        return (
+            f"Stage {stage.number} now allows {stage.response_working_days} working days; "
+            f"{opened} when it allowed {then}."
+        )
+
+    return calendar.explain(
+        escalation.stage_started_on,
+        stage.response_working_days,
+        escalation.stage_due_on,
+        rule_changed=rule_changed,
+    )
+
+
 class EscalationDetailView(RestrictedViewMixin, DetailView):
     template_name = "referrals/escalation_detail.html"
     queryset = Escalation.objects.select_related(
@@ -611,9 +641,7 @@ class EscalationDetailView(RestrictedViewMixin, DetailView):
         context.update(
             stages=stages,
             current_stage=current,
-            deadline=calendar.add(escalation.stage_started_on, current.response_working_days)
-            if current
-            else None,
+            deadline=stage_deadline(escalation, current, calendar) if current else None,
             responses=escalation.responses.select_related("by", "agency"),
             good_practice=escalation.good_practice.select_related("agency", "recorded_by"),
             can_respond=escalation.is_open

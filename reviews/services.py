@@ -62,6 +62,14 @@ def notification_deadline(incident: SeriousIncident) -> WorkingDayCount:
     return calendar.add(incident.became_aware_on, NOTIFICATION_WORKING_DAYS)
 
 
+def notification_deadline_explained(incident: SeriousIncident, calendar=None) -> WorkingDayCount:
+    """How the stored notification deadline was worked out: it stands once set."""
+    calendar = calendar or WorkingDayCalendar.for_partnership(incident.partnership)
+    return calendar.explain(
+        incident.became_aware_on, NOTIFICATION_WORKING_DAYS, incident.notification_due_on
+    )
+
+
 def _validate_children(children: list[dict], today: date) -> dict:
     if not 1 <= len(children) <= MAX_CHILDREN:
         return {"children": f"Name between 1 and {MAX_CHILDREN} children."}
@@ -225,13 +233,23 @@ def rapid_review_clock_start(incident: SeriousIncident) -> date | None:
 
 
 def rapid_review_deadline(review: RapidReview, calendar=None) -> WorkingDayCount:
+    """How the original deadline was worked out: it stands once set (extensions move `due_on`)."""
     calendar = calendar or WorkingDayCalendar.for_partnership(review.partnership)
-    return calendar.add(review.clock_started_on, RAPID_REVIEW_WORKING_DAYS)
+    return calendar.explain(
+        review.clock_started_on, RAPID_REVIEW_WORKING_DAYS, review.original_due_on
+    )
 
 
 def rapid_review_plan(review: RapidReview, calendar=None) -> list[dict]:
-    """The 15 working days of the review, each with its date and what should happen."""
+    """The 15 working days of the review, each with its date and what should happen.
+
+    Laid out on the calendar the deadline was set on, so that day 15 is the original deadline
+    even when the partnership has added a closure day since.
+    """
     calendar = calendar or WorkingDayCalendar.for_partnership(review.partnership)
+    calendar = calendar.as_set(
+        review.clock_started_on, RAPID_REVIEW_WORKING_DAYS, review.original_due_on
+    )
     returns_day = calendar.between(review.clock_started_on, review.returns_due_on)
     meeting_day = min(returns_day + 2, RAPID_REVIEW_WORKING_DAYS - 1)
     events = {

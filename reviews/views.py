@@ -125,14 +125,11 @@ class SeriousIncidentDetailView(RestrictedViewMixin, DetailView):
         incident = self.object
         children = list(selectors.children_visible_to(self.request.user, incident))
         record_access(self.request, children)
-        deadline = services.notification_deadline(incident)
+        calendar = selectors.calendars_for([incident.partnership_id])[incident.partnership_id]
         context.update(
             children=children,
-            notification_deadline=deadline,
-            notification_late_by=services.notification_late_by(
-                incident,
-                selectors.calendars_for([incident.partnership_id])[incident.partnership_id],
-            ),
+            notification_deadline=services.notification_deadline_explained(incident, calendar),
+            notification_late_by=services.notification_late_by(incident, calendar),
             agencies=incident.agencies_involved.all(),
             can_change=permissions.can(self.request.user, permissions.CHANGE, incident),
             has_review=hasattr(incident, "rapid_review"),

@@ -4,12 +4,16 @@ A working day is Monday to Friday, not an England and Wales bank holiday (from t
 package) and not one of the partnership's own closure days. "N working days after D" counts N
 working days starting the day after D. Every answer carries the days it skipped, so a page can
 show a person how their deadline was worked out.
+
+A deadline, once set, stands: a closure day added later, or a timescale changed later, does not
+move a stored date. `WorkingDayCalendar.explain` explains a stored date the way it was worked out
+and says in plain words where today's calendar or rule would now give a different one.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache, lru_cache
 
@@ -45,15 +49,16 @@ class WorkingDayCount:
     days: int
     due: date
     skipped: tuple[SkippedDay, ...] = ()
+    # Plain-English notes where the date was set on a calendar or rule that has changed since.
+    notes: tuple[str, ...] = ()
 
     @property
     def skipped_holidays(self) -> tuple[SkippedDay, ...]:
         return tuple(day for day in self.skipped if day.date.weekday() < 5)
 
     def explanation(self) -> str:
-        text = (
-            f"{self.days} working days after {self.start:%A %-d %B %Y} is {self.due:%A %-d %B %Y}."
-        )
+        unit = "working day" if self.days == 1 else "working days"
+        text = f"{self.days} {unit} after {self.start:%A %-d %B %Y} is {self.due:%A %-d %B %Y}."
         if self.skipped_holidays:
             names = "; ".join(f"{d.date:%-d %B %Y} ({d.reason})" for d in self.skipped_holidays)
             text += f" Not counted: weekends and {names}."
@@ -114,6 +119,78 @@ class WorkingDayCalendar:
 
     def is_working_day(self, day: date) -> bool:
         return self.non_working_reason(day) is None
+
+    def without(self, days) -> WorkingDayCalendar:
+        """This calendar with the given closure days counted as working days again."""
+        counted = set(days)
+        return WorkingDayCalendar(
+            closure_days={d: r for d, r in self.closure_days.items() if d not in counted}
+        )
+
+    def _closures_added_since(self, start: date, days: int, due: date) -> tuple[date, ...]:
+        """The closure days a stored deadline counted as working days, so added after it was set.
+
+        They are the closure days from the day after `start` to `due` when counting them as
+        working days again gives back `due`; none when that does not explain it.
+        """
+        added = tuple(
+            day
+            for day in sorted(self.closure_days)
+            if start < day <= due and day.weekday() < 5 and day not in _bank_holidays(day.year)
+        )
+        if added and self.without(added).add(start, days).due == due:
+            return added
+        return ()
+
+    def as_set(self, start: date, days: int, due: date) -> WorkingDayCalendar:
+        """The calendar a deadline `days` working days after `start`, stored as `due`, was set on.
+
+        Today's calendar without the closure days added since; today's when that cannot be told.
+        """
+        return self.without(self._closures_added_since(start, days, due))
+
+    def explain(self, start: date, days: int, due: date, *, rule_changed=None) -> WorkingDayCount:
+        """How the stored deadline `due`, set as `days` working days after `start`, was worked out.
+
+        The answer always ends at `due`: a deadline, once set, stands. Where today's calendar
+        or rule gives a different date, its notes say why in plain words. `rule_changed`, for a
+        timescale that can be changed (an escalation stage's), takes the number of working days
+        the deadline was set with and says how the rule has changed since.
+        """
+        today = self.add(start, days)
+        if today.due == due:
+            return today
+        added = self._closures_added_since(start, days, due)
+        if added:
+            then = self.without(added).add(start, days)
+            names = " and ".join(f"{day:%A %-d %B %Y}" for day in added)
+            closure = "a closure day" if len(added) == 1 else "closure days"
+            return replace(
+                then,
+                notes=(
+                    f"The partnership added {closure} on {names} after this deadline was set; "
+                    "the deadline set then stands.",
+                ),
+            )
+        counted = self.between(start, due)
+        if rule_changed is not None and counted > 0 and self.add(start, counted).due == due:
+            return replace(self.add(start, counted), notes=(rule_changed(counted),))
+        skipped = tuple(
+            SkippedDay(day, reason)
+            for offset in range(1, (due - start).days + 1)
+            if (reason := self.non_working_reason(day := start + timedelta(days=offset)))
+        )
+        return WorkingDayCount(
+            start=start,
+            days=days,
+            due=due,
+            skipped=skipped,
+            notes=(
+                f"Counted on today's calendar it would be {today.due:%A %-d %B %Y}: the "
+                "partnership's closure days or the bank holidays have changed since this "
+                "deadline was set. The deadline set then stands.",
+            ),
+        )
 
     def add(self, start: date, days: int) -> WorkingDayCount:
         """The date `days` working days after `start`, with every day skipped on the way."""

@@ -179,3 +179,47 @@ def test_a_start_outside_the_calendar_is_explained_not_a_server_error(client, de
 def test_the_calendar_says_clearly_when_asked_to_count_past_its_last_day():
     with pytest.raises(ValueError, match="calendar"):
         WorkingDayCalendar().add(date.max - timedelta(days=3), 5)
+
+
+# A deadline set on Friday 20 November 2026 as 5 working days: Friday 27 November.
+SET_ON, DUE = date(2026, 11, 20), date(2026, 11, 27)
+
+
+def test_explaining_a_deadline_on_an_unchanged_calendar_is_counting_it():
+    calendar = WorkingDayCalendar()
+
+    assert calendar.explain(SET_ON, 5, DUE) == calendar.add(SET_ON, 5)
+
+
+def test_a_closure_day_added_since_is_named_and_the_stored_date_stands():
+    calendar = WorkingDayCalendar(closure_days={date(2026, 11, 25): "Partnership closure: x"})
+
+    count = calendar.explain(SET_ON, 5, DUE)
+
+    assert (count.due, count.days) == (DUE, 5)
+    assert [d.reason for d in count.skipped] == ["Saturday", "Sunday"]
+    assert count.notes == (
+        "The partnership added a closure day on Wednesday 25 November 2026 after this deadline "
+        "was set; the deadline set then stands.",
+    )
+    assert calendar.as_set(SET_ON, 5, DUE).add(SET_ON, 5).due == DUE
+
+
+def test_a_changed_rule_is_explained_by_the_working_days_the_deadline_was_set_with():
+    count = WorkingDayCalendar().explain(
+        SET_ON, 10, DUE, rule_changed=lambda then: f"It allowed {then} then."
+    )
+
+    assert (count.due, count.days, count.notes) == (DUE, 5, ("It allowed 5 then.",))
+
+
+def test_a_closure_day_taken_away_since_is_explained_plainly():
+    # Set when Wednesday 25 November was a closure day: 6 weekdays on, Monday 30 November.
+    count = WorkingDayCalendar().explain(SET_ON, 5, date(2026, 11, 30))
+
+    assert count.due == date(2026, 11, 30)
+    assert count.notes == (
+        "Counted on today's calendar it would be Friday 27 November 2026: the partnership's "
+        "closure days or the bank holidays have changed since this deadline was set. The "
+        "deadline set then stands.",
+    )
