@@ -581,6 +581,9 @@ def escalation_respond(*, escalation: Escalation, by, text: str) -> EscalationRe
     if not (text or "").strip():
         raise ValidationError({"text": ["Write your response."]})
     with transaction.atomic():
+        # Sent from a page opened before it was resolved, or before the sweep moved it up: the
+        # row as it stands decides whether it can be answered, and at which stage.
+        _take_current_state(escalation)
         response = EscalationResponse.objects.create(
             escalation=escalation,
             stage=escalation.stage,
@@ -601,6 +604,20 @@ def escalation_respond(*, escalation: Escalation, by, text: str) -> EscalationRe
             ),
         )
     return response
+
+
+def _take_current_state(escalation: Escalation) -> None:
+    """Lock the escalation's row and read its status and stage from it: refused if it has been
+    resolved since the copy in hand was read."""
+    locked = _locked(Escalation, escalation)
+    if not locked.is_open:
+        raise ValidationError("This escalation has been resolved.")
+    escalation.status = locked.status
+    escalation.stage, escalation.stage_started_on, escalation.stage_due_on = (
+        locked.stage,
+        locked.stage_started_on,
+        locked.stage_due_on,
+    )
 
 
 def _require_raiser_side(escalation: Escalation, by, action: str) -> None:
@@ -725,8 +742,12 @@ def escalation_escalate(*, escalation: Escalation, by, today: date | None = None
     today = today or timezone.localdate()
     stages = escalation_stages_for(escalation.partnership)
     calendar = WorkingDayCalendar.for_partnership(escalation.partnership)
-    if not _move_up(escalation, stages, calendar, today):
-        raise ValidationError("This escalation is already at the last stage.")
+    with transaction.atomic():
+        # From a page opened before it was resolved (or moved up), the row as it stands decides:
+        # "resolved" is said as such, and the next stage is the one after where it is now.
+        _take_current_state(escalation)
+        if not _move_up(escalation, stages, calendar, today):
+            raise ValidationError("This escalation is already at the last stage.")
     return escalation
 
 

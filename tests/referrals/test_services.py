@@ -479,6 +479,37 @@ def test_a_second_resolution_from_a_page_opened_before_the_first_is_refused(demo
     )
 
 
+def test_a_response_or_escalation_from_a_page_opened_before_the_resolution_is_refused(demo):
+    escalation = OpenEscalationFactory()
+    opened_before = Escalation.objects.get(pk=escalation.pk)
+    raiser, front_door = demo.user(PRACTITIONER_HEALTH), demo.user(FRONT_DOOR_HILLFORD)
+    services.escalation_resolve(escalation=escalation, by=raiser, resolution="agreed")
+
+    with pytest.raises(ValidationError, match="has been resolved"):
+        services.escalation_respond(escalation=opened_before, by=front_door, text="Too late.")
+    with pytest.raises(ValidationError, match="has been resolved"):
+        services.escalation_escalate(escalation=opened_before, by=raiser)
+
+    assert not escalation.responses.exists()
+    assert Escalation.objects.get(pk=escalation.pk).stage == 1
+
+
+def test_a_response_from_a_page_opened_before_the_sweep_is_recorded_at_the_stage_now(demo):
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+    opened_before = Escalation.objects.get(pk=escalation.pk)
+    services.escalation_stage_sweep(today=date(2026, 11, 30))
+
+    response = services.escalation_respond(
+        escalation=opened_before, by=demo.user(FRONT_DOOR_HILLFORD), text="We will reconsider."
+    )
+    services.escalation_escalate(
+        escalation=opened_before, by=demo.user(PRACTITIONER_HEALTH), today=date(2026, 11, 30)
+    )
+
+    assert response.stage == 2
+    assert Escalation.objects.get(pk=escalation.pk).stage == 3
+
+
 def test_the_raisers_agency_safeguarding_lead_may_resolve_it_and_a_colleague_may_not(demo):
     escalation = OpenEscalationFactory()
     trust = escalation.raised_by_agency
