@@ -403,8 +403,10 @@ class FrontDoorDecisionView(LoginRequiredMixin, FormView):
 
     @cached_property
     def referral(self):
+        # A draft has not been sent: it has no decision page (404, as for its page), also for
+        # the front-door worker who is writing it.
         referral = permissions.get_visible_or_404(
-            REFERRALS, self.request.user, pk=self.kwargs["pk"]
+            REFERRALS.exclude(status=ReferralStatus.DRAFT), self.request.user, pk=self.kwargs["pk"]
         )
         if referral.status != ReferralStatus.SUBMITTED:
             raise PermissionDenied("This referral has already been decided.")

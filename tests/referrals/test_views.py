@@ -514,6 +514,27 @@ def test_a_draft_cannot_be_shared_even_by_a_front_door_worker_who_wrote_it(clien
     assert not draft.sharing.exists()
 
 
+def test_a_draft_has_no_decision_page_even_for_a_front_door_worker_who_wrote_it(client, demo):
+    front_door = demo.user(FRONT_DOOR_HILLFORD)
+    draft = DraftReferralFactory(referrer=front_door)
+    services.referral_draft_update(
+        referral=draft, by=front_door, local_authority=demo.agency("Hillford Council")
+    )
+    own_draft = DraftReferralFactory()  # practitioner.health's
+    url = f"/referrals/{draft.pk}/decision/"
+
+    check_access(client, url, {FRONT_DOOR_HILLFORD: 404, FRONT_DOOR_RIVERSIDE: 404})
+    check_access(
+        client,
+        url,
+        {FRONT_DOOR_HILLFORD: 404},
+        method="post",
+        data={"decision": "early_help", "reasons": "x"},
+    )
+    check_access(client, f"/referrals/{own_draft.pk}/decision/", {PRACTITIONER_HEALTH: 404})
+    assert Referral.objects.get(pk=draft.pk).status == ReferralStatus.DRAFT
+
+
 def test_a_decided_referral_cannot_be_decided_again(client, demo):
     referral = DecidedReferralFactory()
 
