@@ -42,8 +42,10 @@ def validate_nhs_number(value: str) -> None:
         raise ValidationError("This is not a valid NHS number: check each digit.")
 
 
+# ASCII letters, digits and spaces only: "\d" and "\s" also take other scripts' digits
+# ("HF\u0661 2AB") and spaces, and "$" a newline at the end.
 postcode_validator = RegexValidator(
-    r"^[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}$", "Enter a real postcode, like HF1 2AB."
+    r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? *[0-9][A-Za-z]{2}\Z", "Enter a real postcode, like HF1 2AB."
 )
 
 

@@ -157,6 +157,8 @@ def test_it_will_not_send_a_referral_with_answers_missing(demo):
         ({"is_unborn": True, "date_of_birth": None}, "expected_due_date"),
         ({"nhs_number": "9434765918"}, "nhs_number"),
         ({"postcode": "not a postcode"}, "postcode"),
+        ({"postcode": "HF\u0661 2AB"}, "postcode"),  # an Arabic-Indic one
+        ({"postcode": "HF1 2AB\n"}, "postcode"),
     ],
 )
 def test_it_refuses_bad_child_details_with_a_message_for_the_field(demo, child, field):

@@ -225,6 +225,39 @@ def test_an_nhs_number_with_digits_that_are_not_0_to_9_is_refused_on_the_page(
     assert client.get(f"/referrals/{draft.pk}/child/").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "postcode",
+    [
+        "HF\u0661 2AB",  # an Arabic-Indic one
+        "HF1 \u0662AB",
+        "HF1\u30002AB",  # an ideographic space
+        "HF1\u00a02AB",  # a no-break space
+    ],
+)
+def test_a_postcode_with_characters_that_are_not_ascii_is_refused_on_the_page(
+    client, demo, postcode
+):
+    draft = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    response = client.post(f"/referrals/{draft.pk}/child/", {**CHILD, "postcode": postcode})
+
+    assert response.status_code == 200
+    assert "Enter a real postcode" in response.content.decode()
+    assert not draft.children.exists()
+
+
+@pytest.mark.parametrize("postcode", ["HF1 2AB", "hf12ab", "RV2 7QT", "SW1A 1AA", "M1 1AE"])
+def test_a_real_postcode_is_taken_on_the_page(client, demo, postcode):
+    draft = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    response = client.post(f"/referrals/{draft.pk}/child/", {**CHILD, "postcode": postcode})
+
+    assert response.status_code == 302
+    assert draft.children.get().postcode == postcode
+
+
 def test_consent_refused_needs_a_lawful_reason(client, demo):
     draft = DraftReferralFactory()
     sign_in(client, PRACTITIONER_HEALTH)
