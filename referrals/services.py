@@ -512,6 +512,16 @@ def escalation_create(
         raise PermissionDenied("Escalations are raised by staff of an agency.")
     if referral is not None:
         permissions.require(raised_by, permissions.VIEW, referral)
+        if referral.is_draft:
+            # An unsent draft: no agency has decided anything on it, and it has no partnership.
+            raise ValidationError(
+                {
+                    "referral": [
+                        "A disagreement is about a referral that has been sent: this one "
+                        "is still a draft."
+                    ]
+                }
+            )
         partnership = referral.partnership
     if partnership is None:
         partnership = (

@@ -562,7 +562,10 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
         pk = self.request.GET.get("referral") or ""
         if not re.fullmatch(r"[0-9]{1,18}", pk):  # ASCII digits that fit a key, or none
             return None
-        return permissions.get_visible_or_404(REFERRALS, self.request.user, pk=pk)
+        # A draft has not been sent: there is no decision on it to disagree with (404).
+        return permissions.get_visible_or_404(
+            REFERRALS.exclude(status=ReferralStatus.DRAFT), self.request.user, pk=pk
+        )
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

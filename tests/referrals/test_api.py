@@ -23,6 +23,7 @@ from tests.personas import (
 )
 from tests.referrals.factories import (
     VALID_NHS_NUMBER,
+    DraftReferralFactory,
     OpenEscalationFactory,
     SubmittedReferralFactory,
     bulk_referrals,
@@ -305,6 +306,33 @@ def test_an_escalation_cannot_name_a_referral_you_cannot_see_or_be_blank(api, de
 
     assert response.status_code == 400
     assert {"referral", "decision_disputed", "reason", "outcome_sought"} <= set(response.json())
+
+
+def test_an_escalation_cannot_be_about_the_raisers_own_draft(api, client, demo):
+    draft = DraftReferralFactory()  # practitioner.health's, not sent
+    services.referral_draft_update(
+        referral=draft, by=draft.referrer, local_authority=demo.agency("Hillford Council")
+    )
+    sign_in(api, PRACTITIONER_HEALTH)
+
+    response = api.post(
+        "/api/v1/escalations/",
+        {
+            "referral": draft.pk,
+            "against_agency": demo.agency("Hillford Council").pk,
+            "decision_disputed": "No further action.",
+            "reason": "The injuries were not explained.",
+            "outcome_sought": "A strategy discussion.",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "still a draft" in response.json()["referral"][0]
+    assert not Escalation.objects.exists()
+    check_access(
+        client, f"/referrals/escalations/new/?referral={draft.pk}", {PRACTITIONER_HEALTH: 404}
+    )
 
 
 def test_the_escalation_list_is_scoped_and_bounded(api, demo, django_assert_max_num_queries):
