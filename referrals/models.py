@@ -345,6 +345,15 @@ class InformationSharingDecision(models.Model):
     class Meta:
         ordering = ["-recorded_at"]
         indexes = [models.Index(fields=["referral", "agency"])]
+        constraints = [
+            # One standing decision per agency: withdrawing it is what ends the agency's sight.
+            models.UniqueConstraint(
+                fields=["referral", "agency"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="sharing_one_standing_per_agency",
+                violation_error_message="This referral is already shared with this agency.",
+            )
+        ]
 
     def __str__(self):
         return f"{self.referral} shared with {self.agency}"

@@ -366,20 +366,43 @@ def information_sharing_record(
     decision = InformationSharingDecision(
         referral=referral, agency=agency, reason=reason, lawful_basis=lawful_basis, recorded_by=by
     )
-    decision.full_clean()
+    decision.full_clean(validate_constraints=False)  # one standing decision: checked below
     with transaction.atomic():  # the decision and its history row
+        # Shares of one referral wait for each other here, so a "Share" sent twice finds the
+        # first: an agency has one standing decision at a time, and withdrawing it ends its
+        # sight of the referral (the database refuses a second one besides).
+        _locked(Referral, referral)
+        standing = (
+            referral.sharing.filter(agency=agency, withdrawn_at__isnull=True)
+            .select_related("recorded_by")
+            .first()
+        )
+        if standing is not None:
+            raise ValidationError(
+                {
+                    "agency": [
+                        f"This referral is already shared with {agency}: "
+                        f"{standing.recorded_by} recorded it on "
+                        f"{timezone.localtime(standing.recorded_at):%-d %B %Y at %H:%M}. "
+                        "Withdraw that decision first to record a new one."
+                    ]
+                }
+            )
         decision.save()
     return decision
 
 
 def information_sharing_withdraw(*, decision: InformationSharingDecision, by) -> None:
-    """Stop sharing: the agency loses sight of the referral unless another decision stands."""
+    """Stop sharing: the agency loses sight of the referral (it has one standing decision)."""
     _require_front_door(decision.referral, by)
-    if decision.withdrawn_at:
-        return
-    decision.withdrawn_at = timezone.now()
-    decision.withdrawn_by = by
     with transaction.atomic():  # the withdrawal and its history row
+        # Withdrawn from two pages at once, the second finds it withdrawn and keeps the first's.
+        locked = _locked(InformationSharingDecision, decision)
+        if locked.withdrawn_at:
+            decision.withdrawn_at, decision.withdrawn_by = locked.withdrawn_at, locked.withdrawn_by
+            return
+        decision.withdrawn_at = timezone.now()
+        decision.withdrawn_by = by
         decision.save(update_fields=["withdrawn_at", "withdrawn_by"])
 
 

@@ -355,6 +355,38 @@ def test_sharing_a_referral_grants_and_withdrawing_it_revokes_access(demo):
     assert decision.withdrawn_by == front_door
 
 
+def test_the_database_refuses_a_second_standing_sharing_decision_for_an_agency(demo):
+    decision = referral_shared_with_the_police(demo).sharing.get()
+    decision.pk = None
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        decision.save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sharing_with_an_agency_from_two_pages_at_once_records_one_decision(
+    transactional_demo, needs_services
+):
+    demo = transactional_demo
+    referral = SubmittedReferralFactory()
+
+    def share():
+        try:
+            services.information_sharing_record(
+                referral=Referral.objects.get(pk=referral.pk),
+                by=demo.user(FRONT_DOOR_HILLFORD),
+                agency=demo.agency("Midshire Police"),
+                reason="Police hold information about the household.",
+                lawful_basis="safeguarding",
+            )
+        except ValidationError:
+            return "refused"
+        return "shared"
+
+    assert run_at_once(share) == ["refused", "refused", "refused", "shared"]
+    assert referral.sharing.count() == 1
+
+
 def test_front_door_and_manager_are_reminded_once_when_due_and_when_overdue(
     demo, mailoutbox, django_capture_on_commit_callbacks
 ):

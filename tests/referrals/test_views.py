@@ -523,6 +523,32 @@ def test_the_front_door_shares_a_referral_and_withdraws_it(client, demo):
     check_access(client, f"/referrals/{referral.pk}/", {PRACTITIONER_POLICE: 404})
 
 
+def test_share_sent_twice_records_one_decision_and_withdrawing_it_ends_the_access(client, demo):
+    referral = SubmittedReferralFactory()
+    url = f"/referrals/{referral.pk}/share/"
+    police = demo.agency("Midshire Police")
+    share = {
+        "agency": police.pk,
+        "reason": "Police hold information.",
+        "lawful_basis": "safeguarding",
+    }
+    sign_in(client, FRONT_DOOR_HILLFORD)
+
+    first = client.post(url, share)
+    second = client.post(url, share)
+
+    assert first.status_code == 302
+    assert second.status_code == 200
+    assert "already shared with Midshire Police" in second.content.decode()
+    decision = referral.sharing.get()
+    client.post(f"/referrals/{referral.pk}/share/{decision.pk}/withdraw/")
+    check_access(client, f"/referrals/{referral.pk}/", {PRACTITIONER_POLICE: 404})
+    sign_in(client, FRONT_DOOR_HILLFORD)  # withdrawn, it can be shared again
+    assert client.post(url, share).status_code == 302
+    check_access(client, f"/referrals/{referral.pk}/", {PRACTITIONER_POLICE: 200})
+    assert referral.sharing.filter(withdrawn_at__isnull=True).count() == 1
+
+
 def test_a_draft_cannot_be_shared_even_by_a_front_door_worker_who_wrote_it(client, demo):
     front_door = demo.user(FRONT_DOOR_HILLFORD)
     draft = DraftReferralFactory(referrer=front_door)
