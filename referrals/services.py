@@ -489,6 +489,13 @@ def _stage_groups(escalation: Escalation, stage: EscalationStage):
     ]
 
 
+def _stage_contacts(escalation: Escalation, stage: EscalationStage) -> list:
+    """Who answers for the stage: its contacts, or the business team when nobody holds the role
+    (as it was told when the stage opened)."""
+    contacts = list(people_in_group(*_stage_groups(escalation, stage)))
+    return contacts or list(business_team_of(escalation.partnership))
+
+
 def _open_stage(escalation: Escalation, stage: EscalationStage) -> int:
     """Give the stage's contacts sight of the escalation and tell them, once per stage."""
     groups = _stage_groups(escalation, stage)
@@ -624,9 +631,18 @@ def escalation_respond(*, escalation: Escalation, by, text: str) -> EscalationRe
             agency=by.agency,
             text=text.strip(),
         )
-        others = [escalation.raised_by] if by.pk != escalation.raised_by_id else []
+        # Each side hears the other's response: the raiser the other side's, and whoever holds
+        # the stage now (its contacts, or the business team for them) the raiser's side's.
+        others = [escalation.raised_by]
+        if acts_for_the_raiser(by, escalation):
+            stage = next(
+                s
+                for s in escalation_stages_for(escalation.partnership)
+                if s.number == response.stage
+            )
+            others += _stage_contacts(escalation, stage)
         notify_all(
-            others,
+            {person.pk: person for person in others if person.pk != by.pk}.values(),
             kind="escalation_response",
             subject=response,
             stage="new",

@@ -495,6 +495,26 @@ def test_either_side_responds_and_only_the_raiser_resolves(demo):
     assert list(told.values_list("recipient__username", flat=True)) == [FRONT_DOOR_HILLFORD]
 
 
+def test_a_response_from_the_raisers_side_is_told_to_whoever_holds_the_stage_once(demo):
+    manager = front_door_manager(demo)
+    escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+    raiser = demo.user(PRACTITIONER_HEALTH)
+    responses = Notification.objects.filter(kind="escalation_response")
+
+    first = services.escalation_respond(escalation=escalation, by=raiser, text="Any news?")
+    services.escalation_stage_sweep(today=date(2026, 11, 30))  # stage 2: line managers
+    second = services.escalation_respond(escalation=escalation, by=raiser, text="Still waiting.")
+
+    assert set(responses.values_list("recipient__username", "subject_id")) == {
+        (FRONT_DOOR_HILLFORD, first.pk),
+        (manager.username, second.pk),
+    }
+    services.escalation_respond(
+        escalation=escalation, by=demo.user(FRONT_DOOR_HILLFORD), text="We are reviewing it."
+    )
+    assert responses.filter(recipient=raiser).count() == 1
+
+
 def test_a_second_resolution_from_a_page_opened_before_the_first_is_refused(demo):
     escalation = OpenEscalationFactory()
     first, second = (Escalation.objects.get(pk=escalation.pk) for _ in range(2))
