@@ -204,6 +204,19 @@ class Referral(models.Model):
         )
 
     @property
+    def access_log_partnership_id(self):
+        """The partnership a read of its children or household is logged under: once sent, its
+        own; a draft's (which has none yet) is its council's front door's, when one is named."""
+        if self.partnership_id is not None or self.front_door_id is None:
+            return self.partnership_id
+        if not hasattr(self, "_front_door_partnership_id"):
+            from .services import front_door_partnership  # the services import the models
+
+            partnership = front_door_partnership(self.front_door)
+            self._front_door_partnership_id = partnership.pk if partnership else None
+        return self._front_door_partnership_id
+
+    @property
     def category_values(self) -> list[str]:
         read = getattr(self, CATEGORIES_READ, None)  # a list page's (selectors.with_categories)
         return [c.category for c in (self.categories.all() if read is None else read)]
@@ -267,7 +280,7 @@ class ReferralChild(models.Model):
 
     @property
     def partnership_id(self):
-        return self.referral.partnership_id
+        return self.referral.access_log_partnership_id
 
     @property
     def full_name(self) -> str:
@@ -318,7 +331,7 @@ class ReferralHousehold(models.Model):
 
     @property
     def partnership_id(self):
-        return self.referral.partnership_id
+        return self.referral.access_log_partnership_id
 
 
 class InformationSharingDecision(models.Model):

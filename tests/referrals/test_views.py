@@ -168,6 +168,28 @@ def test_a_draft_and_its_pages_are_the_referrers_alone(client, demo):
     check_access(client, f"/referrals/{draft.pk}/", {PRACTITIONER_HEALTH: 404})
 
 
+def test_reads_of_a_drafts_child_and_household_are_logged_under_its_councils_partnership(
+    client, demo
+):
+    draft = DraftReferralFactory()
+    referrer = draft.referrer
+    services.referral_child_save(referral=draft, by=referrer, **child_details())
+    services.referral_draft_update(
+        referral=draft,
+        by=referrer,
+        local_authority=demo.agency("Hillford Council"),
+        household={"parents_and_carers": "Mother", "household_members": ""},
+    )
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    assert client.get(f"/referrals/{draft.pk}/check/").status_code == 200
+    assert client.get(f"/referrals/{draft.pk}/child/").status_code == 200
+
+    entries = AccessLogEntry.objects.filter(user=referrer)
+    assert entries.count() == 3
+    assert set(entries.values_list("partnership", flat=True)) == {demo.riverside.pk}
+
+
 def test_sending_an_incomplete_draft_lists_what_is_missing(client, demo):
     draft = DraftReferralFactory()
     sign_in(client, PRACTITIONER_HEALTH)
