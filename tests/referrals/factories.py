@@ -9,7 +9,7 @@ from partnerships.models import Agency, User
 from referrals import services
 from referrals.choices import ReferralStatus
 from referrals.models import Referral
-from tests.personas import PRACTITIONER_HEALTH
+from tests.personas import FRONT_DOOR_HILLFORD, PRACTITIONER_HEALTH
 
 VALID_NHS_NUMBER = "9434765919"
 
@@ -132,3 +132,16 @@ def bulk_referrals(count: int, **overrides) -> list[Referral]:
         "front_door": Agency.objects.get(name="Hillford Council"),
     }
     return BulkReferralFactory.build_batch(count, **{**defaults, **overrides})
+
+
+def referral_shared_with_the_police(demo) -> Referral:
+    """A Riverside referral that Hillford's front door has shared with Midshire Police."""
+    referral = SubmittedReferralFactory()
+    services.information_sharing_record(
+        referral=referral,
+        by=demo.user(FRONT_DOOR_HILLFORD),
+        agency=demo.agency("Midshire Police"),
+        reason="Police are holding a strategy discussion.",
+        lawful_basis="safeguarding",
+    )
+    return referral

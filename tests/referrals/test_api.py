@@ -27,6 +27,7 @@ from tests.referrals.factories import (
     OpenEscalationFactory,
     SubmittedReferralFactory,
     bulk_referrals,
+    referral_shared_with_the_police,
 )
 
 OUTSIDERS = {
@@ -267,14 +268,7 @@ def test_escalations_through_the_api(api, demo):
 
 
 def test_an_escalation_about_a_referral_against_an_agency_outside_its_partnership_is_400(api, demo):
-    referral = SubmittedReferralFactory()  # a Riverside referral, shared with the police
-    services.information_sharing_record(
-        referral=referral,
-        by=demo.user(FRONT_DOOR_HILLFORD),
-        agency=demo.agency("Midshire Police"),
-        reason="Police are holding a strategy discussion.",
-        lawful_basis="safeguarding",
-    )
+    referral = referral_shared_with_the_police(demo)  # a Riverside referral
     sign_in(api, PRACTITIONER_POLICE)
 
     response = api.post(

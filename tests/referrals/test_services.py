@@ -32,6 +32,7 @@ from tests.referrals.factories import (
     OpenEscalationFactory,
     SubmittedReferralFactory,
     child_details,
+    referral_shared_with_the_police,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -587,18 +588,6 @@ def test_an_escalation_against_your_own_agency_or_blank_is_refused(demo):
         )
 
     assert set(error.value.message_dict) == {"against_agency", "reason"}
-
-
-def referral_shared_with_the_police(demo):
-    referral = SubmittedReferralFactory()
-    services.information_sharing_record(
-        referral=referral,
-        by=demo.user(FRONT_DOOR_HILLFORD),
-        agency=demo.agency("Midshire Police"),
-        reason="Police are holding a strategy discussion.",
-        lawful_basis="safeguarding",
-    )
-    return referral
 
 
 def test_an_escalation_about_a_referral_is_against_an_agency_of_the_referrals_partnership(demo):

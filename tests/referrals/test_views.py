@@ -39,6 +39,7 @@ from tests.referrals.factories import (
     SubmittedReferralFactory,
     bulk_referrals,
     child_details,
+    referral_shared_with_the_police,
 )
 from tests.support.pages import part_from
 
@@ -727,14 +728,7 @@ def test_the_business_team_told_of_a_stage_nobody_holds_can_open_the_escalation(
 
 
 def test_the_escalation_form_for_a_referral_offers_only_its_partnerships_agencies(client, demo):
-    referral = SubmittedReferralFactory()  # a Riverside referral, shared with the police
-    services.information_sharing_record(
-        referral=referral,
-        by=demo.user(FRONT_DOOR_HILLFORD),
-        agency=demo.agency("Midshire Police"),
-        reason="Police are holding a strategy discussion.",
-        lawful_basis="safeguarding",
-    )
+    referral = referral_shared_with_the_police(demo)  # a Riverside referral
     northgate = demo.agency("Northgate Council")
     sign_in(client, PRACTITIONER_POLICE)  # Midshire Police is in Riverside and Northgate
     url = f"/referrals/escalations/new/?referral={referral.pk}"
