@@ -307,8 +307,10 @@ def scrutiny_challenge_respond(*, challenge: ScrutinyChallenge, response: str, b
     challenge.responded_at = timezone.now()
     challenge._change_reason = f"Response recorded by {by}"
     challenge.save()
+    # The partnership's current scrutineers are told: the one who raised it may have left, and is
+    # told only while still active and still holding the role.
     notify_all(
-        [challenge.raised_by],
+        people_with_role(challenge.partnership, Role.INDEPENDENT_SCRUTINEER),
         kind="scrutiny",
         subject=challenge,
         stage="responded",

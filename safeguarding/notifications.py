@@ -75,6 +75,13 @@ def notification_deliver(*, notification_id: int) -> bool:
         )
         if notification is None:
             return False
+        if not notification.recipient.is_active:
+            # Someone who has left is not emailed; the row is marked handled so the pending
+            # sweep does not pick it up again, and says why nothing was sent.
+            notification.sent_at = timezone.now()
+            notification.last_error = "Not sent: the recipient is no longer active."
+            notification.save(update_fields=["sent_at", "last_error"])
+            return False
         if notification.recipient.email:
             link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
             send_mail(

@@ -307,3 +307,49 @@ def test_concurrent_sweeps_escalate_once(transactional_demo, needs_services):
 
     assert sorted(results) == [0, 0, 0, 4]
     assert Notification.objects.filter(stage="escalated").count() == 3
+
+
+def test_a_scrutineer_who_has_left_is_not_emailed_the_response(
+    client, demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    challenge = challenge_for(demo)
+    scrutineer = demo.user(SCRUTINEER)
+    scrutineer.role_assignments.update(ended_on=timezone.localdate())
+    scrutineer.is_active = False
+    scrutineer.save(update_fields=["is_active"])
+
+    sign_in(client, LEAD_POLICE)
+    with django_capture_on_commit_callbacks(execute=True):
+        responded = client.post(
+            challenge.get_absolute_url(), {"response": "A police sergeant now joins every one."}
+        )
+
+    assert responded.status_code == 302
+    challenge.refresh_from_db()
+    assert challenge.is_answered
+    assert scrutineer.email not in [address for m in mailoutbox for address in m.to]
+
+
+def test_an_email_already_recorded_for_someone_since_deactivated_is_not_sent(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    from safeguarding.notifications import Message, notification_create, notification_deliver
+
+    scrutineer = demo.user(SCRUTINEER)
+    with django_capture_on_commit_callbacks(execute=False):
+        notification = notification_create(
+            recipient=scrutineer,
+            kind="test",
+            subject=demo.riverside,
+            stage="one",
+            message=Message("Recorded before they left"),
+        )
+    scrutineer.is_active = False
+    scrutineer.save(update_fields=["is_active"])
+
+    notification_deliver(notification_id=notification.pk)
+
+    notification.refresh_from_db()
+    assert mailoutbox == []
+    assert notification.sent_at is not None  # handled: the sweep does not pick it up again
+    assert "no longer active" in notification.last_error
