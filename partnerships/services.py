@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from safeguarding.notifications import Message, notify_all
+from safeguarding.notifications import Message, notify_all, one_line
 from safeguarding.working_days import WorkingDayCalendar
 
 from .choices import (
@@ -275,7 +275,7 @@ def scrutiny_challenge_create(
         partnership=partnership,
         kind=kind,
         addressed_to=addressed_to,
-        title=title.strip(),
+        title=one_line(title),
         detail=detail.strip(),
         response_due_on=response_due_on,
         raised_by=by,
@@ -803,7 +803,7 @@ def training_event_record(
         raise ValidationError(errors)
     event = TrainingEvent(
         partnership=partnership,
-        title=title.strip(),
+        title=one_line(title),
         held_on=held_on,
         theme=theme,
         learning_from=learning_from.strip(),
@@ -854,7 +854,7 @@ def training_event_change(
     )
     if errors:
         raise ValidationError(errors)
-    event.title = title.strip()
+    event.title = one_line(title)
     event.held_on = held_on
     event.theme = theme
     event.learning_from = learning_from.strip()

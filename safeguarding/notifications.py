@@ -4,11 +4,15 @@
 stage) and, only if this call recorded it, queues it for sending after the transaction commits.
 `notification_deliver()` sends a recorded notification while holding its row lock, so two
 workers, a retried task or a restarted sweep cannot send it twice; a worker that dies mid-send
-rolls back and the pending sweep sends it later, so nothing is dropped.
+rolls back and the pending sweep sends it later, so nothing is dropped. A send that fails is
+recorded (`attempts`, `last_error`), and the sweep gives up on a notification after
+`MAX_DELIVERY_ATTEMPTS`, so one that can never be sent is not retried for ever and does not
+crowd newer ones out of the sweep.
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -17,6 +21,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Notification
+
+# How many sends of one notification are tried before the pending sweep stops picking it up.
+MAX_DELIVERY_ATTEMPTS = 10
+# Failures worth trying again later (the task retries these); any other is recorded and the
+# sweep tries again until MAX_DELIVERY_ATTEMPTS.
+TRANSIENT_DELIVERY_ERRORS = (SMTPException, ConnectionError, TimeoutError)
+
+
+def one_line(text: str) -> str:
+    """The text on one line: a title becomes an email subject, which cannot hold a line break."""
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -36,7 +51,7 @@ def notification_create(*, recipient, kind: str, subject, stage: str, message: M
                 subject_type=ContentType.objects.get_for_model(subject),
                 subject_id=subject.pk,
                 stage=stage,
-                title=message.title[:200],
+                title=one_line(message.title)[:200],
                 body=message.body,
                 url=message.url,
             )
@@ -65,7 +80,12 @@ def notify_all(recipients, *, kind: str, subject, stage: str, message: Message) 
 
 
 def notification_deliver(*, notification_id: int) -> bool:
-    """Send one notification by email unless it has been sent; True if this call sent it."""
+    """Send one notification by email unless it has been sent; True if this call sent it.
+
+    A failed send is recorded on the notification (attempts, last_error) and left unsent; a
+    transient failure (the mail server) is raised again afterwards so the task retries it.
+    """
+    failure = None
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True)
@@ -82,24 +102,39 @@ def notification_deliver(*, notification_id: int) -> bool:
             notification.last_error = "Not sent: the recipient is no longer active."
             notification.save(update_fields=["sent_at", "last_error"])
             return False
-        if notification.recipient.email:
-            link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
-            send_mail(
-                subject=notification.title,
-                message=f"{notification.body}{link}",
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[notification.recipient.email],
-            )
-        notification.sent_at = timezone.now()
         notification.attempts += 1
-        notification.save(update_fields=["sent_at", "attempts"])
+        try:
+            if notification.recipient.email:
+                link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
+                send_mail(
+                    subject=one_line(notification.title),
+                    message=f"{notification.body}{link}",
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    recipient_list=[notification.recipient.email],
+                )
+        except Exception as error:  # recorded, so a send that always fails is not tried for ever
+            failure = error
+            notification.last_error = f"{type(error).__name__}: {error}"[:300]
+            notification.save(update_fields=["attempts", "last_error"])
+        else:
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+            notification.save(update_fields=["sent_at", "attempts", "last_error"])
+    if failure is not None:
+        if isinstance(failure, TRANSIENT_DELIVERY_ERRORS) and (
+            notification.attempts < MAX_DELIVERY_ATTEMPTS
+        ):
+            raise failure
+        return False
     return True
 
 
 def pending_notification_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[int]:
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
-        Notification.objects.filter(sent_at__isnull=True, created_at__lte=cutoff)
+        Notification.objects.filter(
+            sent_at__isnull=True, created_at__lte=cutoff, attempts__lt=MAX_DELIVERY_ATTEMPTS
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

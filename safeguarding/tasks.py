@@ -1,12 +1,10 @@
-from smtplib import SMTPException
-
 from celery import shared_task
 
 from . import api_tokens, notifications
 
 
 @shared_task(
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    autoretry_for=notifications.TRANSIENT_DELIVERY_ERRORS,
     retry_backoff=True,
     max_retries=8,
 )

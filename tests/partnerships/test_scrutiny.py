@@ -353,3 +353,37 @@ def test_an_email_already_recorded_for_someone_since_deactivated_is_not_sent(
     assert mailoutbox == []
     assert notification.sent_at is not None  # handled: the sweep does not pick it up again
     assert "no longer active" in notification.last_error
+
+
+def test_a_title_written_over_two_lines_is_kept_and_emailed_on_one(
+    client, demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    sign_in(client, SCRUTINEER)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            reverse("partnerships:scrutiny-create"),
+            {
+                "partnership": demo.riverside.pk,
+                "kind": "challenge",
+                "addressed_to": demo.agency("Midshire Police").pk,
+                "title": "Police attendance\r\nat strategy discussions",
+                "detail": "Police attended 6 of 10 strategy discussions.\r\nWhat will change?",
+                "response_due_on": (timezone.localdate() + timedelta(days=21)).isoformat(),
+            },
+        )
+    challenge = ScrutinyChallenge.objects.get()
+    assert created.status_code == 302
+    assert challenge.title == "Police attendance at strategy discussions"
+    assert challenge.detail == "Police attended 6 of 10 strategy discussions.\r\nWhat will change?"
+
+    sign_in(client, LEAD_POLICE)
+    with django_capture_on_commit_callbacks(execute=True):
+        responded = client.post(
+            challenge.get_absolute_url(), {"response": "A police sergeant now joins every one."}
+        )
+
+    assert responded.status_code == 302
+    assert mailoutbox[-1].subject == (
+        "Midshire Police responded: Police attendance at strategy discussions"
+    )
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()

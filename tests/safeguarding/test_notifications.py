@@ -236,3 +236,90 @@ def test_with_the_broker_down_reminders_are_kept_and_sent_once_when_it_returns(
 
     assert Notification.objects.get().sent_at is not None
     assert len(mailoutbox) == 1
+
+
+def test_a_title_with_a_line_break_is_sent_on_one_line(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notification_create(
+            recipient=demo.user(BUSINESS),
+            kind="test",
+            subject=demo.riverside,
+            stage="one",
+            message=Message("Midshire Police responded: Police attendance\r\nat strategy"),
+        )
+
+    assert notification.title == "Midshire Police responded: Police attendance at strategy"
+    assert [m.subject for m in mailoutbox] == [notification.title]
+
+
+def test_a_notification_that_cannot_be_sent_is_recorded_and_not_retried_for_ever(
+    demo, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.mail import BadHeaderError
+
+    from safeguarding import notifications
+    from safeguarding.notifications import MAX_DELIVERY_ATTEMPTS
+
+    with django_capture_on_commit_callbacks(execute=False):
+        broken = notification_create(
+            recipient=demo.user(BUSINESS),
+            kind="test",
+            subject=demo.riverside,
+            stage="broken",
+            message=Message("Cannot be sent"),
+        )
+        later = notification_create(
+            recipient=demo.user(BUSINESS),
+            kind="test",
+            subject=demo.riverside,
+            stage="later",
+            message=Message("Recorded later"),
+        )
+    Notification.objects.filter(pk=broken.pk).update(
+        created_at=broken.created_at - timedelta(minutes=10)
+    )
+    Notification.objects.filter(pk=later.pk).update(
+        created_at=later.created_at - timedelta(minutes=5)
+    )
+    send_mail = notifications.send_mail
+
+    def refuse_one(*, subject, **kwargs):
+        if subject == "Cannot be sent":
+            raise BadHeaderError("Header values can't contain newlines")
+        return send_mail(subject=subject, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", refuse_one)
+
+    assert deliver_pending_notifications() == 2
+    broken.refresh_from_db()
+    assert broken.sent_at is None
+    assert broken.attempts == 1
+    assert broken.last_error == "BadHeaderError: Header values can't contain newlines"
+    assert [m.subject for m in mailoutbox] == ["Recorded later"]
+
+    for _ in range(MAX_DELIVERY_ATTEMPTS + 3):
+        deliver_pending_notifications()
+
+    broken.refresh_from_db()
+    assert broken.attempts == MAX_DELIVERY_ATTEMPTS
+    assert deliver_pending_notifications() == 0
+    assert len(mailoutbox) == 1
+
+
+def test_a_title_recorded_with_a_line_break_before_the_fix_is_sent_on_one_line(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        notification = notification_create(
+            recipient=demo.user(BUSINESS),
+            kind="test",
+            subject=demo.riverside,
+            stage="one",
+            message=Message("Recorded"),
+        )
+    Notification.objects.filter(pk=notification.pk).update(title="Line one\r\nline two")
+
+    assert notification_deliver(notification_id=notification.pk) is True
+    assert [m.subject for m in mailoutbox] == ["Line one line two"]
