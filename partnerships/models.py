@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -428,20 +428,26 @@ class DesignatedSafeguardingLead(models.Model):
         return f"{self.name} ({self.agency})"
 
     def clean(self):
+        errors = {}
         if self.agency_id and not self.agency.is_education:
-            raise ValidationError(
-                {"agency": "Designated safeguarding leads are for schools, colleges and settings."}
+            errors["agency"] = (
+                "Designated safeguarding leads are for schools, colleges and settings."
             )
+        if self.trained_on is not None and self.trained_on > timezone.localdate():
+            errors["trained_on"] = "Record training once it has happened: not a date in the future."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def training_due_on(self):
+        """When the training is next due, or None if not recorded (or past the last date)."""
         # Keeping in Children Safe in Education: DSL training is refreshed every two years.
-        if self.trained_on is None:
+        trained = self.trained_on
+        if trained is None or trained.year + 2 > date.max.year:
             return None
-        try:
-            return self.trained_on.replace(year=self.trained_on.year + 2)
-        except ValueError:  # 29 February
-            return self.trained_on.replace(year=self.trained_on.year + 2, day=28)
+        if trained.month == 2 and trained.day == 29:
+            return trained.replace(year=trained.year + 2, day=28)
+        return trained.replace(year=trained.year + 2)
 
 
 class ActionQuerySet(models.QuerySet):

@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 import pytest
 from django.db import connection, transaction
 
@@ -258,3 +260,53 @@ def test_postgresql_finds_people_by_part_of_a_name_through_one_index(needs_servi
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "partnerships_user_search_text_trigram" in plan
+
+
+def test_the_safeguarding_leads_directory_shows_a_training_date_far_in_the_future(client, demo):
+    from partnerships.models import DesignatedSafeguardingLead
+
+    # Saved before a date in the future was refused: the refresh date is past the last date.
+    DesignatedSafeguardingLead.objects.filter(name="Mark Wilson").update(
+        trained_on=date(9998, 2, 28)
+    )
+    DesignatedSafeguardingLead.objects.filter(name="Joanne Price").update(
+        trained_on=date(9999, 12, 31)
+    )
+
+    responses = check_access(
+        client, "/partnerships/safeguarding-leads/", {PRACTITIONER_POLICE: 200, BUSINESS: 200}
+    )
+
+    assert "Mark Wilson" in responses[PRACTITIONER_POLICE].content.decode()
+
+
+@pytest.mark.parametrize(
+    ("trained_on", "due"),
+    [
+        (date(2025, 9, 1), date(2027, 9, 1)),
+        (date(2024, 2, 29), date(2026, 2, 28)),
+        (date(9997, 12, 31), date(9999, 12, 31)),
+        (date(9998, 1, 1), None),
+        (date(9999, 12, 31), None),
+        (None, None),
+    ],
+)
+def test_dsl_training_is_refreshed_two_years_on(trained_on, due):
+    from partnerships.models import DesignatedSafeguardingLead
+
+    assert DesignatedSafeguardingLead(trained_on=trained_on).training_due_on == due
+
+
+def test_dsl_training_cannot_be_recorded_in_the_future(demo):
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from partnerships.models import DesignatedSafeguardingLead
+
+    dsl = DesignatedSafeguardingLead.objects.get(name="Mark Wilson")
+    dsl.trained_on = timezone.localdate() + timedelta(days=1)
+
+    with pytest.raises(ValidationError) as refused:
+        dsl.full_clean()
+
+    assert "trained_on" in refused.value.message_dict
