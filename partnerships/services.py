@@ -234,6 +234,24 @@ def partnership_set_benchmark_sharing(*, partnership: Partnership, shares: bool,
     partnership.save(update_fields=["shares_benchmarks"])
 
 
+# A second identical record within this long of the first is taken as the same form sent twice
+# (a double click, a resubmitted page), not a new record.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+class AlreadyRecorded(ValidationError):
+    """The same record was made moments before; `existing` is that record."""
+
+    def __init__(self, message, *, existing):
+        super().__init__(message)
+        self.existing = existing
+
+
+def _lock_partnership(partnership: Partnership) -> None:
+    """Serialise records made for one partnership, so two identical sends are seen in turn."""
+    Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
+
+
 # Who answers a scrutiny challenge for the agency it is addressed to.
 SCRUTINY_RESPONDER_ROLES = (*PARTNER_ROLES, Role.AGENCY_SAFEGUARDING_LEAD)
 
@@ -271,6 +289,20 @@ def scrutiny_challenge_create(
         errors["response_due_on"] = "The response must be due after today."
     if errors:
         raise ValidationError(errors)
+    _lock_partnership(partnership)
+    existing = ScrutinyChallenge.objects.filter(
+        partnership=partnership,
+        addressed_to=addressed_to,
+        title=one_line(title),
+        response_due_on=response_due_on,
+        raised_at__gte=timezone.now() - REPEAT_WINDOW,
+    ).first()
+    if existing is not None:
+        raise AlreadyRecorded(
+            f"This {existing.get_kind_display().lower()} was recorded a moment ago; "
+            "it has not been recorded again.",
+            existing=existing,
+        )
     challenge = ScrutinyChallenge.objects.create(
         partnership=partnership,
         kind=kind,
@@ -801,6 +833,19 @@ def training_event_record(
     )
     if errors:
         raise ValidationError(errors)
+    _lock_partnership(partnership)
+    existing = TrainingEvent.objects.filter(
+        partnership=partnership,
+        title=one_line(title),
+        held_on=held_on,
+        theme=theme,
+        created_at__gte=timezone.now() - REPEAT_WINDOW,
+    ).first()
+    if existing is not None:
+        raise AlreadyRecorded(
+            "This training was recorded a moment ago; it has not been recorded again.",
+            existing=existing,
+        )
     event = TrainingEvent(
         partnership=partnership,
         title=one_line(title),

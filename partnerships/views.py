@@ -347,6 +347,9 @@ class ScrutinyCreateView(RoleRequiredMixin, FormView):
             challenge = services.scrutiny_challenge_create(
                 by=self.request.user, **form.cleaned_data
             )
+        except services.AlreadyRecorded as repeat:
+            messages.info(self.request, repeat.message)
+            return redirect(repeat.existing)
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
@@ -717,6 +720,9 @@ class TrainingCreateView(TrainingFormMixin, FormView):
             event = services.training_event_record(
                 partnership=self.partnership, by=self.request.user, **form.service_data()
             )
+        except services.AlreadyRecorded as repeat:
+            messages.info(self.request, repeat.message)
+            return redirect(repeat.existing)
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)

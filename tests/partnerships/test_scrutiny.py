@@ -387,3 +387,32 @@ def test_a_title_written_over_two_lines_is_kept_and_emailed_on_one(
         "Midshire Police responded: Police attendance at strategy discussions"
     )
     assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_submitting_a_challenge_twice_records_it_once(client, demo):
+    due = timezone.localdate() + timedelta(days=21)
+    data = {
+        "partnership": demo.riverside.pk,
+        "kind": "challenge",
+        "addressed_to": demo.agency("Midshire Police").pk,
+        "title": "Police attendance at strategy discussions",
+        "detail": "Police attended 6 of 10 strategy discussions. What will change?",
+        "response_due_on": due.isoformat(),
+    }
+    sign_in(client, SCRUTINEER)
+
+    first = client.post(reverse("partnerships:scrutiny-create"), data)
+    second = client.post(reverse("partnerships:scrutiny-create"), data, follow=True)
+
+    challenge = ScrutinyChallenge.objects.get()
+    assert first.url == challenge.get_absolute_url()
+    assert second.redirect_chain[-1][0] == challenge.get_absolute_url()
+    assert "was recorded a moment ago" in second.content.decode()
+    assert Notification.objects.filter(subject_id=challenge.pk, stage="raised").count() == 1
+
+    # A different due date is a different challenge.
+    client.post(
+        reverse("partnerships:scrutiny-create"),
+        {**data, "response_due_on": (due + timedelta(days=7)).isoformat()},
+    )
+    assert ScrutinyChallenge.objects.count() == 2

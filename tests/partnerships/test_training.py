@@ -478,3 +478,17 @@ def test_the_admin_records_training_with_attendance(client, demo):
     page = check_access(client, f"{base}{event.pk}/change/", {ADMIN: 200})
     assert "Midshire Police" in page[ADMIN].content.decode()
     check_access(client, f"{base}{event.pk}/history/", {ADMIN: 200})
+
+
+def test_submitting_training_twice_records_it_once(client, demo):
+    sign_in(client, BUSINESS)
+    url = reverse("partnerships:training-create", args=[demo.riverside.pk])
+
+    first = client.post(url, form_data(demo))
+    second = client.post(url, form_data(demo), follow=True)
+
+    event = TrainingEvent.objects.get(title="Professional curiosity with adolescents")
+    assert first.url == event.get_absolute_url()
+    assert second.redirect_chain[-1][0] == event.get_absolute_url()
+    assert "was recorded a moment ago" in second.content.decode()
+    assert event.attendees == 15
