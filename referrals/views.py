@@ -729,6 +729,28 @@ class EscalationStagesView(LoginRequiredMixin, FormView):
     form_class = EscalationStageFormSet
     template_name = "referrals/escalation_stages.html"
 
+    def get_form_class(self):
+        # Exactly one row per stage of the partnership: a row more or fewer is refused.
+        count = len(services.escalation_stages_for(self.partnership))
+        return forms.formset_factory(
+            EscalationStageFormSet.form,
+            extra=0,
+            min_num=count,
+            max_num=count,
+            validate_min=True,
+            validate_max=True,
+        )
+
+    def form_invalid(self, form):
+        if form.non_form_errors():
+            messages.error(
+                self.request,
+                "The stages sent did not match the partnership's stages, so nothing was saved. "
+                "Check them and save again.",
+            )
+            return redirect("referrals:escalation-stages", pk=self.partnership.pk)
+        return super().form_invalid(form)
+
     @cached_property
     def partnership(self):
         partnership = permissions.get_visible_or_404(

@@ -1055,3 +1055,30 @@ def test_every_escalation_page_answers_each_persona(client, demo):
         check_access(client, f"{url}{action}/", OUTSIDERS, method="post", data={"text": "x"})
     escalation.refresh_from_db()
     assert (escalation.stage, escalation.status, escalation.responses.count()) == (1, "open", 0)
+
+
+def test_escalation_stages_sent_with_an_extra_blank_row_are_refused_with_a_message(client, demo):
+    url = f"/referrals/escalations/stages/{demo.riverside.pk}/"
+    stages = services.escalation_stages_for(demo.riverside)
+    data = {
+        "form-TOTAL_FORMS": str(len(stages) + 1),
+        "form-INITIAL_FORMS": str(len(stages)),
+        f"form-{len(stages)}-id": "",
+        f"form-{len(stages)}-name": "",
+        f"form-{len(stages)}-response_working_days": "",
+    }
+    for index, stage in enumerate(stages):
+        data |= {
+            f"form-{index}-id": stage.pk,
+            f"form-{index}-name": stage.name,
+            f"form-{index}-response_working_days": 9,
+        }
+    sign_in(client, BUSINESS)
+
+    response = client.post(url, data, follow=True)
+
+    assert response.status_code == 200
+    assert "nothing was saved" in response.content.decode()
+    assert [s.response_working_days for s in services.escalation_stages_for(demo.riverside)] == [
+        s.response_working_days for s in stages
+    ]
