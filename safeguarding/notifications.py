@@ -5,9 +5,10 @@ stage) and, only if this call recorded it, queues it for sending after the trans
 `notification_deliver()` sends a recorded notification while holding its row lock, so two
 workers, a retried task or a restarted sweep cannot send it twice; a worker that dies mid-send
 rolls back and the pending sweep sends it later, so nothing is dropped. A send that fails is
-recorded (`attempts`, `last_error`), and the sweep gives up on a notification after
-`MAX_DELIVERY_ATTEMPTS`, so one that can never be sent is not retried for ever and does not
-crowd newer ones out of the sweep.
+recorded (`last_error`). A mail server that cannot be reached is not the message's fault: the
+sweep keeps trying until it is back. A message the mail server or Django refuses counts as an
+attempt, and the sweep gives up on it after `MAX_DELIVERY_ATTEMPTS`, so one that can never be
+sent is not retried for ever and does not crowd newer ones out of the sweep.
 """
 
 from dataclasses import dataclass
@@ -22,10 +23,10 @@ from django.utils import timezone
 
 from .models import Notification
 
-# How many sends of one notification are tried before the pending sweep stops picking it up.
+# How many refused sends of one notification are tried before the sweep stops picking it up.
 MAX_DELIVERY_ATTEMPTS = 10
-# Failures worth trying again later (the task retries these); any other is recorded and the
-# sweep tries again until MAX_DELIVERY_ATTEMPTS.
+# Failures of the mail server, not of the message: the task retries them and they never count
+# towards MAX_DELIVERY_ATTEMPTS, so an outage however long drops no reminder.
 TRANSIENT_DELIVERY_ERRORS = (SMTPException, ConnectionError, TimeoutError)
 
 
@@ -82,8 +83,9 @@ def notify_all(recipients, *, kind: str, subject, stage: str, message: Message) 
 def notification_deliver(*, notification_id: int) -> bool:
     """Send one notification by email unless it has been sent; True if this call sent it.
 
-    A failed send is recorded on the notification (attempts, last_error) and left unsent; a
-    transient failure (the mail server) is raised again afterwards so the task retries it.
+    A failed send is recorded on the notification (last_error) and left unsent. A failure of
+    the mail server is raised again afterwards so the task retries it; any other counts as an
+    attempt.
     """
     failure = None
     with transaction.atomic():
@@ -102,7 +104,6 @@ def notification_deliver(*, notification_id: int) -> bool:
             notification.last_error = "Not sent: the recipient is no longer active."
             notification.save(update_fields=["sent_at", "last_error"])
             return False
-        notification.attempts += 1
         try:
             if notification.recipient.email:
                 link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
@@ -115,18 +116,17 @@ def notification_deliver(*, notification_id: int) -> bool:
         except Exception as error:  # recorded, so a send that always fails is not tried for ever
             failure = error
             notification.last_error = f"{type(error).__name__}: {error}"[:300]
+            if not isinstance(error, TRANSIENT_DELIVERY_ERRORS):
+                notification.attempts += 1
             notification.save(update_fields=["attempts", "last_error"])
         else:
             notification.sent_at = timezone.now()
+            notification.attempts += 1
             notification.last_error = ""
             notification.save(update_fields=["sent_at", "attempts", "last_error"])
-    if failure is not None:
-        if isinstance(failure, TRANSIENT_DELIVERY_ERRORS) and (
-            notification.attempts < MAX_DELIVERY_ATTEMPTS
-        ):
-            raise failure
-        return False
-    return True
+    if isinstance(failure, TRANSIENT_DELIVERY_ERRORS):
+        raise failure
+    return failure is None
 
 
 def pending_notification_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[int]:

@@ -1,6 +1,7 @@
 import threading
 import time
 from datetime import date, timedelta
+from smtplib import SMTPServerDisconnected
 
 import kombu.pools
 import pytest
@@ -10,7 +11,12 @@ from partnerships.models import PublishedArrangement
 from partnerships.services import arrangement_reminder_stage, arrangement_review_reminders_send
 from partnerships.tasks import send_arrangement_review_reminders
 from safeguarding.models import Notification
-from safeguarding.notifications import Message, notification_create, notification_deliver
+from safeguarding.notifications import (
+    Message,
+    notification_create,
+    notification_deliver,
+    pending_notification_ids,
+)
 from safeguarding.tasks import deliver_pending_notifications
 from tests.personas import ANONYMOUS, BUSINESS, OTHER_PARTNERSHIP, check_access, sign_in
 from tests.support.clock import A_DEMO_DAY
@@ -323,3 +329,37 @@ def test_a_title_recorded_with_a_line_break_before_the_fix_is_sent_on_one_line(
 
     assert notification_deliver(notification_id=notification.pk) is True
     assert [m.subject for m in mailoutbox] == ["Line one line two"]
+
+
+def test_a_mail_server_down_for_longer_than_the_attempts_drops_no_reminder(
+    demo, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    from safeguarding import notifications
+    from safeguarding.notifications import MAX_DELIVERY_ATTEMPTS
+
+    with django_capture_on_commit_callbacks(execute=False):
+        reminder = notification_create(
+            recipient=demo.user(BUSINESS),
+            kind="test",
+            subject=demo.riverside,
+            stage="outage",
+            message=Message("Sent once the mail server is back"),
+        )
+    send_mail = notifications.send_mail
+
+    def mail_server_down(**kwargs):
+        raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(notifications, "send_mail", mail_server_down)
+    for _ in range(MAX_DELIVERY_ATTEMPTS + 3):
+        with pytest.raises(SMTPServerDisconnected):
+            notification_deliver(notification_id=reminder.pk)
+
+    reminder.refresh_from_db()
+    assert (reminder.sent_at, reminder.attempts) == (None, 0)
+    assert reminder.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
+    assert reminder.pk in pending_notification_ids(older_than_seconds=0)
+    monkeypatch.setattr(notifications, "send_mail", send_mail)
+    assert notification_deliver(notification_id=reminder.pk) is True
+    assert notification_deliver(notification_id=reminder.pk) is False
+    assert [m.subject for m in mailoutbox] == ["Sent once the mail server is back"]
