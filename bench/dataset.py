@@ -370,11 +370,10 @@ class Generator:
                 name = f"{town} {kind} {numbers[kind]}"
                 members.append((place, Agency(name=name, sector=sector)))
         Agency.objects.bulk_create([agency for _, agency in members])
-        for membership in Membership.objects.bulk_create(
+        Membership.objects.bulk_create(
             Membership(partnership=place.partnership, agency=agency, role=RELEVANT)
             for place, agency in members
-        ):
-            permissions.membership_changed(membership)
+        )
         staff = [(Role.AGENCY_SAFEGUARDING_LEAD, "lead")]
         staff += [(Role.PRACTITIONER, f"practitioner.{n}") for n in range(DIRECTORY_PRACTITIONERS)]
         people = [

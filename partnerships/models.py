@@ -205,8 +205,10 @@ class PartnershipGroupObjectPermission(GroupObjectPermissionBase):
 
 class MembershipQuerySet(models.QuerySet):
     def current(self, on=None):
+        """Memberships that have begun and not yet ended on `on` (today): an agency is a member
+        from its joining day to its leaving day, both included."""
         on = on or timezone.localdate()
-        return self.filter(Q(left_on__isnull=True) | Q(left_on__gte=on))
+        return self.filter(Q(left_on__isnull=True) | Q(left_on__gte=on), joined_on__lte=on)
 
     def local_authorities(self):
         return self.filter(role=MembershipRole.LOCAL_AUTHORITY_PARTNER)
@@ -247,7 +249,8 @@ class Membership(models.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.left_on is None or self.left_on >= timezone.localdate()
+        today = timezone.localdate()
+        return self.joined_on <= today and (self.left_on is None or self.left_on >= today)
 
     @property
     def partner_kind(self) -> str | None:
@@ -352,7 +355,10 @@ class User(AbstractUser):
 
 class RoleAssignmentQuerySet(models.QuerySet):
     def current(self):
-        return self.filter(ended_on__isnull=True)
+        """Roles held today: started (a role given ahead of its first day is not yet held) and
+        not ended. The groups a role puts its holder in follow on its first day
+        (`partnerships.tasks.start_roles_that_begin_today`)."""
+        return self.filter(ended_on__isnull=True, started_on__lte=timezone.localdate())
 
 
 class RoleAssignment(models.Model):

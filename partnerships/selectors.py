@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from safeguarding import permissions
 
@@ -102,6 +103,7 @@ def people_with_role(partnership, *roles: str, agency=None):
         role_assignments__partnership=partnership,
         role_assignments__role__in=roles,
         role_assignments__ended_on__isnull=True,
+        role_assignments__started_on__lte=timezone.localdate(),
     )
     if agency is not None:
         people = people.filter(agency=agency)

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from safeguarding import permissions
 from safeguarding.notifications import Message, notify_all, one_line
 from safeguarding.working_days import WorkingDayCalendar
 
@@ -34,6 +35,7 @@ from .models import (
     ScrutinyChallenge,
     TrainingAttendance,
     TrainingEvent,
+    User,
     YearlyReport,
     YearlyReportSignOff,
 )
@@ -909,3 +911,27 @@ def training_event_change(
     event._change_reason = f"Changed by {by}"
     _training_save(event, audience_agencies=audience_agencies, attendance=attendance)
     return event
+
+
+ROLE_START_CATCH_UP_DAYS = 7
+
+
+def roles_starting_sync(*, today: date | None = None) -> int:
+    """Put people whose role begins today in the groups it calls for.
+
+    A role given ahead of its first day puts no one in its groups when saved
+    (`RoleAssignment.objects.current()`); this runs each night and also takes roles that began
+    in the last week, in case a night was missed. Safe to run twice: the groups are worked out
+    afresh. Returns the number of people looked at.
+    """
+    today = today or timezone.localdate()
+    people = User.objects.filter(
+        role_assignments__ended_on__isnull=True,
+        role_assignments__started_on__gt=today - timedelta(days=ROLE_START_CATCH_UP_DAYS),
+        role_assignments__started_on__lte=today,
+    ).distinct()
+    count = 0
+    for person in people:
+        permissions.sync_user_groups(person)
+        count += 1
+    return count

@@ -1,5 +1,6 @@
-"""Keep derived state in step however records are edited: the permission groups with agencies,
-memberships and roles, and the indicators' cache with the records they count."""
+"""Keep derived state in step however records are edited: the permission groups with agencies
+and roles, and the indicators' cache with the records they count. Memberships need nothing:
+`permissions.PartnershipsSeen` reads them, with their dates, when asked."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -10,7 +11,7 @@ from reviews.models import PracticeReview, RapidReview, SeriousIncident
 from safeguarding import permissions
 
 from .indicators import figures_changed
-from .models import Action, Agency, Membership, Partnership, RoleAssignment, User
+from .models import Action, Agency, Partnership, RoleAssignment, User
 
 
 @receiver(post_save, sender=User)
@@ -23,17 +24,6 @@ def user_saved(sender, instance, raw=False, **kwargs):
 def role_assignment_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         permissions.sync_user_groups(instance.user)
-
-
-@receiver(post_save, sender=Membership)
-def membership_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        permissions.membership_changed(instance)
-
-
-@receiver(post_delete, sender=Membership)
-def membership_deleted(sender, instance, **kwargs):
-    permissions.membership_removed(instance)
 
 
 # Records counted in one partnership's indicators, or (a round) deciding which are counted.

@@ -3,6 +3,7 @@ from celery import shared_task
 from .services import (
     action_overdue_reminders_send,
     arrangement_review_reminders_send,
+    roles_starting_sync,
     scrutiny_reminders_send,
     yearly_report_reminders_send,
 )
@@ -26,3 +27,8 @@ def send_scrutiny_reminders() -> int:
 @shared_task
 def send_yearly_report_reminders() -> int:
     return yearly_report_reminders_send()
+
+
+@shared_task
+def start_roles_that_begin_today() -> int:
+    return roles_starting_sync()

@@ -11,6 +11,8 @@ Groups are derived from who people are and are kept in step by `sync_user_groups
 - `partnership:<id>:<role>`     everyone holding a role in a partnership
 Records on the default policy grant their object permissions to these groups when created;
 records that whole councils, agencies or partnerships reach use a column policy instead.
+Which partnerships an agency's staff see is read from its memberships' dates when asked
+(`PartnershipsSeen`): joining and leaving on a set day need nothing to run on that day.
 """
 
 from __future__ import annotations
@@ -120,6 +122,25 @@ def _granted_ids_sql(user_rows, group_rows) -> str:
         f" WHERE m.{column(memberships, 'user')} = %s"
         f" AND g.{column(group_rows, 'permission')} = {permission}"
     )
+
+
+class PartnershipsSeen(ObjectPermissions):
+    """Partnerships granted to the person's role groups, and to see, those their agency is a
+    member of today.
+
+    Membership is read from its dates when asked, so an agency sees a partnership from the day
+    it joins to the day it leaves, both included, however long ago the membership was saved.
+    The same statement as `ObjectPermissions` with one more `IN` beside it: no extra query.
+    """
+
+    def restrict(self, queryset, user, action):
+        granted = super().restrict(queryset, user, action)
+        if action != VIEW or not user.agency_id:
+            return granted
+        from partnerships.models import Membership
+
+        member_of = Membership.objects.current().filter(agency=user.agency_id)
+        return granted | queryset.filter(pk__in=member_of.values("partnership_id"))
 
 
 class SignedInCanRead(Policy):
@@ -454,19 +475,6 @@ def sync_user_groups(user) -> None:
         user.groups.add(*groups)
 
 
-def membership_changed(membership) -> None:
-    """Staff of a current member agency can see the partnership; a former member's cannot."""
-    group = agency_group(membership.agency)
-    if membership.is_current:
-        grant(membership.partnership, VIEW, groups=[group])
-    else:
-        revoke(membership.partnership, VIEW, groups=[group])
-
-
-def membership_removed(membership) -> None:
-    revoke(membership.partnership, VIEW, groups=[agency_group(membership.agency)])
-
-
 def register_core_policies() -> None:
     from partnerships.choices import Role
     from partnerships.models import (
@@ -475,6 +483,7 @@ def register_core_policies() -> None:
         ClosureDay,
         DesignatedSafeguardingLead,
         Membership,
+        Partnership,
         PublishedArrangement,
         Region,
         RoleAssignment,
@@ -483,6 +492,7 @@ def register_core_policies() -> None:
     from .models import AccessLogEntry, Notification
 
     business = [Role.BUSINESS_TEAM]
+    register(Partnership, PartnershipsSeen())
     register(Region, SignedInCanRead())
     register(Agency, SignedInCanRead())
     register(Membership, SignedInCanRead())

@@ -368,6 +368,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "safeguarding.tasks.pseudonymise_expired_records",
         "schedule": crontab(hour=2, minute=30),
     },
+    "start-roles-that-begin-today": {
+        "task": "partnerships.tasks.start_roles_that_begin_today",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "escalation-stage-sweep": {
         "task": "referrals.tasks.move_overdue_escalations",
         "schedule": crontab(hour=6, minute=30),

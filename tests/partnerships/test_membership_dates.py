@@ -1,0 +1,112 @@
+"""Who can see a partnership follows the dates on memberships and roles, not only their saving."""
+
+from datetime import timedelta
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from partnerships.choices import Role
+from partnerships.models import DesignatedSafeguardingLead, Membership, Partnership, User
+from partnerships.tasks import start_roles_that_begin_today
+from safeguarding import permissions
+from tests.partnerships.factories import (
+    AgencyFactory,
+    ConstitutedPartnershipFactory,
+    MembershipFactory,
+    RoleAssignmentFactory,
+    UserFactory,
+)
+
+
+def visible(user):
+    return set(permissions.restrict(Partnership.objects.all(), user).values_list("pk", flat=True))
+
+
+def test_an_agency_that_left_stops_seeing_the_partnership_once_its_leaving_day_passes(client, demo):
+    riverside = demo.riverside
+    homes = demo.agency("Riverside Homes")
+    housing_officer = UserFactory(agency=homes)  # no role of their own
+    url = reverse("partnerships:partnership-detail", args=[riverside.pk])
+    client.force_login(housing_officer)
+    assert client.get(url).status_code == 200
+    membership = Membership.objects.get(partnership=riverside, agency=homes)
+    membership.left_on = timezone.localdate() + timedelta(days=2)
+    membership.save()
+
+    client.force_login(housing_officer)
+    assert client.get(url).status_code == 200  # still a member until the end of its last day
+
+    with time_machine.travel(timezone.now() + timedelta(days=10)):
+        client.force_login(housing_officer)
+        assert client.get(url).status_code == 404
+
+
+def test_what_hangs_off_seeing_the_partnership_goes_with_it_on_the_leaving_day(db):
+    partnership = ConstitutedPartnershipFactory()
+    agency = AgencyFactory()
+    MembershipFactory(
+        partnership=partnership, agency=agency, left_on=timezone.localdate() + timedelta(days=1)
+    )
+    officer = UserFactory(agency=agency)
+    school = AgencyFactory()
+    MembershipFactory(partnership=partnership, agency=school)
+    DesignatedSafeguardingLead.objects.create(agency=school, name="Dee Esel", email="d@x.org")
+
+    def leads():
+        return permissions.restrict(DesignatedSafeguardingLead.objects.all(), officer).count()
+
+    assert visible(officer) == {partnership.pk}
+    assert leads() == 1
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        assert visible(officer) == set()
+        assert leads() == 0
+
+
+def test_an_agency_joining_on_a_future_day_sees_the_partnership_from_that_day(db):
+    partnership = ConstitutedPartnershipFactory()
+    agency = AgencyFactory()
+    officer = UserFactory(agency=agency)
+    membership = MembershipFactory(
+        partnership=partnership, agency=agency, joined_on=timezone.localdate() + timedelta(days=3)
+    )
+
+    assert not membership.is_current
+    assert not Membership.objects.current().filter(pk=membership.pk).exists()
+    assert visible(officer) == set()
+    with time_machine.travel(timezone.now() + timedelta(days=5)):
+        assert Membership.objects.get(pk=membership.pk).is_current
+        assert visible(officer) == {partnership.pk}
+
+
+def test_an_agency_rejoining_sees_the_partnership_again(db):
+    membership = MembershipFactory(left_on=timezone.localdate() - timedelta(days=1))
+    officer = UserFactory(agency=membership.agency)
+    assert visible(officer) == set()
+
+    membership.left_on = None
+    membership.save()
+
+    assert visible(officer) == {membership.partnership_id}
+
+
+def test_a_role_starting_on_a_future_day_counts_only_from_that_day(db):
+    partnership = ConstitutedPartnershipFactory()
+    scrutineer = UserFactory(agency=None)
+    RoleAssignmentFactory(
+        user=scrutineer,
+        partnership=partnership,
+        role=Role.INDEPENDENT_SCRUTINEER,
+        started_on=timezone.localdate() + timedelta(days=3),
+    )
+    scrutineer.refresh_from_db()
+
+    assert permissions.user_roles(scrutineer) == set()
+    assert visible(scrutineer) == set()
+
+    with time_machine.travel(timezone.now() + timedelta(days=5)):
+        start_roles_that_begin_today()
+        start_roles_that_begin_today()  # safe to run twice
+        scrutineer = User.objects.get(pk=scrutineer.pk)  # as read afresh for a request
+        assert permissions.user_roles(scrutineer) == {Role.INDEPENDENT_SCRUTINEER}
+        assert visible(scrutineer) == {partnership.pk}
