@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.urls import reverse
@@ -121,6 +121,16 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         ("Work", {"fields": ["agency", "job_title", "phone"]}),
     ]
+
+    def get_deleted_objects(self, objs, request):
+        found = super().get_deleted_objects(objs, request)
+        if found[3]:  # records that keep the person
+            messages.warning(
+                request,
+                "People who made records are kept with them. To stop someone signing in, "
+                "untick “Active” on their page instead.",
+            )
+        return found
 
 
 @admin.register(RoleAssignment)

@@ -2,6 +2,7 @@
 and roles, and the indicators' cache with the records they count. Memberships need nothing:
 `permissions.PartnershipsSeen` reads them, with their dates, when asked."""
 
+from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -21,9 +22,20 @@ def user_saved(sender, instance, raw=False, **kwargs):
 
 
 @receiver([post_save, post_delete], sender=RoleAssignment)
-def role_assignment_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
-        permissions.sync_user_groups(instance.user)
+def role_assignment_changed(sender, instance, raw=False, origin=None, **kwargs):
+    if raw or _deleting_the_person(origin, instance.user_id):
+        return
+    permissions.sync_user_groups(instance.user)
+
+
+def _deleting_the_person(origin, user_id) -> bool:
+    """Whether a role went with its holder: their groups go too, and putting them back in one
+    would leave rows pointing at no one (the deletion then fails as it commits)."""
+    if isinstance(origin, User):
+        return origin.pk == user_id
+    if isinstance(origin, QuerySet) and issubclass(origin.model, User):
+        return origin.filter(pk=user_id).exists()
+    return False
 
 
 # Records counted in one partnership's indicators, or (a round) deciding which are counted.
