@@ -104,6 +104,7 @@ class RoleAssignmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     partnership = factory.SubFactory(PartnershipFactory)
     role = Role.PRACTITIONER
+    started_on = date(2019, 9, 29)  # held already on any day a test travels to
 
 
 class PublishedArrangementFactory(factory.django.DjangoModelFactory):

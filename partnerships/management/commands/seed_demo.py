@@ -232,7 +232,10 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             for partnership_name, role in roles:
                 RoleAssignment.objects.get_or_create(
-                    user=user, partnership=partnerships[partnership_name], role=role
+                    user=user,
+                    partnership=partnerships[partnership_name],
+                    role=role,
+                    defaults={"started_on": date(2019, 9, 29)},
                 )
         DesignatedSafeguardingLead.objects.update_or_create(
             agency=agencies["St Anne's Primary School"],
