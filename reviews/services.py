@@ -333,6 +333,7 @@ def _return_recipients(agency_return: AgencyReturn) -> list:
                 agency=agency,
                 role_assignments__role=Role.AGENCY_SAFEGUARDING_LEAD,
                 role_assignments__ended_on__isnull=True,
+                role_assignments__started_on__lte=timezone.localdate(),
             ).distinct()
         )
         or list(business_team_of(partnership))

@@ -1,8 +1,9 @@
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from partnerships.choices import Role
 from reviews import services, tasks
@@ -241,6 +242,25 @@ def test_the_childs_home_council_outside_the_partnership_is_asked_for_its_return
     assert asked(led) == ["lead.northgate.council"]
     services.agency_return_reminders_send(today=date(2026, 12, 4))
     assert ("lead.northgate.council", "return_due") in stages("review_return")
+
+
+def test_a_home_council_lead_whose_role_has_not_begun_is_not_asked_yet(demo):
+    northgate_council = demo.agency("Northgate Council")
+    lead = UserFactory(agency=northgate_council, username="lead.northgate.council")
+    RoleAssignmentFactory(
+        user=lead,
+        partnership=demo.northgate,
+        role=Role.AGENCY_SAFEGUARDING_LEAD,
+        started_on=timezone.localdate() + timedelta(days=30),
+    )
+
+    review = RapidReviewFactory(incident__home_local_authority=northgate_council)
+
+    home_return = AgencyReturn.objects.get(rapid_review=review, agency=northgate_council)
+    asked = Notification.objects.filter(
+        kind="review_information_request", subject_id=home_return.pk
+    ).values_list("recipient__username", flat=True)
+    assert list(asked) == [BUSINESS]
 
 
 def test_an_extended_deadline_gets_its_own_reminders_and_escalation(demo):
