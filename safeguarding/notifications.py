@@ -13,7 +13,12 @@ sent is not retried for ever and does not crowd newer ones out of the sweep.
 
 from dataclasses import dataclass
 from datetime import timedelta
-from smtplib import SMTPException
+from smtplib import (
+    SMTPAuthenticationError,
+    SMTPException,
+    SMTPRecipientsRefused,
+    SMTPResponseException,
+)
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -25,9 +30,24 @@ from .models import Notification
 
 # How many refused sends of one notification are tried before the sweep stops picking it up.
 MAX_DELIVERY_ATTEMPTS = 10
-# Failures of the mail server, not of the message: the task retries them and they never count
-# towards MAX_DELIVERY_ATTEMPTS, so an outage however long drops no reminder.
-TRANSIENT_DELIVERY_ERRORS = (SMTPException, ConnectionError, TimeoutError)
+
+
+class MailServerUnavailable(Exception):
+    """The mail server could not take a message now (down, unreachable, busy, misconfigured).
+
+    The task retries it and it never counts towards MAX_DELIVERY_ATTEMPTS, so an outage however
+    long drops no reminder."""
+
+
+def _mail_server_unavailable(error: Exception) -> bool:
+    """A failure of the mail server rather than of the message: a 4xx answer ("try again
+    later"), a lost connection or sign-in, or a network error. A 5xx answer about the message
+    or its recipient is the message's own fault and counts as an attempt."""
+    if isinstance(error, SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in error.recipients.values())
+    if isinstance(error, SMTPResponseException) and not isinstance(error, SMTPAuthenticationError):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, SMTPException | OSError)
 
 
 def one_line(text: str) -> str:
@@ -84,8 +104,8 @@ def notification_deliver(*, notification_id: int) -> bool:
     """Send one notification by email unless it has been sent; True if this call sent it.
 
     A failed send is recorded on the notification (last_error) and left unsent. A failure of
-    the mail server is raised again afterwards so the task retries it; any other counts as an
-    attempt.
+    the mail server is raised as `MailServerUnavailable` afterwards so the task retries it; any
+    other counts as an attempt.
     """
     failure = None
     with transaction.atomic():
@@ -116,7 +136,7 @@ def notification_deliver(*, notification_id: int) -> bool:
         except Exception as error:  # recorded, so a send that always fails is not tried for ever
             failure = error
             notification.last_error = f"{type(error).__name__}: {error}"[:300]
-            if not isinstance(error, TRANSIENT_DELIVERY_ERRORS):
+            if not _mail_server_unavailable(error):
                 notification.attempts += 1
             notification.save(update_fields=["attempts", "last_error"])
         else:
@@ -124,8 +144,8 @@ def notification_deliver(*, notification_id: int) -> bool:
             notification.attempts += 1
             notification.last_error = ""
             notification.save(update_fields=["sent_at", "attempts", "last_error"])
-    if isinstance(failure, TRANSIENT_DELIVERY_ERRORS):
-        raise failure
+    if failure is not None and _mail_server_unavailable(failure):
+        raise MailServerUnavailable(notification.last_error) from failure
     return failure is None
 
 

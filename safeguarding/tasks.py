@@ -4,7 +4,7 @@ from . import api_tokens, notifications
 
 
 @shared_task(
-    autoretry_for=notifications.TRANSIENT_DELIVERY_ERRORS,
+    autoretry_for=(notifications.MailServerUnavailable,),
     retry_backoff=True,
     max_retries=8,
 )

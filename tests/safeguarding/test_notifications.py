@@ -1,7 +1,8 @@
+import socket
 import threading
 import time
 from datetime import date, timedelta
-from smtplib import SMTPServerDisconnected
+from smtplib import SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected
 
 import kombu.pools
 import pytest
@@ -331,11 +332,21 @@ def test_a_title_recorded_with_a_line_break_before_the_fix_is_sent_on_one_line(
     assert [m.subject for m in mailoutbox] == ["Line one line two"]
 
 
+@pytest.mark.parametrize(
+    "outage",
+    [
+        SMTPServerDisconnected("Connection unexpectedly closed"),
+        socket.gaierror(-3, "Temporary failure in name resolution"),
+        SMTPDataError(451, b"Try again later"),
+        SMTPRecipientsRefused({"business.riverside@example.org": (452, b"Mailbox full")}),
+    ],
+    ids=["disconnected", "dns", "busy", "mailbox-full"],
+)
 def test_a_mail_server_down_for_longer_than_the_attempts_drops_no_reminder(
-    demo, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+    demo, mailoutbox, django_capture_on_commit_callbacks, monkeypatch, outage
 ):
     from safeguarding import notifications
-    from safeguarding.notifications import MAX_DELIVERY_ATTEMPTS
+    from safeguarding.notifications import MAX_DELIVERY_ATTEMPTS, MailServerUnavailable
 
     with django_capture_on_commit_callbacks(execute=False):
         reminder = notification_create(
@@ -348,18 +359,53 @@ def test_a_mail_server_down_for_longer_than_the_attempts_drops_no_reminder(
     send_mail = notifications.send_mail
 
     def mail_server_down(**kwargs):
-        raise SMTPServerDisconnected("Connection unexpectedly closed")
+        raise outage
 
     monkeypatch.setattr(notifications, "send_mail", mail_server_down)
     for _ in range(MAX_DELIVERY_ATTEMPTS + 3):
-        with pytest.raises(SMTPServerDisconnected):
+        with pytest.raises(MailServerUnavailable):
             notification_deliver(notification_id=reminder.pk)
 
     reminder.refresh_from_db()
     assert (reminder.sent_at, reminder.attempts) == (None, 0)
-    assert reminder.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
+    assert reminder.last_error.startswith(type(outage).__name__)
     assert reminder.pk in pending_notification_ids(older_than_seconds=0)
     monkeypatch.setattr(notifications, "send_mail", send_mail)
     assert notification_deliver(notification_id=reminder.pk) is True
     assert notification_deliver(notification_id=reminder.pk) is False
     assert [m.subject for m in mailoutbox] == ["Sent once the mail server is back"]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        SMTPRecipientsRefused({"business.riverside@example.org": (550, b"No such user")}),
+        SMTPDataError(554, b"Message rejected"),
+    ],
+    ids=["no-such-user", "rejected"],
+)
+def test_a_message_the_mail_server_refuses_is_given_up_after_its_attempts(
+    demo, django_capture_on_commit_callbacks, monkeypatch, refusal
+):
+    from safeguarding import notifications
+    from safeguarding.notifications import MAX_DELIVERY_ATTEMPTS
+
+    with django_capture_on_commit_callbacks(execute=False):
+        refused = notification_create(
+            recipient=demo.user(BUSINESS),
+            kind="test",
+            subject=demo.riverside,
+            stage="refused",
+            message=Message("Refused for itself"),
+        )
+
+    def refuse(**kwargs):
+        raise refusal
+
+    monkeypatch.setattr(notifications, "send_mail", refuse)
+    for _ in range(MAX_DELIVERY_ATTEMPTS):
+        assert notification_deliver(notification_id=refused.pk) is False
+
+    refused.refresh_from_db()
+    assert (refused.sent_at, refused.attempts) == (None, MAX_DELIVERY_ATTEMPTS)
+    assert refused.pk not in pending_notification_ids(older_than_seconds=0)
