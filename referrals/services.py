@@ -489,26 +489,21 @@ def _stage_groups(escalation: Escalation, stage: EscalationStage):
     ]
 
 
-def _stage_contacts(escalation: Escalation, stage: EscalationStage) -> list:
-    """Who answers for the stage: its contacts, or the business team when nobody holds the role
-    (as it was told when the stage opened)."""
-    contacts = list(people_in_group(*_stage_groups(escalation, stage)))
-    return contacts or list(business_team_of(escalation.partnership))
+def _stage_contacts(escalation: Escalation, stage: EscalationStage) -> tuple[list, list]:
+    """Who answers for the stage, and the groups that give them sight of the escalation: its
+    contacts, or the partnership's business team when nobody holds the role, so it is heard."""
+    groups = _stage_groups(escalation, stage)
+    contacts = list(people_in_group(*groups))
+    if contacts:
+        return contacts, groups
+    business_team = permissions.partnership_group(escalation.partnership, Role.BUSINESS_TEAM)
+    return list(business_team_of(escalation.partnership)), [*groups, business_team]
 
 
 def _open_stage(escalation: Escalation, stage: EscalationStage) -> int:
     """Give the stage's contacts sight of the escalation and tell them, once per stage."""
-    groups = _stage_groups(escalation, stage)
+    contacts, groups = _stage_contacts(escalation, stage)
     permissions.grant(escalation, [permissions.VIEW, permissions.CHANGE], groups=groups)
-    contacts = list(people_in_group(*groups))
-    if not contacts:
-        # Nobody holds the role: the partnership's business team makes sure it is heard, so
-        # it can open the escalation it is told of and answer for the stage, as its contacts.
-        business_team = permissions.partnership_group(escalation.partnership, Role.BUSINESS_TEAM)
-        permissions.grant(
-            escalation, [permissions.VIEW, permissions.CHANGE], groups=[business_team]
-        )
-        contacts = list(business_team_of(escalation.partnership))
     recipients = {person.pk: person for person in [*contacts, escalation.raised_by]}
     return notify_all(
         recipients.values(),
@@ -640,7 +635,7 @@ def escalation_respond(*, escalation: Escalation, by, text: str) -> EscalationRe
                 for s in escalation_stages_for(escalation.partnership)
                 if s.number == response.stage
             )
-            others += _stage_contacts(escalation, stage)
+            others += _stage_contacts(escalation, stage)[0]
         notify_all(
             {person.pk: person for person in others if person.pk != by.pk}.values(),
             kind="escalation_response",
@@ -703,9 +698,9 @@ def escalation_resolve(
         escalation.resolution_notes = (notes or "").strip()
         escalation.resolved_at = timezone.now()
         escalation.save(update_fields=["status", "resolution", "resolution_notes", "resolved_at"])
-        # The other side hears the outcome: whoever holds the current stage.
+        # The other side hears the outcome: whoever answers for the current stage.
         notify_all(
-            people_in_group(*_stage_groups(escalation, stage)).exclude(pk=by.pk),
+            [person for person in _stage_contacts(escalation, stage)[0] if person.pk != by.pk],
             kind="escalation_resolved",
             subject=escalation,
             stage="resolved",

@@ -725,6 +725,11 @@ def test_the_business_team_told_of_a_stage_nobody_holds_can_open_the_escalation(
     sign_in(client, BUSINESS)
     client.post(f"{url}respond/", {"text": "Chased Hillford's service manager today."})
     assert escalation.responses.get().agency.name == "Riverside Council"
+    # And it hears the outcome, as the stage's contacts would.
+    services.escalation_resolve(escalation=escalation, by=escalation.raised_by, resolution="agreed")
+    assert Notification.objects.filter(
+        kind="escalation_resolved", recipient__username=BUSINESS
+    ).exists()
 
 
 def test_the_escalation_form_for_a_referral_offers_only_its_partnerships_agencies(client, demo):
