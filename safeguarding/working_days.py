@@ -161,7 +161,10 @@ class WorkingDayCalendar:
         if today.due == due:
             return today
         added = self._closures_added_since(start, days, due)
-        if added:
+        counted = self.between(start, due)
+        by_rule = rule_changed is not None and counted > 0 and self.add(start, counted).due == due
+        # Each is a guess from the dates alone; where both fit, neither is said.
+        if added and not by_rule:
             then = self.without(added).add(start, days)
             names = " and ".join(f"{day:%A %-d %B %Y}" for day in added)
             closure = "a closure day" if len(added) == 1 else "closure days"
@@ -172,23 +175,24 @@ class WorkingDayCalendar:
                     "the deadline set then stands.",
                 ),
             )
-        counted = self.between(start, due)
-        if rule_changed is not None and counted > 0 and self.add(start, counted).due == due:
+        if by_rule and not added:
             return replace(self.add(start, counted), notes=(rule_changed(counted),))
         skipped = tuple(
             SkippedDay(day, reason)
             for offset in range(1, (due - start).days + 1)
             if (reason := self.non_working_reason(day := start + timedelta(days=offset)))
         )
+        changed = "the partnership's closure days or the bank holidays have"
+        if rule_changed is not None:
+            changed = "the partnership's closure days, the bank holidays or this timescale have"
         return WorkingDayCount(
             start=start,
             days=days,
             due=due,
             skipped=skipped,
             notes=(
-                f"Counted on today's calendar it would be {today.due:%A %-d %B %Y}: the "
-                "partnership's closure days or the bank holidays have changed since this "
-                "deadline was set. The deadline set then stands.",
+                f"Counted on today's calendar it would be {today.due:%A %-d %B %Y}: {changed} "
+                "changed since this deadline was set. The deadline set then stands.",
             ),
         )
 

@@ -223,3 +223,21 @@ def test_a_closure_day_taken_away_since_is_explained_plainly():
         "closure days or the bank holidays have changed since this deadline was set. The "
         "deadline set then stands.",
     )
+
+
+def test_a_deadline_both_a_new_closure_day_and_a_changed_rule_would_explain_says_neither():
+    # Set on Monday 2 November 2026 as 5 working days past a closure day on Wednesday 4
+    # November: Tuesday 10 November. The stage now allows 6, which the closure day alone would
+    # explain too, so the page does not guess which changed.
+    calendar = WorkingDayCalendar(closure_days={date(2026, 11, 4): "Partnership closure: x"})
+
+    count = calendar.explain(
+        date(2026, 11, 2), 6, date(2026, 11, 10), rule_changed=lambda then: f"It allowed {then}."
+    )
+
+    assert count.due == date(2026, 11, 10)
+    assert count.notes == (
+        "Counted on today's calendar it would be Wednesday 11 November 2026: the partnership's "
+        "closure days, the bank holidays or this timescale have changed since this deadline was "
+        "set. The deadline set then stands.",
+    )
