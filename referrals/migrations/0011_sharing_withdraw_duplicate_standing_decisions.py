@@ -2,13 +2,16 @@
 
 from django.db import migrations
 from django.db.models import Count
+from django.utils import timezone
 
 
 def withdraw_superseded_duplicates(apps, schema_editor):
     """Before the constraint: where an agency holds more than one standing decision on a
     referral (a "Share" sent twice), the newest stands and the others are marked withdrawn
-    when and by whom it was recorded. The agency keeps its sight of the referral."""
+    when it was recorded, by no one (nobody withdrew them), each with its history row saying
+    why. The agency keeps its sight of the referral."""
     Decision = apps.get_model("referrals", "InformationSharingDecision")
+    History = apps.get_model("referrals", "HistoricalInformationSharingDecision")
     standing = Decision.objects.filter(withdrawn_at__isnull=True)
     twice = (
         standing.values("referral_id", "agency_id").annotate(n=Count("pk")).filter(n__gt=1)
@@ -16,9 +19,15 @@ def withdraw_superseded_duplicates(apps, schema_editor):
     for pair in twice:
         key = {"referral_id": pair["referral_id"], "agency_id": pair["agency_id"]}
         newest, *older = standing.filter(**key).order_by("-recorded_at", "-pk")
-        Decision.objects.filter(pk__in=[d.pk for d in older]).update(
-            withdrawn_at=newest.recorded_at, withdrawn_by_id=newest.recorded_by_id
-        )
+        for decision in older:
+            decision.withdrawn_at = newest.recorded_at
+            decision.save(update_fields=["withdrawn_at"])
+            History.objects.create(
+                **{f.attname: getattr(decision, f.attname) for f in Decision._meta.concrete_fields},
+                history_date=timezone.now(),
+                history_type="~",
+                history_change_reason="Superseded by a later decision for the same agency",
+            )
 
 
 class Migration(migrations.Migration):
