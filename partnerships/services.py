@@ -294,6 +294,8 @@ def scrutiny_challenge_create(
     _lock_partnership(partnership)
     existing = ScrutinyChallenge.objects.filter(
         partnership=partnership,
+        kind=kind,
+        raised_by=by,
         addressed_to=addressed_to,
         title=one_line(title),
         response_due_on=response_due_on,

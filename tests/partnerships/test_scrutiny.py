@@ -10,10 +10,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from partnerships import services
-from partnerships.choices import ScrutinyKind
+from partnerships.choices import Role, ScrutinyKind
 from partnerships.models import ScrutinyChallenge
 from safeguarding.models import Notification
 from safeguarding.working_days import WorkingDayCalendar
+from tests.partnerships.factories import RoleAssignmentFactory, UserFactory
 from tests.personas import (
     ANONYMOUS,
     BUSINESS,
@@ -416,3 +417,11 @@ def test_submitting_a_challenge_twice_records_it_once(client, demo):
         {**data, "response_due_on": (due + timedelta(days=7)).isoformat()},
     )
     assert ScrutinyChallenge.objects.count() == 2
+    # Another scrutineer's challenge is their own, however alike.
+    colleague = UserFactory(username="scrutineer.two", agency=None)
+    RoleAssignmentFactory(
+        user=colleague, partnership=demo.riverside, role=Role.INDEPENDENT_SCRUTINEER
+    )
+    sign_in(client, colleague.username)
+    client.post(reverse("partnerships:scrutiny-create"), data)
+    assert ScrutinyChallenge.objects.filter(raised_by=colleague).count() == 1
