@@ -453,7 +453,7 @@ def section_11_results(partnership, period: Period) -> dict:
 
 def _natural_key(code: str):
     head, _, number = code.rpartition("-")
-    return (head, int(number)) if number.isdigit() else (code, 0)
+    return (head, int(number)) if number.isascii() and number.isdigit() else (code, 0)
 
 
 def escalations_by_stage_and_outcome(partnership, period: Period) -> dict:

@@ -29,7 +29,7 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.shortcuts import assign_perm, get_objects_for_user
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
@@ -429,14 +429,6 @@ def grant(obj: models.Model, actions: Iterable[str] | str, *, groups=(), users=(
         codename = permission_codename(type(obj), action)
         for holder in [*groups, *users]:
             assign_perm(codename, holder, obj)
-
-
-def revoke(obj: models.Model, actions: Iterable[str] | str, *, groups=(), users=()) -> None:
-    actions = [actions] if isinstance(actions, str) else list(actions)
-    for action in actions:
-        codename = permission_codename(type(obj), action)
-        for holder in [*groups, *users]:
-            remove_perm(codename, holder, obj)
 
 
 def desired_group_names(user) -> set[str]:
