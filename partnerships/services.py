@@ -250,7 +250,7 @@ class AlreadyRecorded(ValidationError):
 
 
 def _lock_partnership(partnership: Partnership) -> None:
-    """Serialise records made for one partnership, so two identical sends are seen in turn."""
+    """Serialise records made for one partnership, so two at once are checked in turn."""
     Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
 
 
@@ -442,7 +442,7 @@ def yearly_report_start(*, partnership: Partnership, period_start: date, by) -> 
         raise ValidationError({"period_start": "The period cannot start in the future."})
     period_end = year_end(period_start)
     # One report started at a time for a partnership, so two cannot overlap.
-    Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
+    _lock_partnership(partnership)
     overlapping = (
         YearlyReport.objects.filter(
             partnership=partnership,
