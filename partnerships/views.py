@@ -1,5 +1,3 @@
-import re
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +13,7 @@ from django.views.generic.edit import FormMixin
 from safeguarding import permissions
 from safeguarding.forms import add_service_errors
 from safeguarding.pagination import BoundedCountPaginator
-from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
+from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin, key_from
 
 from . import indicators, selectors, services, yearly_report
 from .choices import (
@@ -291,13 +289,10 @@ class BenchmarkingView(IndicatorPartnershipMixin, TemplateView):
         return context
 
     def post(self, request, *args, **kwargs):
-        raw = request.POST.get("partnership", "")
-        # A key is ASCII digits: anything else names no partnership.
-        if not re.fullmatch(r"[0-9]{1,18}", raw):
+        pk = key_from(request.POST.get("partnership", ""))
+        if pk is None:
             raise Http404("No such partnership.")
-        partnership = permissions.get_visible_or_404(
-            Partnership.objects.all(), request.user, pk=int(raw)
-        )
+        partnership = permissions.get_visible_or_404(Partnership.objects.all(), request.user, pk=pk)
         if not permissions.has_role(request.user, partnership, Role.BUSINESS_TEAM):
             raise PermissionDenied("Only the partnership's business team decides what it shares.")
         form = BenchmarkSharingForm(request.POST)
@@ -712,8 +707,7 @@ class TrainingCreateView(TrainingFormMixin, FormView):
 
     def recommendation_id(self) -> int | None:
         """The recommendation whose page the training is recorded from."""
-        value = self.request.GET.get("recommendation", "")
-        return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
+        return key_from(self.request.GET.get("recommendation", ""))
 
     def form_valid(self, form):
         try:

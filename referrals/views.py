@@ -1,5 +1,3 @@
-import re
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -19,7 +17,12 @@ from safeguarding import permissions
 from safeguarding.access_log import record_access
 from safeguarding.forms import add_service_errors
 from safeguarding.pagination import BoundedCountPaginator, KeysFirstPaginator
-from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
+from safeguarding.views import (
+    FilteredListView,
+    RestrictedViewMixin,
+    RoleRequiredMixin,
+    key_from,
+)
 from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount
 
 from . import dashboards, selectors, services
@@ -559,8 +562,8 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
 
     @cached_property
     def referral(self):
-        pk = self.request.GET.get("referral") or ""
-        if not re.fullmatch(r"[0-9]{1,18}", pk):  # ASCII digits that fit a key, or none
+        pk = key_from(self.request.GET.get("referral", ""))
+        if pk is None:
             return None
         # A draft has not been sent: there is no decision on it to disagree with (404).
         return permissions.get_visible_or_404(

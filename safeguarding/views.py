@@ -1,5 +1,7 @@
 """Shared pages and the base classes every app's views build on."""
 
+import re
+
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -18,6 +20,13 @@ from .navigation import destinations_for
 from .notifications import notification_mark_read
 from .pagination import PositionPaginatedMixin, PositionPagination
 from .working_days import MAX_DAYS, WorkingDayCalendar, check_start_in_range
+
+
+def key_from(value: str) -> int | None:
+    """A record's key from a query or form value: ASCII digits that fit one, else None.
+
+    `str.isdigit()` also takes '²' and '٣', which `int()` then refuses."""
+    return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
 
 
 class RestrictedViewMixin(LoginRequiredMixin):
