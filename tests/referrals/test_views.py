@@ -227,47 +227,39 @@ def test_sending_to_a_council_that_is_no_longer_a_partner_says_so(client, demo):
     assert draft.is_draft
 
 
+NHS_NUMBER_REFUSED = "Enter an NHS number with 10 digits"
+POSTCODE_REFUSED = "Enter a real postcode"
+
+
 @pytest.mark.parametrize(
-    "nhs_number",
+    ("field", "value", "message"),
     [
-        "943476591\u00b2",  # a superscript two: a "digit" to str.isdigit()
-        "\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669",  # Arabic-Indic
+        # A superscript two: a "digit" to str.isdigit().
+        ("nhs_number", "943476591\u00b2", NHS_NUMBER_REFUSED),
+        # Arabic-Indic digits.
+        (
+            "nhs_number",
+            "\u0669\u0664\u0663\u0664\u0667\u0666\u0665\u0669\u0661\u0669",
+            NHS_NUMBER_REFUSED,
+        ),
+        ("postcode", "HF\u0661 2AB", POSTCODE_REFUSED),  # an Arabic-Indic one
+        ("postcode", "HF1 \u0662AB", POSTCODE_REFUSED),
+        ("postcode", "HF1\u30002AB", POSTCODE_REFUSED),  # an ideographic space
+        ("postcode", "HF1\u00a02AB", POSTCODE_REFUSED),  # a no-break space
     ],
 )
-def test_an_nhs_number_with_digits_that_are_not_0_to_9_is_refused_on_the_page(
-    client, demo, nhs_number
+def test_characters_that_are_not_ascii_are_refused_in_an_nhs_number_or_postcode(
+    client, demo, field, value, message
 ):
     draft = DraftReferralFactory()
     sign_in(client, PRACTITIONER_HEALTH)
 
-    response = client.post(f"/referrals/{draft.pk}/child/", {**CHILD, "nhs_number": nhs_number})
+    response = client.post(f"/referrals/{draft.pk}/child/", {**CHILD, field: value})
 
     assert response.status_code == 200
-    assert "Enter an NHS number with 10 digits" in response.content.decode()
+    assert message in response.content.decode()
     assert not draft.children.exists()
     assert client.get(f"/referrals/{draft.pk}/child/").status_code == 200
-
-
-@pytest.mark.parametrize(
-    "postcode",
-    [
-        "HF\u0661 2AB",  # an Arabic-Indic one
-        "HF1 \u0662AB",
-        "HF1\u30002AB",  # an ideographic space
-        "HF1\u00a02AB",  # a no-break space
-    ],
-)
-def test_a_postcode_with_characters_that_are_not_ascii_is_refused_on_the_page(
-    client, demo, postcode
-):
-    draft = DraftReferralFactory()
-    sign_in(client, PRACTITIONER_HEALTH)
-
-    response = client.post(f"/referrals/{draft.pk}/child/", {**CHILD, "postcode": postcode})
-
-    assert response.status_code == 200
-    assert "Enter a real postcode" in response.content.decode()
-    assert not draft.children.exists()
 
 
 @pytest.mark.parametrize("postcode", ["HF1 2AB", "hf12ab", "RV2 7QT", "SW1A 1AA", "M1 1AE"])
