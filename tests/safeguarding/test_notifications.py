@@ -23,6 +23,23 @@ from tests.personas import ANONYMOUS, BUSINESS, OTHER_PARTNERSHIP, check_access,
 from tests.support.clock import A_DEMO_DAY
 
 
+@pytest.fixture
+def record_unsent(demo, django_capture_on_commit_callbacks):
+    """Record a notification to the business team and send nothing, as if the broker were down."""
+
+    def record(stage: str, title: str) -> Notification:
+        with django_capture_on_commit_callbacks(execute=False):
+            return notification_create(
+                recipient=demo.user(BUSINESS),
+                kind="test",
+                subject=demo.riverside,
+                stage=stage,
+                message=Message(title),
+            )
+
+    return record
+
+
 def make_review_due(partnership, on):
     PublishedArrangement.objects.filter(partnership=partnership).update(next_review_on=on)
 
@@ -83,32 +100,16 @@ def test_a_superseded_version_is_not_reminded(demo, mailoutbox):
     assert arrangement_review_reminders_send(today=date(2026, 12, 12)) == 0
 
 
-def test_delivering_twice_sends_once(demo, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=False):
-        notification = notification_create(
-            recipient=demo.user(BUSINESS),
-            kind="test",
-            subject=demo.riverside,
-            stage="one",
-            message=Message("Hello"),
-        )
+def test_delivering_twice_sends_once(demo, mailoutbox, record_unsent):
+    notification = record_unsent("one", "Hello")
 
     assert notification_deliver(notification_id=notification.pk) is True
     assert notification_deliver(notification_id=notification.pk) is False
     assert len(mailoutbox) == 1
 
 
-def test_the_pending_sweep_sends_what_was_recorded_but_never_sent(
-    demo, mailoutbox, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False):  # as if the broker were down
-        notification_create(
-            recipient=demo.user(BUSINESS),
-            kind="test",
-            subject=demo.riverside,
-            stage="one",
-            message=Message("Queued while Redis was down"),
-        )
+def test_the_pending_sweep_sends_what_was_recorded_but_never_sent(demo, mailoutbox, record_unsent):
+    record_unsent("one", "Queued while Redis was down")  # as if the broker were down
     Notification.objects.update(
         created_at=Notification.objects.get().created_at - timedelta(minutes=5)
     )
@@ -262,28 +263,15 @@ def test_a_title_with_a_line_break_is_sent_on_one_line(
 
 
 def test_a_notification_that_cannot_be_sent_is_recorded_and_not_retried_for_ever(
-    demo, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+    demo, mailoutbox, record_unsent, monkeypatch
 ):
     from django.core.mail import BadHeaderError
 
     from safeguarding import notifications
     from safeguarding.notifications import MAX_DELIVERY_ATTEMPTS
 
-    with django_capture_on_commit_callbacks(execute=False):
-        broken = notification_create(
-            recipient=demo.user(BUSINESS),
-            kind="test",
-            subject=demo.riverside,
-            stage="broken",
-            message=Message("Cannot be sent"),
-        )
-        later = notification_create(
-            recipient=demo.user(BUSINESS),
-            kind="test",
-            subject=demo.riverside,
-            stage="later",
-            message=Message("Recorded later"),
-        )
+    broken = record_unsent("broken", "Cannot be sent")
+    later = record_unsent("later", "Recorded later")
     Notification.objects.filter(pk=broken.pk).update(
         created_at=broken.created_at - timedelta(minutes=10)
     )
@@ -316,16 +304,9 @@ def test_a_notification_that_cannot_be_sent_is_recorded_and_not_retried_for_ever
 
 
 def test_a_title_recorded_with_a_line_break_before_the_fix_is_sent_on_one_line(
-    demo, mailoutbox, django_capture_on_commit_callbacks
+    demo, mailoutbox, record_unsent
 ):
-    with django_capture_on_commit_callbacks(execute=False):
-        notification = notification_create(
-            recipient=demo.user(BUSINESS),
-            kind="test",
-            subject=demo.riverside,
-            stage="one",
-            message=Message("Recorded"),
-        )
+    notification = record_unsent("one", "Recorded")
     Notification.objects.filter(pk=notification.pk).update(title="Line one\r\nline two")
 
     assert notification_deliver(notification_id=notification.pk) is True
@@ -343,19 +324,12 @@ def test_a_title_recorded_with_a_line_break_before_the_fix_is_sent_on_one_line(
     ids=["disconnected", "dns", "busy", "mailbox-full"],
 )
 def test_a_mail_server_down_for_longer_than_the_attempts_drops_no_reminder(
-    demo, mailoutbox, django_capture_on_commit_callbacks, monkeypatch, outage
+    demo, mailoutbox, record_unsent, monkeypatch, outage
 ):
     from safeguarding import notifications
     from safeguarding.notifications import MAX_DELIVERY_ATTEMPTS, MailServerUnavailable
 
-    with django_capture_on_commit_callbacks(execute=False):
-        reminder = notification_create(
-            recipient=demo.user(BUSINESS),
-            kind="test",
-            subject=demo.riverside,
-            stage="outage",
-            message=Message("Sent once the mail server is back"),
-        )
+    reminder = record_unsent("outage", "Sent once the mail server is back")
     send_mail = notifications.send_mail
 
     def mail_server_down(**kwargs):
@@ -385,19 +359,12 @@ def test_a_mail_server_down_for_longer_than_the_attempts_drops_no_reminder(
     ids=["no-such-user", "rejected"],
 )
 def test_a_message_the_mail_server_refuses_is_given_up_after_its_attempts(
-    demo, django_capture_on_commit_callbacks, monkeypatch, refusal
+    demo, record_unsent, monkeypatch, refusal
 ):
     from safeguarding import notifications
     from safeguarding.notifications import MAX_DELIVERY_ATTEMPTS
 
-    with django_capture_on_commit_callbacks(execute=False):
-        refused = notification_create(
-            recipient=demo.user(BUSINESS),
-            kind="test",
-            subject=demo.riverside,
-            stage="refused",
-            message=Message("Refused for itself"),
-        )
+    refused = record_unsent("refused", "Refused for itself")
 
     def refuse(**kwargs):
         raise refusal
