@@ -1,11 +1,9 @@
 import io
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from audits import selectors, services
@@ -24,6 +22,7 @@ from tests.personas import (
     PRACTITIONER_POLICE,
     SCRUTINEER,
 )
+from tests.support.concurrency import run_at_once
 
 
 def own_return(demo, audit, username, case=None):
@@ -408,26 +407,17 @@ def test_two_submissions_at_the_same_moment_are_recorded_once(transactional_demo
     audit = AuditFactory()
     audit_return = AuditReturn.objects.filter(audit=audit, agency__name="Midshire Police").first()
     officer = transactional_demo.user(PRACTITIONER_POLICE)
-    barrier = threading.Barrier(3)
-    outcomes = []
 
     def submit():
-        barrier.wait()
         try:
             complete_return(audit_return, by=officer)
-            outcomes.append("submitted")
+            return "submitted"
         except ValidationError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
 
-    threads = [threading.Thread(target=submit) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_at_once(submit, times=3)
 
-    assert sorted(outcomes) == ["refused", "refused", "submitted"]
+    assert outcomes == ["refused", "refused", "submitted"]
     assert audit_return.history.filter(history_change_reason__startswith="Submitted").count() == 1
 
 
@@ -448,26 +438,17 @@ def test_two_draws_of_the_same_list_and_seed_at_the_same_moment_draw_once(
     audit = AuditFactory(references=[])
     candidates = [f"C-{n:03d}" for n in range(40)]
     business = transactional_demo.user(BUSINESS)
-    barrier = threading.Barrier(3)
-    outcomes = []
 
     def draw():
-        barrier.wait()
         try:
             services.audit_sample_draw(
                 audit=audit, candidates=candidates, size=5, seed=11, by=business
             )
-            outcomes.append("drawn")
+            return "drawn"
         except ValidationError:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
 
-    threads = [threading.Thread(target=draw) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_at_once(draw, times=3)
 
     assert sorted(outcomes) == ["drawn", "refused", "refused"]
     assert audit.samples.count() == 1

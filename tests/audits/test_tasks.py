@@ -1,8 +1,6 @@
-import threading
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 
 from audits.models import Audit
 from audits.services import audit_return_reminders_send, return_reminder_stage
@@ -10,6 +8,7 @@ from audits.tasks import send_audit_return_reminders
 from safeguarding.models import Notification
 from tests.audits.factories import AuditFactory, complete_return
 from tests.personas import BUSINESS, DSL_SCHOOL
+from tests.support.concurrency import run_at_once
 
 # Friday 4 December 2026: 3 working days before Wednesday 9 December.
 DUE = date(2026, 12, 9)
@@ -81,23 +80,9 @@ def test_audits_far_from_their_deadline_are_not_read(demo, django_assert_max_num
 def test_two_sweeps_at_the_same_moment_remind_once(transactional_demo, needs_services, mailoutbox):
     audit = AuditFactory(agencies=[transactional_demo.agency("St Anne's Primary School")])
     make_due(audit)
-    barrier = threading.Barrier(4)
-    results = []
+    results = run_at_once(lambda: audit_return_reminders_send(today=DUE))
 
-    def sweep():
-        barrier.wait()
-        try:
-            results.append(audit_return_reminders_send(today=DUE))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(results) == [0, 0, 0, 1]
+    assert results == [0, 0, 0, 1]
     assert Notification.objects.filter(kind="audit_return_due").count() == 1
     assert len(mailoutbox) == 1
 

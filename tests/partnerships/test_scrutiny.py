@@ -1,10 +1,8 @@
 """Independent scrutiny: findings and challenges, responses, reminders and escalation."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -28,6 +26,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.support.concurrency import run_at_once
 from tests.support.pages import part_from, tags
 
 
@@ -290,23 +289,9 @@ def test_an_answered_challenge_is_never_chased(demo):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_escalate_once(transactional_demo, needs_services):
     challenge_for(transactional_demo, due=date(2026, 11, 20))
-    barrier = threading.Barrier(4)
-    results = []
+    results = run_at_once(lambda: services.scrutiny_reminders_send(today=date(2026, 11, 30)))
 
-    def sweep():
-        barrier.wait()
-        try:
-            results.append(services.scrutiny_reminders_send(today=date(2026, 11, 30)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(results) == [0, 0, 0, 4]
+    assert results == [0, 0, 0, 4]
     assert Notification.objects.filter(stage="escalated").count() == 3
 
 

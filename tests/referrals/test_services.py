@@ -1,10 +1,9 @@
-import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from partnerships.choices import Role
 from partnerships.models import ClosureDay
@@ -34,6 +33,7 @@ from tests.referrals.factories import (
     child_details,
     referral_shared_with_the_police,
 )
+from tests.support.concurrency import run_at_once
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -615,25 +615,6 @@ def test_an_escalation_about_a_referral_is_against_an_agency_of_the_referrals_pa
         outcome_sought="A strategy discussion.",
     )
     assert escalation.partnership == demo.riverside
-
-
-def run_at_once(function, times=4):
-    barrier = threading.Barrier(times)
-    results = []
-
-    def run():
-        barrier.wait()
-        try:
-            results.append(function())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(results)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,8 +1,6 @@
-import threading
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from partnerships.choices import Role
@@ -16,6 +14,7 @@ from tests.reviews.factories import (
     SubmittedRapidReviewFactory,
     remove_demo_reviews,
 )
+from tests.support.concurrency import run_at_once
 
 # The demo review: aware Friday 20 November 2026, returns due Friday 4 December, review due
 # Friday 11 December.
@@ -196,24 +195,12 @@ def test_concurrent_sweeps_record_each_reminder_once(
 ):
     remove_demo_reviews()
     RapidReviewFactory()
-    barrier = threading.Barrier(4)
-    results = []
-
-    def sweep():
-        barrier.wait()
-        try:
-            results.append(
-                services.rapid_review_reminders_send(today=date(2026, 12, 15))
-                + services.agency_return_reminders_send(today=date(2026, 12, 15))
-            )
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once(
+        lambda: (
+            services.rapid_review_reminders_send(today=date(2026, 12, 15))
+            + services.agency_return_reminders_send(today=date(2026, 12, 15))
+        )
+    )
 
     # One overdue reminder, three escalations and one overdue reminder per person at the four
     # involved agencies (seven people), whichever sweep recorded them.
