@@ -186,9 +186,7 @@ def incident_record_notification(
 ) -> SeriousIncident:
     """Record the date the national Panel was notified (on time, or how late), once: the rapid
     review's clock may have started from it, so it is not rewritten afterwards."""
-    incident.refresh_from_db(
-        from_queryset=SeriousIncident.objects.select_for_update(), fields=["notified_on"]
-    )
+    _lock(incident, "notified_on")
     if incident.notified_on is not None:
         raise ValidationError(
             {
@@ -340,12 +338,14 @@ def _return_recipients(agency_return: AgencyReturn) -> list:
     )
 
 
-def _lock(review: RapidReview) -> RapidReview:
-    """Lock the review's row and read it afresh, so a step is checked against the review as it
-    stands now (a partner may have signed off, or someone submitted it, since the page was
-    read) and no other step can change it until this one is written."""
-    review.refresh_from_db(from_queryset=RapidReview.objects.select_for_update())
-    return review
+def _lock(record, *fields: str):
+    """Lock the record's row and read it (or `fields` of it) afresh, so a step is checked
+    against the record as it stands now (a partner may have signed off, or someone submitted
+    it, since the page was read) and no other step can change it until this one is written."""
+    record.refresh_from_db(
+        from_queryset=type(record)._default_manager.select_for_update(), fields=fields or None
+    )
+    return record
 
 
 def _refuse_out_of_order(review: RapidReview, allowed: tuple[str, ...], message: str) -> None:
@@ -546,7 +546,7 @@ def agency_return_save(
     """Save an agency's return as a draft, or submit it (both parts are then needed)."""
     # The review first, as every other step locks it, then the return: checked as they stand.
     _lock(agency_return.rapid_review)
-    agency_return.refresh_from_db(from_queryset=AgencyReturn.objects.select_for_update())
+    _lock(agency_return)
     if agency_return.status == ReturnStatus.SUBMITTED:
         raise ValidationError({"status": "This return has already been submitted."})
     if agency_return.rapid_review.status == RapidReviewStatus.SUBMITTED:
@@ -690,9 +690,7 @@ def milestone_add(*, practice_review: PracticeReview, title: str, due_on: date, 
 def milestone_complete(*, milestone: Milestone, completed_on: date, by) -> Milestone:
     """Record that a practice review milestone was reached; its reminders stop. The first date
     recorded stands: marking it done again (a replayed button) is refused, saying when."""
-    milestone.refresh_from_db(
-        from_queryset=Milestone.objects.select_for_update(), fields=["completed_on"]
-    )
+    _lock(milestone, "completed_on")
     if milestone.completed_on is not None:
         raise ValidationError(
             {
