@@ -20,6 +20,7 @@ from partnerships.selectors import agency_leads_in, business_team_of
 from partnerships.services import action_create
 from safeguarding import permissions
 from safeguarding.notifications import Message, notify_all
+from safeguarding.records import lock
 from safeguarding.working_days import WorkingDayCalendar
 
 from .choices import (
@@ -264,7 +265,7 @@ def audit_sample_draw(
             {"size": f"The list has {len(candidates)} cases; you cannot draw {size}."}
         )
     # One draw at a time per audit, so two identical requests cannot both draw.
-    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    lock(audit)
     already = set(audit.cases.values_list("reference", flat=True))
     if seed is not None:
         repeated = _same_draw(audit, candidates, seed, already)
@@ -313,7 +314,7 @@ def audit_return_save(
     An immediate concern is told to the business team and the agency's safeguarding leads at
     once, whether the return is a draft or submitted.
     """
-    audit_return = AuditReturn.objects.select_for_update().get(pk=audit_return.pk)
+    lock(audit_return)
     if audit_return.is_submitted:
         raise ValidationError(
             {
@@ -399,7 +400,7 @@ def audit_return_reopen(*, audit_return: AuditReturn, by, reason: str) -> AuditR
     """Reopen a submitted return so the agency can correct it; the reason goes in the history."""
     if not reason.strip():
         raise ValidationError({"reason": "Say why the return is being reopened."})
-    audit_return = AuditReturn.objects.select_for_update().get(pk=audit_return.pk)
+    lock(audit_return)
     if not audit_return.is_submitted:
         raise ValidationError({"status": "Only a submitted return can be reopened."})
     submitted_by = audit_return.submitted_by
@@ -690,7 +691,7 @@ def self_assessment_save(*, assessment: SelfAssessment, by, ratings: dict, submi
 
     A gap (partly met or not met) needs an action plan; a submitted return is final.
     """
-    assessment = SelfAssessment.objects.select_for_update().get(pk=assessment.pk)
+    lock(assessment)
     if assessment.status == ReturnStatus.SUBMITTED:
         raise ValidationError({"status": "This self-assessment has already been submitted."})
     current = {r.code: r for r in assessment.ratings.all()}

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from safeguarding import permissions
 from safeguarding.notifications import Message, notify_all, one_line
+from safeguarding.records import lock
 from safeguarding.working_days import WorkingDayCalendar
 
 from .choices import (
@@ -249,11 +250,6 @@ class AlreadyRecorded(ValidationError):
         self.existing = existing
 
 
-def _lock_partnership(partnership: Partnership) -> None:
-    """Serialise records made for one partnership, so two at once are checked in turn."""
-    Partnership.objects.select_for_update().filter(pk=partnership.pk).first()
-
-
 # Who answers a scrutiny challenge for the agency it is addressed to.
 SCRUTINY_RESPONDER_ROLES = (*PARTNER_ROLES, Role.AGENCY_SAFEGUARDING_LEAD)
 
@@ -291,7 +287,8 @@ def scrutiny_challenge_create(
         errors["response_due_on"] = "The response must be due after today."
     if errors:
         raise ValidationError(errors)
-    _lock_partnership(partnership)
+    # Records made for one partnership at once are checked in turn: the second finds the first.
+    lock(partnership, "pk")
     existing = ScrutinyChallenge.objects.filter(
         partnership=partnership,
         kind=kind,
@@ -333,7 +330,7 @@ def scrutiny_challenge_create(
 @transaction.atomic
 def scrutiny_challenge_respond(*, challenge: ScrutinyChallenge, response: str, by):
     """Record the addressed agency's response; the scrutineer is told."""
-    challenge = ScrutinyChallenge.objects.select_for_update().get(pk=challenge.pk)
+    lock(challenge)
     if challenge.is_answered:
         raise ValidationError({"response": "This has already been answered."})
     if not response.strip():
@@ -442,7 +439,7 @@ def yearly_report_start(*, partnership: Partnership, period_start: date, by) -> 
         raise ValidationError({"period_start": "The period cannot start in the future."})
     period_end = year_end(period_start)
     # One report started at a time for a partnership, so two cannot overlap.
-    _lock_partnership(partnership)
+    lock(partnership, "pk")
     overlapping = (
         YearlyReport.objects.filter(
             partnership=partnership,
@@ -510,7 +507,7 @@ def yearly_report_edit(
 @transaction.atomic
 def yearly_report_sign_off(*, report: YearlyReport, by) -> YearlyReportSignOff:
     """A lead safeguarding partner signs for their partner; all three make it signed off."""
-    report = YearlyReport.objects.select_for_update().get(pk=report.pk)
+    lock(report)
     seat = (
         Membership.objects.current()
         .filter(
@@ -660,7 +657,7 @@ def financial_contribution_record(
     *, report: YearlyReport, agency: Agency, amount: Decimal | None, in_kind: str = "", by
 ) -> FinancialContribution:
     """Record one partner's or agency's contribution for the report's period: once each."""
-    report = YearlyReport.objects.select_for_update().get(pk=report.pk)
+    lock(report)
     if _contributions_fixed(report):
         raise ValidationError("The report has been signed off: its funding can no longer change.")
     errors = _check_contribution(amount, in_kind)
@@ -700,7 +697,7 @@ def financial_contribution_change(
     by,
 ) -> FinancialContribution:
     """Correct a contribution recorded for the report's period, while the report is a draft."""
-    report = YearlyReport.objects.select_for_update().get(pk=report.pk)
+    lock(report)
     if (
         contribution.partnership_id != report.partnership_id
         or contribution.year_starting != report.period_start
@@ -837,7 +834,8 @@ def training_event_record(
     )
     if errors:
         raise ValidationError(errors)
-    _lock_partnership(partnership)
+    # Records made for one partnership at once are checked in turn: the second finds the first.
+    lock(partnership, "pk")
     existing = TrainingEvent.objects.filter(
         partnership=partnership,
         title=one_line(title),

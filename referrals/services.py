@@ -14,6 +14,7 @@ from partnerships.models import Agency, Membership, Partnership
 from partnerships.selectors import business_team_of
 from safeguarding import permissions
 from safeguarding.notifications import Message, notify_all
+from safeguarding.records import lock
 from safeguarding.working_days import WorkingDayCalendar
 
 from .choices import (
@@ -80,12 +81,6 @@ def front_door_partnership(council: Agency) -> Partnership | None:
         .first()
     )
     return membership.partnership if membership else None
-
-
-def _locked(model, instance):
-    """The row as it stands now, locked until the transaction ends: a write that depends on
-    its state checks it here, not on the copy read when the page was opened."""
-    return model.objects.select_for_update().get(pk=instance.pk)
 
 
 def _require_draft_owner(referral: Referral, by) -> None:
@@ -224,7 +219,7 @@ def referral_submit(*, referral: Referral, by, received_at: datetime | None = No
     with transaction.atomic():
         # Sent from two pages at once, the second waits here and finds it sent: the first
         # receipt, and the deadline worked out from it, stand.
-        if _locked(Referral, referral).status != ReferralStatus.DRAFT:
+        if lock(referral, "status").status != ReferralStatus.DRAFT:
             raise ValidationError("This referral has already been sent to the front door.")
         referral.partnership = partnership
         referral.status = ReferralStatus.SUBMITTED
@@ -316,7 +311,7 @@ def referral_decide(
     with transaction.atomic():
         # Two workers deciding at once: the second waits here and is refused, so the decision
         # the referrer was told is the one that stands.
-        if _locked(Referral, referral).status != ReferralStatus.SUBMITTED:
+        if lock(referral, "status").status != ReferralStatus.SUBMITTED:
             raise ValidationError({"decision": ["This referral has already been decided."]})
         referral.status = ReferralStatus.DECIDED
         referral.decision = decision
@@ -371,7 +366,7 @@ def information_sharing_record(
         # Shares of one referral wait for each other here, so a "Share" sent twice finds the
         # first: an agency has one standing decision at a time, and withdrawing it ends its
         # sight of the referral (the database refuses a second one besides).
-        _locked(Referral, referral)
+        lock(referral, "pk")
         standing = (
             referral.sharing.filter(agency=agency, withdrawn_at__isnull=True)
             .select_related("recorded_by")
@@ -397,9 +392,7 @@ def information_sharing_withdraw(*, decision: InformationSharingDecision, by) ->
     _require_front_door(decision.referral, by)
     with transaction.atomic():  # the withdrawal and its history row
         # Withdrawn from two pages at once, the second finds it withdrawn and keeps the first's.
-        locked = _locked(InformationSharingDecision, decision)
-        if locked.withdrawn_at:
-            decision.withdrawn_at, decision.withdrawn_by = locked.withdrawn_at, locked.withdrawn_by
+        if lock(decision, "withdrawn_at", "withdrawn_by").withdrawn_at:
             return
         decision.withdrawn_at = timezone.now()
         decision.withdrawn_by = by
@@ -653,15 +646,9 @@ def escalation_respond(*, escalation: Escalation, by, text: str) -> EscalationRe
 def _take_current_state(escalation: Escalation) -> None:
     """Lock the escalation's row and read its status and stage from it: refused if it has been
     resolved since the copy in hand was read."""
-    locked = _locked(Escalation, escalation)
-    if not locked.is_open:
+    lock(escalation, "status", "stage", "stage_started_on", "stage_due_on")
+    if not escalation.is_open:
         raise ValidationError("This escalation has been resolved.")
-    escalation.status = locked.status
-    escalation.stage, escalation.stage_started_on, escalation.stage_due_on = (
-        locked.stage,
-        locked.stage_started_on,
-        locked.stage_due_on,
-    )
 
 
 def _require_raiser_side(escalation: Escalation, by, action: str) -> None:
@@ -688,10 +675,9 @@ def escalation_resolve(
     with transaction.atomic():
         # Resolved from two pages at once, the second waits here and is refused; the stage is
         # read from the row too, in case the sweep moved it since the page was opened.
-        locked = _locked(Escalation, escalation)
-        if not locked.is_open:
+        lock(escalation, "status", "stage")
+        if not escalation.is_open:
             raise ValidationError("This escalation has already been resolved.")
-        escalation.stage = locked.stage
         stage = next(s for s in stages if s.number == escalation.stage)
         escalation.status = EscalationStatus.RESOLVED
         escalation.resolution = resolution

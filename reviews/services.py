@@ -15,6 +15,7 @@ from partnerships.models import Agency, Membership, User
 from partnerships.selectors import agency_leads_in, business_team_of, people_with_role
 from partnerships.services import action_create
 from safeguarding.notifications import Message, notify_all
+from safeguarding.records import lock
 from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount
 
 from .choices import (
@@ -186,7 +187,7 @@ def incident_record_notification(
 ) -> SeriousIncident:
     """Record the date the national Panel was notified (on time, or how late), once: the rapid
     review's clock may have started from it, so it is not rewritten afterwards."""
-    _lock(incident, "notified_on")
+    lock(incident, "notified_on")
     if incident.notified_on is not None:
         raise ValidationError(
             {
@@ -267,7 +268,7 @@ def rapid_review_plan(review: RapidReview, calendar=None) -> list[dict]:
 def rapid_review_create(*, incident: SeriousIncident, by, today: date | None = None) -> RapidReview:
     """Start the rapid review: set its deadlines and send each involved agency a request."""
     # Two people pressing "start" at once: the second waits here, then finds the first's review.
-    SeriousIncident.objects.select_for_update().filter(pk=incident.pk).first()
+    lock(incident, "pk")
     if RapidReview.objects.filter(incident=incident).exists():
         raise ValidationError({"incident": "This incident already has a rapid review."})
     start = rapid_review_clock_start(incident)
@@ -338,16 +339,6 @@ def _return_recipients(agency_return: AgencyReturn) -> list:
     )
 
 
-def _lock(record, *fields: str):
-    """Lock the record's row and read it (or `fields` of it) afresh, so a step is checked
-    against the record as it stands now (a partner may have signed off, or someone submitted
-    it, since the page was read) and no other step can change it until this one is written."""
-    record.refresh_from_db(
-        from_queryset=type(record)._default_manager.select_for_update(), fields=fields or None
-    )
-    return record
-
-
 def _refuse_out_of_order(review: RapidReview, allowed: tuple[str, ...], message: str) -> None:
     if review.status not in allowed:
         raise ValidationError(
@@ -368,7 +359,7 @@ def rapid_review_record_meeting(
     today: date | None = None,
 ) -> RapidReview:
     """Record the rapid review meeting, the immediate safety actions and the learning."""
-    _lock(review)
+    lock(review)
     _refuse_out_of_order(
         review,
         (RapidReviewStatus.GATHERING, RapidReviewStatus.MEETING_HELD),
@@ -401,7 +392,7 @@ def rapid_review_decide(
     *, review: RapidReview, decision: str, reasons: str, by, today: date | None = None
 ) -> RapidReview:
     """Record the decision (practice review, national review or none) and its reasons."""
-    _lock(review)
+    lock(review)
     _refuse_out_of_order(
         review,
         (RapidReviewStatus.MEETING_HELD, RapidReviewStatus.DECIDED),
@@ -433,7 +424,7 @@ def rapid_review_sign_off(*, review: RapidReview, by) -> SignOff:
         raise PermissionDenied(
             "Only a delegated safeguarding partner of this partnership can sign off."
         )
-    _lock(review)
+    lock(review)
     _refuse_out_of_order(
         review,
         (RapidReviewStatus.DECIDED,),
@@ -475,7 +466,7 @@ def rapid_review_submit(
 
     A decision to hold a local practice review starts one.
     """
-    _lock(review)
+    lock(review)
     if review.status == RapidReviewStatus.SUBMITTED:
         raise ValidationError({"status": "This review has already been submitted."})
     errors = submission_blockers(review)
@@ -499,7 +490,7 @@ def rapid_review_submit(
 @transaction.atomic
 def rapid_review_extend(*, review: RapidReview, new_due_on: date, reason: str, by) -> Extension:
     """Agree a later deadline. The original deadline stays on the record."""
-    _lock(review)
+    lock(review)
     errors = {}
     if not review.is_open:
         errors["new_due_on"] = "A submitted review cannot be extended."
@@ -545,8 +536,8 @@ def agency_return_save(
 ) -> AgencyReturn:
     """Save an agency's return as a draft, or submit it (both parts are then needed)."""
     # The review first, as every other step locks it, then the return: checked as they stand.
-    _lock(agency_return.rapid_review)
-    _lock(agency_return)
+    lock(agency_return.rapid_review)
+    lock(agency_return)
     if agency_return.status == ReturnStatus.SUBMITTED:
         raise ValidationError({"status": "This return has already been submitted."})
     if agency_return.rapid_review.status == RapidReviewStatus.SUBMITTED:
@@ -690,7 +681,7 @@ def milestone_add(*, practice_review: PracticeReview, title: str, due_on: date, 
 def milestone_complete(*, milestone: Milestone, completed_on: date, by) -> Milestone:
     """Record that a practice review milestone was reached; its reminders stop. The first date
     recorded stands: marking it done again (a replayed button) is refused, saying when."""
-    _lock(milestone, "completed_on")
+    lock(milestone, "completed_on")
     if milestone.completed_on is not None:
         raise ValidationError(
             {
