@@ -5,6 +5,7 @@ from partnerships.choices import Role
 from partnerships.forms import AgencyChoiceField, AgencyMultipleChoiceField
 from partnerships.models import Agency, Partnership
 from safeguarding import permissions
+from safeguarding.working_days import FIRST_YEAR, LAST_YEAR
 
 from .choices import Grade, Rating, SelfAssessmentKind
 
@@ -192,7 +193,7 @@ class SelfAssessmentRoundForm(BusinessTeamPartnershipMixin, forms.Form):
     partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
     kind = forms.ChoiceField(choices=SelfAssessmentKind.choices, widget=forms.RadioSelect)
     year = forms.IntegerField(
-        min_value=2000, max_value=2100, initial=lambda: timezone.localdate().year
+        min_value=FIRST_YEAR, max_value=LAST_YEAR, initial=lambda: timezone.localdate().year
     )
     deadline = forms.DateField(help_text="For example, 2027-03-31")
     agencies = AgencyMultipleChoiceField(label="Agencies or schools invited")

@@ -21,7 +21,7 @@ from partnerships.services import action_create
 from safeguarding import permissions
 from safeguarding.notifications import Message, notify_all
 from safeguarding.records import lock
-from safeguarding.working_days import WorkingDayCalendar
+from safeguarding.working_days import FIRST_YEAR, LAST_YEAR, WorkingDayCalendar
 
 from .choices import (
     DEFAULT_STANDARDS,
@@ -603,7 +603,7 @@ def self_assessment_round_create(
     errors = {}
     if kind not in SelfAssessmentKind.values:
         errors["kind"] = f"Choose one of: {', '.join(SelfAssessmentKind.values)}."
-    if not 2000 <= year <= 2100:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         errors["year"] = "Give the year, for example 2026."
     agencies = list(agencies)
     if not agencies:

@@ -32,6 +32,7 @@ from referrals.choices import Decision, EscalationResolution, EscalationStatus, 
 from referrals.models import Escalation, Referral
 from reviews.models import PracticeReview, RapidReview, SeriousIncident
 from safeguarding.charts import chart as _chart
+from safeguarding.working_days import FIRST_YEAR, LAST_YEAR
 
 from .choices import OPEN_ACTION_STATUSES, ActionStatus, IndicatorKey
 from .models import Action, Agency, Partnership
@@ -40,19 +41,15 @@ SMALL_NUMBER = 5  # counts below this are never shown outside the partnership
 FIGURES_CACHE_SECONDS = 24 * 60 * 60  # today is part of the key: pending work turns overdue
 
 
-# The dates a period of figures may span: wide enough for any records, narrow enough that the
-# day after the end is still a date.
-EARLIEST = datetime.date(2000, 1, 1)
-LATEST = datetime.date(2100, 12, 31)
-OUT_OF_RANGE = "Give a date in the years 2000 to 2100."
+OUT_OF_RANGE = f"Give a date in the years {FIRST_YEAR} to {LAST_YEAR}."
 
 
 def period_date_errors(start, end) -> dict[str, str]:
-    """Field messages for the ends of a period outside the years 2000 to 2100, if any."""
+    """Field messages for the ends of a period outside the years the service takes, if any."""
     return {
         name: OUT_OF_RANGE
         for name, day in (("start", start), ("end", end))
-        if day is not None and not EARLIEST <= day <= LATEST
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR
     }
 
 

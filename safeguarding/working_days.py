@@ -20,18 +20,19 @@ from functools import cache, lru_cache
 import holidays
 
 MAX_DAYS = 3660
-# The calculators take a start date in these years: any deadline the partnership could have,
-# and far enough from the end of the calendar (31 December 9999) that adding MAX_DAYS is safe.
-FIRST_START_YEAR = 2000
-LAST_START_YEAR = 2100
+# The years every date the service takes falls in (a calculator's start, a period of figures, a
+# yearly round): any the partnership could have, and far enough from the end of the calendar
+# (31 December 9999) that adding MAX_DAYS, or a day after a period's end, is safe.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
 START_RANGE_MESSAGE = (
-    f"Enter a start date between {FIRST_START_YEAR} and {LAST_START_YEAR}, for example 2026-11-20"
+    f"Enter a start date between {FIRST_YEAR} and {LAST_YEAR}, for example 2026-11-20"
 )
 
 
 def check_start_in_range(start: date) -> None:
     """Raise ValueError with START_RANGE_MESSAGE for a start the calculators do not take."""
-    if not FIRST_START_YEAR <= start.year <= LAST_START_YEAR:
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
         raise ValueError(START_RANGE_MESSAGE)
 
 
