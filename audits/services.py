@@ -21,7 +21,7 @@ from partnerships.services import action_create
 from safeguarding import permissions
 from safeguarding.notifications import Message, notify_all
 from safeguarding.records import lock
-from safeguarding.working_days import FIRST_YEAR, LAST_YEAR, WorkingDayCalendar
+from safeguarding.working_days import FIRST_YEAR, LAST_YEAR, calendars_for
 
 from .choices import (
     DEFAULT_STANDARDS,
@@ -538,15 +538,12 @@ def audit_return_reminders_send(*, today: date | None = None) -> int:
     agencies = Agency.objects.in_bulk(
         {row["agency_id"] for rows in by_audit.values() for row in rows}
     )
-    calendars = {}
+    calendars = calendars_for(audit.partnership_id for audit in audits.values())
     created = 0
     for audit_id, rows in by_audit.items():
         audit = audits[audit_id]
-        calendar = calendars.setdefault(
-            audit.partnership_id, WorkingDayCalendar.for_partnership(audit.partnership)
-        )
         reached = return_reminder_stage(
-            working_days_left=calendar.between(today, audit.return_due_on)
+            working_days_left=calendars[audit.partnership_id].between(today, audit.return_due_on)
         )
         if reached is None:
             continue

@@ -12,7 +12,7 @@ from django.utils import timezone
 from partnerships.choices import Role
 from partnerships.models import Agency, Membership, User
 from safeguarding import permissions
-from safeguarding.working_days import WorkingDayCalendar
+from safeguarding.working_days import calendars_for
 
 from .choices import Category, ReachKind, ReferralStatus
 from .models import CATEGORIES_READ, Escalation, Referral, ReferralCategory, ReferralChild
@@ -91,16 +91,13 @@ def decision_deadline_standing(referrals, today: date) -> None:
     holiday after it (the referral page's "Deadline passed" says the same). `due_today`: only
     when it is due today.
     """
-    calendars: dict[int, WorkingDayCalendar] = {}
     for referral in referrals:
-        due = referral.decision_due_on
-        referral.late_by, referral.due_today = 0, due == today
-        if referral.is_past_decision_deadline(today):
-            if referral.partnership_id not in calendars:
-                calendars[referral.partnership_id] = WorkingDayCalendar.for_partnership(
-                    referral.partnership
-                )
-            referral.late_by = max(1, calendars[referral.partnership_id].between(due, today))
+        referral.late_by, referral.due_today = 0, referral.decision_due_on == today
+    late = [referral for referral in referrals if referral.is_past_decision_deadline(today)]
+    calendars = calendars_for(referral.partnership_id for referral in late)
+    for referral in late:
+        calendar = calendars[referral.partnership_id]
+        referral.late_by = max(1, calendar.between(referral.decision_due_on, today))
 
 
 def possible_duplicates(referral: Referral):

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from partnerships.choices import Role
 from partnerships.indicators import by_agency, percent
-from partnerships.models import Action, ClosureDay, Membership
+from partnerships.models import Action, Membership
 from safeguarding import permissions
-from safeguarding.working_days import WorkingDayCalendar
+from safeguarding.working_days import calendars_for
 
 from .choices import (
     OPEN_REVIEW_STATUSES,
@@ -39,17 +39,6 @@ DASHBOARD_ROLES = (
 
 # The dashboard lists the open reviews due soonest; the review list pages through the rest.
 DASHBOARD_OPEN_REVIEWS = 50
-
-
-def calendars_for(partnership_ids) -> dict[int, WorkingDayCalendar]:
-    """One working-day calendar per partnership, with every closure day read in one query."""
-    partnership_ids = set(partnership_ids)
-    closures = defaultdict(dict)
-    for partnership_id, day, reason in ClosureDay.objects.filter(
-        partnership_id__in=partnership_ids
-    ).values_list("partnership_id", "date", "reason"):
-        closures[partnership_id][day] = f"Partnership closure: {reason}"
-    return {pk: WorkingDayCalendar(closure_days=closures[pk]) for pk in partnership_ids}
 
 
 def with_timing(reviews, *, today: date | None = None, calendars=None):

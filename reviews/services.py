@@ -16,7 +16,7 @@ from partnerships.selectors import agency_leads_in, business_team_of, people_wit
 from partnerships.services import action_create
 from safeguarding.notifications import Message, notify_all
 from safeguarding.records import lock
-from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount
+from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount, calendars_for
 
 from .choices import (
     OPEN_REVIEW_STATUSES,
@@ -37,7 +37,7 @@ from .models import (
     SeriousIncident,
     SignOff,
 )
-from .selectors import calendars_for, can_record_incident, partner_kind_of
+from .selectors import can_record_incident, partner_kind_of
 
 NOTIFICATION_WORKING_DAYS = 5
 RAPID_REVIEW_WORKING_DAYS = 15

@@ -18,6 +18,7 @@ from safeguarding.access_log import record_access
 from safeguarding.forms import add_service_errors
 from safeguarding.pagination import KeysFirstPaginator
 from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
+from safeguarding.working_days import calendars_for
 
 from . import selectors, services
 from .filtersets import PracticeReviewFilterSet, RapidReviewFilterSet, SeriousIncidentFilterSet
@@ -125,7 +126,7 @@ class SeriousIncidentDetailView(RestrictedViewMixin, DetailView):
         incident = self.object
         children = list(selectors.children_visible_to(self.request.user, incident))
         record_access(self.request, children)
-        calendar = selectors.calendars_for([incident.partnership_id])[incident.partnership_id]
+        calendar = calendars_for([incident.partnership_id])[incident.partnership_id]
         context.update(
             children=children,
             notification_deadline=services.notification_deadline_explained(incident, calendar),
@@ -219,7 +220,7 @@ class RapidReviewDetailView(RestrictedViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, review = self.request.user, self.object
-        calendars = selectors.calendars_for([review.partnership_id])
+        calendars = calendars_for([review.partnership_id])
         calendar = calendars[review.partnership_id]
         selectors.with_timing([review], calendars=calendars)
         signed = {s.partner_kind: s for s in review.sign_offs.all()}

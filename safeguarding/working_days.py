@@ -13,6 +13,7 @@ and says in plain words where today's calendar or rule would now give a differen
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache, lru_cache
@@ -103,10 +104,7 @@ class WorkingDayCalendar:
     def for_partnership(cls, partnership) -> WorkingDayCalendar:
         if partnership is None:
             return cls()
-        from partnerships.models import ClosureDay
-
-        closures = ClosureDay.objects.filter(partnership=partnership).values_list("date", "reason")
-        return cls(closure_days={day: f"Partnership closure: {reason}" for day, reason in closures})
+        return calendars_for([partnership.pk])[partnership.pk]
 
     def non_working_reason(self, day: date) -> str | None:
         if day.weekday() == 5:
@@ -247,6 +245,19 @@ class WorkingDayCalendar:
             if first <= day <= last and day.weekday() < 5 and day not in _bank_holidays(day.year)
         )
         return count
+
+
+def calendars_for(partnership_ids) -> dict[int, WorkingDayCalendar]:
+    """One working-day calendar per partnership, with every closure day read in one query."""
+    from partnerships.models import ClosureDay
+
+    partnership_ids = set(partnership_ids)
+    closures = defaultdict(dict)
+    for partnership_id, day, reason in ClosureDay.objects.filter(
+        partnership_id__in=partnership_ids
+    ).values_list("partnership_id", "date", "reason"):
+        closures[partnership_id][day] = f"Partnership closure: {reason}"
+    return {pk: WorkingDayCalendar(closure_days=closures[pk]) for pk in partnership_ids}
 
 
 def _weekdays_in(first: date, last: date) -> int:

@@ -9,6 +9,7 @@ from safeguarding import permissions
 from safeguarding.access_log import record_access
 from safeguarding.api import RestrictedQuerysetMixin
 from safeguarding.pagination import KeysFirstPagination
+from safeguarding.working_days import calendars_for
 
 from .. import selectors, services
 from ..filtersets import PracticeReviewFilterSet, RapidReviewFilterSet, SeriousIncidentFilterSet
@@ -57,7 +58,7 @@ class SeriousIncidentViewSet(
 
     def _represent(self, incident, *, children: bool = True) -> dict:
         data = SeriousIncidentSerializer(incident).data
-        calendar = selectors.calendars_for([incident.partnership_id])[incident.partnership_id]
+        calendar = calendars_for([incident.partnership_id])[incident.partnership_id]
         data["notification_late_by"] = services.notification_late_by(incident, calendar)
         visible = (
             list(selectors.children_visible_to(self.request.user, incident)) if children else []
