@@ -1,10 +1,9 @@
-import re
-
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from partnerships.admin import CouncilListFilter
 from safeguarding.admin import LogsIdentifyingReadsMixin
+from safeguarding.views import key_from
 
 from .models import (
     Escalation,
@@ -87,9 +86,10 @@ class ReferralAdmin(LogsIdentifyingReadsMixin, SimpleHistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # "R-000123" finds referral 123 (ASCII digits only: "R-²" is searched as text).
-        reference = re.fullmatch(r"[Rr]-([0-9]{1,18})", search_term.strip())
-        if reference:
-            return queryset.filter(pk=int(reference[1])), False
+        prefix, _, number = search_term.strip().partition("-")
+        pk = key_from(number) if prefix in ("R", "r") else None
+        if pk is not None:
+            return queryset.filter(pk=pk), False
         return super().get_search_results(request, queryset, search_term)
 
 
