@@ -354,11 +354,13 @@ class User(AbstractUser):
 
 
 class RoleAssignmentQuerySet(models.QuerySet):
-    def current(self):
-        """Roles held today: started (a role given ahead of its first day is not yet held) and
-        not ended. The groups a role puts its holder in follow on its first day
+    def current(self, on=None):
+        """Roles held on `on` (today): started (a role given ahead of its first day is not yet
+        held) and not ended. The one definition of holding a role: people are found by the roles
+        they hold through it too (`partnerships.selectors.people_with_role`). The groups a role
+        puts its holder in follow on its first day
         (`partnerships.tasks.start_roles_that_begin_today`)."""
-        return self.filter(ended_on__isnull=True, started_on__lte=timezone.localdate())
+        return self.filter(ended_on__isnull=True, started_on__lte=on or timezone.localdate())
 
 
 class RoleAssignment(models.Model):

@@ -1,9 +1,8 @@
 """Reads of partnerships, agencies and people, always through the permission layer."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from safeguarding import permissions
 
@@ -97,17 +96,15 @@ def safeguarding_leads_visible_to(user):
 
 
 def people_with_role(partnership, *roles: str, agency=None):
-    """Active people holding any of `roles` in the partnership (optionally at one agency)."""
-    people = User.objects.filter(
-        is_active=True,
-        role_assignments__partnership=partnership,
-        role_assignments__role__in=roles,
-        role_assignments__ended_on__isnull=True,
-        role_assignments__started_on__lte=timezone.localdate(),
-    )
+    """Active people holding any of `roles` now in the partnership (in any partnership when it
+    is None), optionally at one agency."""
+    held = RoleAssignment.objects.current().filter(user=OuterRef("pk"), role__in=roles)
+    if partnership is not None:
+        held = held.filter(partnership=partnership)
+    people = User.objects.filter(Exists(held), is_active=True)
     if agency is not None:
         people = people.filter(agency=agency)
-    return people.distinct()
+    return people
 
 
 def business_team_of(partnership):

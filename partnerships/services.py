@@ -33,6 +33,7 @@ from .models import (
     Membership,
     Partnership,
     PublishedArrangement,
+    RoleAssignment,
     ScrutinyChallenge,
     TrainingAttendance,
     TrainingEvent,
@@ -925,11 +926,10 @@ def roles_starting_sync(*, today: date | None = None) -> int:
     afresh. Returns the number of people looked at.
     """
     today = today or timezone.localdate()
-    people = User.objects.filter(
-        role_assignments__ended_on__isnull=True,
-        role_assignments__started_on__gt=today - timedelta(days=ROLE_START_CATCH_UP_DAYS),
-        role_assignments__started_on__lte=today,
-    ).distinct()
+    starting = RoleAssignment.objects.current(on=today).filter(
+        started_on__gt=today - timedelta(days=ROLE_START_CATCH_UP_DAYS)
+    )
+    people = User.objects.filter(pk__in=starting.values("user"))
     count = 0
     for person in people:
         permissions.sync_user_groups(person)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partnerships.choices import Role
-from partnerships.models import Agency, Membership, User
+from partnerships.models import Agency, Membership
 from partnerships.selectors import agency_leads_in, business_team_of, people_with_role
 from partnerships.services import action_create
 from safeguarding.notifications import Message, notify_all
@@ -326,15 +326,7 @@ def _return_recipients(agency_return: AgencyReturn) -> list:
     return (
         agency_leads_in(partnership, agency)
         or list(people_with_role(partnership, *Role.values, agency=agency))
-        or list(
-            User.objects.filter(
-                is_active=True,
-                agency=agency,
-                role_assignments__role=Role.AGENCY_SAFEGUARDING_LEAD,
-                role_assignments__ended_on__isnull=True,
-                role_assignments__started_on__lte=timezone.localdate(),
-            ).distinct()
-        )
+        or list(people_with_role(None, Role.AGENCY_SAFEGUARDING_LEAD, agency=agency))
         or list(business_team_of(partnership))
     )
 
