@@ -355,12 +355,15 @@ class User(AbstractUser):
 
 class RoleAssignmentQuerySet(models.QuerySet):
     def current(self, on=None):
-        """Roles held on `on` (today): started (a role given ahead of its first day is not yet
-        held) and not ended. The one definition of holding a role: people are found by the roles
-        they hold through it too (`partnerships.selectors.people_with_role`). The groups a role
-        puts its holder in follow on its first day
+        """Roles held on `on` (today): a role is held from its first day (`started_on`) to its
+        last (`ended_on`), both included, as an agency is a member of a partnership. So a role
+        can be given ahead of its first day, or a leaving date entered ahead of it, and it counts
+        only on the days between. The one definition of holding a role: people are found by
+        the roles they hold through it too (`partnerships.selectors.people_with_role`). The
+        groups a role puts its holder in follow on its first day
         (`partnerships.tasks.start_roles_that_begin_today`)."""
-        return self.filter(ended_on__isnull=True, started_on__lte=on or timezone.localdate())
+        on = on or timezone.localdate()
+        return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on), started_on__lte=on)
 
 
 class RoleAssignment(models.Model):
@@ -371,8 +374,17 @@ class RoleAssignment(models.Model):
         Partnership, on_delete=models.CASCADE, related_name="role_assignments"
     )
     role = models.CharField(max_length=40, choices=Role.choices)
-    started_on = models.DateField(default=timezone.localdate)
-    ended_on = models.DateField(null=True, blank=True)
+    started_on = models.DateField(
+        default=timezone.localdate, help_text="The first day the role is held."
+    )
+    ended_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=(
+            "The last day the role is held: it ends at the end of this day. "
+            "To end it at once, give yesterday's date."
+        ),
+    )
 
     objects = RoleAssignmentQuerySet.as_manager()
     history = HistoricalRecords()

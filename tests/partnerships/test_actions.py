@@ -209,6 +209,16 @@ def test_an_agency_without_a_lead_has_its_overdue_actions_sent_to_the_business_t
     assert Notification.objects.get(kind="action_overdue").recipient.username == BUSINESS
 
 
+def test_a_lead_whose_role_ends_later_this_month_is_still_reminded(
+    demo, django_capture_on_commit_callbacks
+):
+    demo.user(DSL_SCHOOL).role_assignments.update(ended_on=timezone.localdate() + timedelta(days=7))
+
+    action_overdue_reminders_send(today=date(2026, 11, 23))
+
+    assert Notification.objects.get(kind="action_overdue").recipient.username == DSL_SCHOOL
+
+
 def test_action_lists_run_a_bounded_number_of_queries(client, demo, django_assert_max_num_queries):
     agencies = AgencyFactory.create_batch(3)
     for agency in agencies:

@@ -17,6 +17,7 @@ from tests.partnerships.factories import (
     RoleAssignmentFactory,
     UserFactory,
 )
+from tests.personas import ADMIN, SCRUTINEER
 
 
 def visible(user):
@@ -110,3 +111,29 @@ def test_a_role_starting_on_a_future_day_counts_only_from_that_day(db):
         scrutineer = User.objects.get(pk=scrutineer.pk)  # as read afresh for a request
         assert permissions.user_roles(scrutineer) == {Role.INDEPENDENT_SCRUTINEER}
         assert visible(scrutineer) == {partnership.pk}
+
+
+def test_a_role_given_its_last_day_in_the_admin_is_held_to_the_end_of_that_day(client, demo):
+    scrutineer = demo.user(SCRUTINEER)  # works for no agency: the role is their only way in
+    assignment = scrutineer.role_assignments.get()
+    page = reverse("partnerships:partnership-detail", args=[assignment.partnership_id])
+    last_day = timezone.localdate() + timedelta(days=10)
+    client.force_login(demo.user(ADMIN))
+    saved = client.post(
+        reverse("admin:partnerships_roleassignment_change", args=[assignment.pk]),
+        {
+            "user": scrutineer.pk,
+            "partnership": assignment.partnership_id,
+            "role": assignment.role,
+            "started_on": assignment.started_on.isoformat(),
+            "ended_on": last_day.isoformat(),
+        },
+    )
+    assert saved.status_code == 302
+
+    client.force_login(scrutineer)
+    assert client.get(page).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(days=10)):
+        assert timezone.localdate() == last_day
+        client.force_login(User.objects.get(pk=scrutineer.pk))
+        assert client.get(page).status_code == 200

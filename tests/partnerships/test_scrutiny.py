@@ -300,7 +300,7 @@ def test_a_scrutineer_who_has_left_is_not_emailed_the_response(
 ):
     challenge = challenge_for(demo)
     scrutineer = demo.user(SCRUTINEER)
-    scrutineer.role_assignments.update(ended_on=timezone.localdate())
+    scrutineer.role_assignments.update(ended_on=timezone.localdate() - timedelta(days=1))
     scrutineer.is_active = False
     scrutineer.save(update_fields=["is_active"])
 

@@ -1,5 +1,7 @@
 """Who reaches a referral: read from its own columns, its sharing decisions and people's roles."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -44,7 +46,7 @@ def test_the_front_door_reaches_its_councils_referrals_only_while_the_role_is_he
     check_access(client, decision_page, {worker: 200, council_colleague: 404})
 
     assignment = demo.user(worker).role_assignments.get()
-    assignment.ended_on = timezone.localdate()
+    assignment.ended_on = timezone.localdate() - timedelta(days=1)
     assignment.save()
 
     check_access(client, f"/referrals/{referral.pk}/", {worker: 404, FRONT_DOOR_HILLFORD: 200})
@@ -151,7 +153,7 @@ def test_a_tab_goes_when_its_role_ends(client, demo):
     assert client.get("/referrals/made-by-your-agency/").context["paginator"].count == 1
 
     assignment = demo.user(lead).role_assignments.get()
-    assignment.ended_on = timezone.localdate()
+    assignment.ended_on = timezone.localdate() - timedelta(days=1)
     assignment.save()
 
     assert client.get("/referrals/made-by-your-agency/").status_code == 404

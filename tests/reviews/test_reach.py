@@ -1,5 +1,7 @@
 """Who reaches a case record: read from its partnership, its incident's agencies and roles."""
 
+from datetime import timedelta
+
 from django.utils import timezone
 
 from partnerships.choices import Role
@@ -43,7 +45,7 @@ def test_a_business_team_member_whose_role_ends_loses_the_case_records_at_once(c
     share = f"/reviews/{review.pk}/share-returns/"
     check_access(client, review.get_absolute_url(), {member.username: 200})
 
-    assignment.ended_on = timezone.localdate()
+    assignment.ended_on = timezone.localdate() - timedelta(days=1)
     assignment.save()
 
     check_access(client, review.get_absolute_url(), {member.username: 404, BUSINESS: 200})

@@ -70,7 +70,7 @@ def test_a_role_given_or_ended_counts_at_once_for_the_person_already_read(db):
 
     assert permissions.partnership_ids_with_role(scrutineer, scrutineers) == [partnership.pk]
     assert permissions.has_role(scrutineer, partnership, Role.INDEPENDENT_SCRUTINEER)
-    assignment.ended_on = date.today()
+    assignment.ended_on = date.today() - timedelta(days=1)
     assignment.save()
     assert not permissions.has_role(scrutineer, partnership, Role.INDEPENDENT_SCRUTINEER)
     assert permissions.partnership_ids_with_role(scrutineer, scrutineers) == []
