@@ -360,8 +360,8 @@ class RoleAssignmentQuerySet(models.QuerySet):
         can be given ahead of its first day, or a leaving date entered ahead of it, and it counts
         only on the days between. The one definition of holding a role: people are found by
         the roles they hold through it too (`partnerships.selectors.people_with_role`). The
-        groups a role puts its holder in follow on its first day
-        (`partnerships.tasks.start_roles_that_begin_today`)."""
+        groups a role puts its holder in follow on its first day and the day after its last
+        (`partnerships.tasks.start_and_end_roles`)."""
         on = on or timezone.localdate()
         return self.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on), started_on__lte=on)
 

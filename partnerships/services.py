@@ -914,22 +914,26 @@ def training_event_change(
     return event
 
 
-ROLE_START_CATCH_UP_DAYS = 7
+ROLE_DATES_CATCH_UP_DAYS = 7
 
 
-def roles_starting_sync(*, today: date | None = None) -> int:
-    """Put people whose role begins today in the groups it calls for.
+def roles_starting_and_ending_sync(*, today: date | None = None) -> int:
+    """Put people whose role begins today in the groups it calls for, and take people whose role
+    ended yesterday out of them.
 
-    A role given ahead of its first day puts no one in its groups when saved
-    (`RoleAssignment.objects.current()`); this runs each night and also takes roles that began
-    in the last week, in case a night was missed. Safe to run twice: the groups are worked out
-    afresh. Returns the number of people looked at.
+    Saving a role works out its holder's groups for that day (`RoleAssignment.objects.current()`):
+    a role given ahead of its first day puts no one in its groups, and one given its last day
+    ahead keeps its holder in them. This runs each night and also takes roles that began, or
+    whose last day passed, in the last week, in case a night was missed. Safe to run twice: the
+    groups are worked out afresh. Returns the number of people looked at.
     """
     today = today or timezone.localdate()
-    starting = RoleAssignment.objects.current(on=today).filter(
-        started_on__gt=today - timedelta(days=ROLE_START_CATCH_UP_DAYS)
+    since = today - timedelta(days=ROLE_DATES_CATCH_UP_DAYS)
+    # A role is first held on its `started_on` and first not held the day after its `ended_on`.
+    changed = RoleAssignment.objects.filter(
+        Q(started_on__gt=since, started_on__lte=today) | Q(ended_on__gte=since, ended_on__lt=today)
     )
-    people = User.objects.filter(pk__in=starting.values("user"))
+    people = User.objects.filter(pk__in=changed.values("user"))
     count = 0
     for person in people:
         permissions.sync_user_groups(person)

@@ -3,7 +3,7 @@ from celery import shared_task
 from .services import (
     action_overdue_reminders_send,
     arrangement_review_reminders_send,
-    roles_starting_sync,
+    roles_starting_and_ending_sync,
     scrutiny_reminders_send,
     yearly_report_reminders_send,
 )
@@ -30,5 +30,5 @@ def send_yearly_report_reminders() -> int:
 
 
 @shared_task
-def start_roles_that_begin_today() -> int:
-    return roles_starting_sync()
+def start_and_end_roles() -> int:
+    return roles_starting_and_ending_sync()

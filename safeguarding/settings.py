@@ -355,6 +355,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one beat schedule. Every sweep is safe to run twice: the outbox decides what was sent.
+# Beat copies each entry into the database by name and keeps rows it no longer finds here, so
+# renaming an entry or its task needs a migration that renames the row too (as partnerships
+# 0017 does), or the old row goes on sending a task that no longer exists.
 CELERY_BEAT_SCHEDULE = {
     "deliver-pending-notifications": {
         "task": "safeguarding.tasks.deliver_pending_notifications",
@@ -368,8 +371,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "safeguarding.tasks.pseudonymise_expired_records",
         "schedule": crontab(hour=2, minute=30),
     },
-    "start-roles-that-begin-today": {
-        "task": "partnerships.tasks.start_roles_that_begin_today",
+    "start-and-end-roles": {
+        "task": "partnerships.tasks.start_and_end_roles",
         "schedule": crontab(hour=0, minute=5),
     },
     "escalation-stage-sweep": {

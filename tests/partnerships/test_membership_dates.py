@@ -1,14 +1,18 @@
 """Who can see a partnership follows the dates on memberships and roles, not only their saving."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from importlib import import_module
 
+import pytest
 import time_machine
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from partnerships.choices import Role
 from partnerships.models import DesignatedSafeguardingLead, Membership, Partnership, User
-from partnerships.tasks import start_roles_that_begin_today
+from partnerships.tasks import start_and_end_roles
 from safeguarding import permissions
 from tests.partnerships.factories import (
     AgencyFactory,
@@ -106,8 +110,8 @@ def test_a_role_starting_on_a_future_day_counts_only_from_that_day(db):
     assert visible(scrutineer) == set()
 
     with time_machine.travel(timezone.now() + timedelta(days=5)):
-        start_roles_that_begin_today()
-        start_roles_that_begin_today()  # safe to run twice
+        start_and_end_roles()
+        start_and_end_roles()  # safe to run twice
         scrutineer = User.objects.get(pk=scrutineer.pk)  # as read afresh for a request
         assert permissions.user_roles(scrutineer) == {Role.INDEPENDENT_SCRUTINEER}
         assert visible(scrutineer) == {partnership.pk}
@@ -137,3 +141,74 @@ def test_a_role_given_its_last_day_in_the_admin_is_held_to_the_end_of_that_day(c
         assert timezone.localdate() == last_day
         client.force_login(User.objects.get(pk=scrutineer.pk))
         assert client.get(page).status_code == 200
+
+
+@pytest.mark.parametrize("nights_missed", [0, 6])
+def test_a_role_past_its_last_day_takes_its_groups_away_that_night(client, demo, nights_missed):
+    scrutineer = demo.user(SCRUTINEER)
+    assignment = scrutineer.role_assignments.get()
+    page = reverse("partnerships:partnership-detail", args=[assignment.partnership_id])
+    group = f"partnership:{assignment.partnership_id}:{assignment.role}"
+    assignment.ended_on = timezone.localdate() + timedelta(days=2)
+    assignment.save()
+
+    with time_machine.travel(timezone.now() + timedelta(days=3 + nights_missed)):
+        start_and_end_roles()
+        start_and_end_roles()  # safe to run twice
+        scrutineer = User.objects.get(pk=scrutineer.pk)  # as read afresh for a request
+        assert not scrutineer.groups.filter(name=group).exists()
+        client.force_login(scrutineer)
+        assert client.get(page).status_code == 404
+
+
+def test_the_nightly_run_looks_at_people_whose_roles_began_or_ended_in_the_last_week(db):
+    today, long_ago = timezone.localdate(), date(2019, 9, 29)
+    for started_on, ended_on in [
+        (today, None),  # begins today: looked at
+        (today - timedelta(days=6), None),  # began six nights ago: looked at
+        (long_ago, today - timedelta(days=1)),  # ended yesterday: looked at
+        (long_ago, today - timedelta(days=7)),  # its first day without was six nights ago
+        (today - timedelta(days=7), None),  # began a week ago: done then
+        (long_ago, today - timedelta(days=8)),
+        (long_ago, today),  # held to the end of today
+        (today + timedelta(days=1), None),
+    ]:
+        RoleAssignmentFactory(
+            role=Role.INDEPENDENT_SCRUTINEER, started_on=started_on, ended_on=ended_on
+        )
+
+    assert start_and_end_roles() == 4
+
+
+OLD_BEAT_ENTRY = {
+    "name": "start-roles-that-begin-today",
+    "task": "partnerships.tasks.start_roles_that_begin_today",
+}
+NEW_BEAT_ENTRY = {"name": "start-and-end-roles", "task": "partnerships.tasks.start_and_end_roles"}
+
+
+def rename_beat_entry():
+    migration = import_module("partnerships.migrations.0017_beat_entry_start_and_end_roles")
+    migration.rename_beat_entry(apps, None)
+
+
+def test_the_beat_entry_of_the_nightly_run_keeps_its_row_under_its_new_name(db):
+    midnight = CrontabSchedule.objects.create(hour="0", minute="5")
+    PeriodicTask.objects.create(**OLD_BEAT_ENTRY, crontab=midnight, enabled=False)  # paused
+
+    rename_beat_entry()
+
+    entry = PeriodicTask.objects.get()
+    assert (entry.name, entry.task, entry.enabled) == (*NEW_BEAT_ENTRY.values(), False)
+
+
+def test_the_old_beat_entry_goes_where_beat_has_already_made_the_new_one(db):
+    midnight = CrontabSchedule.objects.create(hour="0", minute="5")
+    PeriodicTask.objects.create(**OLD_BEAT_ENTRY, crontab=midnight)
+    PeriodicTask.objects.create(**NEW_BEAT_ENTRY, crontab=midnight)
+
+    rename_beat_entry()
+
+    assert list(PeriodicTask.objects.values_list("name", "task")) == [
+        tuple(NEW_BEAT_ENTRY.values())
+    ]
