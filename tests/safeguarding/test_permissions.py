@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from partnerships.choices import MembershipRole, Role, Sector
-from partnerships.models import Partnership, RoleAssignment
+from partnerships.models import Membership, Partnership, RoleAssignment
 from safeguarding import permissions
 from tests.partnerships.factories import (
     AgencyFactory,
@@ -40,6 +40,28 @@ def test_an_agency_that_leaves_stops_seeing_the_partnership(db):
     membership.save()
 
     assert visible(user) == set()
+
+
+@pytest.mark.parametrize(
+    ("joined", "left", "seen"),
+    [
+        (0, None, True),  # from its joining day
+        (1, None, False),
+        (-30, 0, True),  # to its leaving day, both included
+        (-30, -1, False),
+        (-30, 5, True),
+    ],
+)
+def test_an_agency_sees_a_partnership_on_the_days_its_membership_is_current(db, joined, left, seen):
+    today = date.today()
+    membership = MembershipFactory(
+        joined_on=today + timedelta(days=joined),
+        left_on=None if left is None else today + timedelta(days=left),
+    )
+    user = UserFactory(agency=membership.agency)
+
+    assert (visible(user) == {membership.partnership.name}) is seen
+    assert Membership.objects.current().filter(pk=membership.pk).exists() is seen
 
 
 def test_a_role_gives_and_ending_it_takes_away_access(db):
