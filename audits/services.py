@@ -383,6 +383,7 @@ def immediate_concern_notify(*, audit_return: AuditReturn) -> int:
         recipients,
         kind="audit_immediate_concern",
         subject=audit_return,
+        partnership_id=audit.partnership_id,
         stage="immediate_concern",
         message=Message(
             title=f"Immediate concern raised in the {audit.title} audit",
@@ -418,6 +419,7 @@ def audit_return_reopen(*, audit_return: AuditReturn, by, reason: str) -> AuditR
         recipients,
         kind="audit_return_reopened",
         subject=audit_return,
+        partnership_id=audit.partnership_id,
         stage=f"reopened-{audit_return.history.latest().history_id}",
         message=Message(
             title=f"Your return on case {audit_return.case.reference} has been reopened",
@@ -557,6 +559,7 @@ def audit_return_reminders_send(*, today: date | None = None) -> int:
                 recipients,
                 kind="audit_return_due",
                 subject=audit,
+                partnership_id=audit.partnership_id,
                 stage=f"agency-{agency.pk}:{stage}",
                 message=Message(
                     title=f"{audit.title}: {agency}'s audit returns {wording}",

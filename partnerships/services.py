@@ -93,6 +93,7 @@ def arrangement_review_reminders_send(*, today: date | None = None) -> int:
             business_team_of(arrangement.partnership),
             kind="arrangement_review",
             subject=arrangement,
+            partnership_id=arrangement.partnership_id,
             stage=stage,
             message=message,
         )
@@ -182,6 +183,7 @@ def action_overdue_reminders_send(*, today: date | None = None) -> int:
             recipients,
             kind="action_overdue",
             subject=action,
+            partnership_id=action.partnership_id,
             stage="overdue",
             message=Message(
                 title=f"Action overdue: {action.title}",
@@ -318,6 +320,7 @@ def scrutiny_challenge_create(
         _responders(partnership, addressed_to),
         kind="scrutiny",
         subject=challenge,
+        partnership_id=challenge.partnership_id,
         stage="raised",
         message=Message(
             title=f"Scrutiny {challenge.get_kind_display().lower()} for {addressed_to}",
@@ -347,6 +350,7 @@ def scrutiny_challenge_respond(*, challenge: ScrutinyChallenge, response: str, b
         people_with_role(challenge.partnership, Role.INDEPENDENT_SCRUTINEER),
         kind="scrutiny",
         subject=challenge,
+        partnership_id=challenge.partnership_id,
         stage="responded",
         message=Message(
             title=f"{challenge.addressed_to} responded: {challenge.title}",
@@ -384,6 +388,7 @@ def scrutiny_reminders_send(*, today: date | None = None) -> int:
                 _responders(challenge.partnership, challenge.addressed_to),
                 kind="scrutiny",
                 subject=challenge,
+                partnership_id=challenge.partnership_id,
                 stage=stage,
                 message=Message(
                     title=f"Scrutiny response due {challenge.response_due_on:%-d %B %Y}",
@@ -412,6 +417,7 @@ def scrutiny_reminders_send(*, today: date | None = None) -> int:
                 _responders(challenge.partnership, challenge.addressed_to),
                 kind="scrutiny",
                 subject=challenge,
+                partnership_id=challenge.partnership_id,
                 stage="overdue",
                 message=message,
             )
@@ -419,6 +425,7 @@ def scrutiny_reminders_send(*, today: date | None = None) -> int:
                 people_with_role(challenge.partnership, Role.LEAD_SAFEGUARDING_PARTNER),
                 kind="scrutiny",
                 subject=challenge,
+                partnership_id=challenge.partnership_id,
                 stage="escalated",
                 message=message,
             )
@@ -594,6 +601,7 @@ def yearly_report_reminders_send(*, today: date | None = None) -> int:
             business_team_of(report.partnership),
             kind="yearly_report",
             subject=report,
+            partnership_id=report.partnership_id,
             stage="sending-due",
             message=Message(
                 title="Send the yearly report to the Panel and the What Works Centre",
@@ -622,6 +630,7 @@ def yearly_report_reminders_send(*, today: date | None = None) -> int:
             business_team_of(report.partnership),
             kind="yearly_report",
             subject=report,
+            partnership_id=report.partnership_id,
             stage="next-report-due",
             message=Message(
                 title=f"The next yearly report is due by {due:%-d %B %Y}",

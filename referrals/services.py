@@ -236,6 +236,7 @@ def referral_submit(*, referral: Referral, by, received_at: datetime | None = No
             people_in_group(front_door),
             kind="referral_received",
             subject=referral,
+            partnership_id=referral.partnership_id,
             stage="received",
             message=Message(
                 title=f"{urgent}New referral {referral.reference} from {referral.referrer_agency}",
@@ -333,6 +334,7 @@ def referral_decide(
             [referral.referrer],
             kind="referral_decided",
             subject=referral,
+            partnership_id=referral.partnership_id,
             stage="decided",
             message=Message(
                 title=f"Referral {referral.reference}: {referral.get_decision_display()}",
@@ -438,6 +440,7 @@ def referral_deadline_reminders_send(*, today: date | None = None) -> int:
             recipients_by_agency[referral.front_door_id],
             kind="referral_deadline",
             subject=referral,
+            partnership_id=referral.partnership_id,
             stage=stage,
             message=Message(
                 title=f"Referral {referral.reference}{flagged} {wording}",
@@ -502,6 +505,7 @@ def _open_stage(escalation: Escalation, stage: EscalationStage) -> int:
         recipients.values(),
         kind="escalation_stage",
         subject=escalation,
+        partnership_id=escalation.partnership_id,
         stage=f"stage_{stage.number}",
         message=Message(
             title=f"Escalation {escalation.reference} is at stage {stage.number}: {stage.name}",
@@ -633,6 +637,7 @@ def escalation_respond(*, escalation: Escalation, by, text: str) -> EscalationRe
             {person.pk: person for person in others if person.pk != by.pk}.values(),
             kind="escalation_response",
             subject=response,
+            partnership_id=escalation.partnership_id,
             stage="new",
             message=Message(
                 title=f"{by.agency or by} responded to escalation {escalation.reference}",
@@ -689,6 +694,7 @@ def escalation_resolve(
             [person for person in _stage_contacts(escalation, stage)[0] if person.pk != by.pk],
             kind="escalation_resolved",
             subject=escalation,
+            partnership_id=escalation.partnership_id,
             stage="resolved",
             message=Message(
                 title=f"Escalation {escalation.reference} resolved: "

@@ -303,6 +303,7 @@ def rapid_review_create(*, incident: SeriousIncident, by, today: date | None = N
             _return_recipients(agency_return),
             kind="review_information_request",
             subject=agency_return,
+            partnership_id=agency_return.partnership_id,
             stage="requested",
             message=Message(
                 title=f"Rapid review {incident.reference}: information request",
@@ -762,6 +763,7 @@ def agency_return_reminders_send(*, today: date | None = None) -> int:
             _return_recipients(agency_return),
             kind="review_return",
             subject=agency_return,
+            partnership_id=agency_return.partnership_id,
             stage=stage,
             message=Message(
                 title=f"Rapid review {reference}: your agency's return {wording}",
@@ -814,6 +816,7 @@ def rapid_review_reminders_send(*, today: date | None = None) -> int:
             business_team_of(review.partnership),
             kind="rapid_review_deadline",
             subject=review,
+            partnership_id=review.partnership_id,
             stage=stage,
             message=message,
         )
@@ -822,6 +825,7 @@ def rapid_review_reminders_send(*, today: date | None = None) -> int:
                 people_with_role(review.partnership, Role.DELEGATED_SAFEGUARDING_PARTNER),
                 kind="rapid_review_escalation",
                 subject=review,
+                partnership_id=review.partnership_id,
                 stage=_deadline_stage(review, "escalated"),
                 message=Message(
                     title=(
@@ -862,6 +866,7 @@ def milestone_reminders_send(*, today: date | None = None) -> int:
             business_team_of(practice_review.partnership),
             kind="practice_review_milestone",
             subject=milestone,
+            partnership_id=practice_review.partnership_id,
             stage=stage,
             message=Message(
                 title=f"{practice_review}: {milestone.title} {wording}",

@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 
 from .access_log import record_access
 from .models import AccessLogEntry, Notification, RetentionSetting
+from .notifications import notification_resend
 
 
 class LogsIdentifyingReadsMixin:
@@ -49,14 +50,35 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "recipient", "kind", "stage", "created_at", "sent_at", "read_at"]
-    list_filter = ["kind", "stage"]
+    list_display = [
+        "title",
+        "recipient",
+        "kind",
+        "stage",
+        "created_at",
+        "sent_at",
+        "given_up_at",
+        "read_at",
+    ]
+    list_filter = ["kind", "stage", "given_up_at"]
     search_fields = ["title", "recipient__username"]
     list_select_related = ["recipient"]
     readonly_fields = [f.name for f in Notification._meta.fields]
+    actions = ["send_again"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Send the selected given-up emails again")
+    def send_again(self, request, queryset):
+        resent = 0
+        for notification in queryset.filter(given_up_at__isnull=False):
+            try:
+                notification_resend(notification=notification)
+            except ValidationError:
+                continue  # someone else sent it again a moment ago
+            resent += 1
+        self.message_user(request, f"{resent} given-up email(s) will be sent again.")
 
 
 @admin.register(RetentionSetting)

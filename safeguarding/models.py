@@ -99,6 +99,18 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
+    # Whose business it is: the partnership's business team and system admins are told when its
+    # email is given up. Empty only for one recorded before it was kept, about a record that
+    # belongs to no partnership. Read only through the index on those given up, so it needs no
+    # index of its own to be written with every notification.
+    partnership = models.ForeignKey(
+        "partnerships.Partnership",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     kind = models.CharField(max_length=60)
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     subject_id = models.PositiveBigIntegerField()
@@ -114,6 +126,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
+    given_up_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its email was refused too often to try again."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -128,6 +143,12 @@ class Notification(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_unsent"
             ),
+            # The few given up, read by partnership for its business team's warning and list.
+            models.Index(
+                fields=["partnership", "-given_up_at"],
+                condition=Q(given_up_at__isnull=False),
+                name="notification_given_up",
+            ),
         ]
 
     def __str__(self):
@@ -136,6 +157,10 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def is_given_up(self) -> bool:
+        return self.given_up_at is not None
 
 
 class RetentionSetting(models.Model):

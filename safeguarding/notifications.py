@@ -8,7 +8,11 @@ rolls back and the pending sweep sends it later, so nothing is dropped. A send t
 recorded (`last_error`). A mail server that cannot be reached is not the message's fault: the
 sweep keeps trying until it is back. A message the mail server or Django refuses counts as an
 attempt, and the sweep gives up on it after `MAX_DELIVERY_ATTEMPTS`, so one that can never be
-sent is not retried for ever and does not crowd newer ones out of the sweep.
+sent is not retried for ever and does not crowd newer ones out of the sweep. Giving up is
+recorded (`given_up_at`) and shown in the app to the partnership's business team and system
+admins (on their home page, and once in their notifications), who can have it sent again once
+the address is mended (`notification_resend()`); its recipient still sees it among their
+notifications.
 """
 
 from dataclasses import dataclass
@@ -22,14 +26,20 @@ from smtplib import (
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from . import permissions
 from .models import Notification
 
 # How many refused sends of one notification are tried before the sweep stops picking it up.
 MAX_DELIVERY_ATTEMPTS = 10
+
+# Who is told in the app when one of a partnership's emails is given up.
+EMAIL_GIVEN_UP_KIND = "email_given_up"
 
 
 class MailServerUnavailable(Exception):
@@ -62,12 +72,16 @@ class Message:
     url: str = ""
 
 
-def notification_create(*, recipient, kind: str, subject, stage: str, message: Message):
-    """Record a notification; returns it, or None if it had been recorded before."""
+def notification_create(
+    *, recipient, kind: str, subject, stage: str, message: Message, partnership_id: int
+):
+    """Record a notification about `subject`, a record of the partnership `partnership_id`;
+    returns it, or None if it had been recorded before."""
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
                 recipient=recipient,
+                partnership_id=partnership_id,
                 kind=kind,
                 subject_type=ContentType.objects.get_for_model(subject),
                 subject_id=subject.pk,
@@ -78,23 +92,40 @@ def notification_create(*, recipient, kind: str, subject, stage: str, message: M
             )
     except IntegrityError:
         return None
+    _deliver_after_commit(notification.pk)
+    return notification
+
+
+def _deliver_after_commit(notification_id: int) -> None:
     from .tasks import deliver_notification
 
     # robust: if the broker is down the request still succeeds; the notification stays recorded
     # and unsent, and deliver_pending_notifications sends it once the broker is back.
     def enqueue_delivery():
-        deliver_notification.delay(notification.pk)
+        deliver_notification.delay(notification_id)
 
     transaction.on_commit(enqueue_delivery, robust=True)
-    return notification
 
 
-def notify_all(recipients, *, kind: str, subject, stage: str, message: Message) -> int:
+def notify_all(
+    recipients,
+    *,
+    kind: str,
+    subject,
+    stage: str,
+    message: Message,
+    partnership_id: int,
+) -> int:
     """Record the same notification for each recipient; returns how many were new."""
     created = 0
     for recipient in recipients:
         if notification_create(
-            recipient=recipient, kind=kind, subject=subject, stage=stage, message=message
+            recipient=recipient,
+            kind=kind,
+            subject=subject,
+            stage=stage,
+            message=message,
+            partnership_id=partnership_id,
         ):
             created += 1
     return created
@@ -138,7 +169,10 @@ def notification_deliver(*, notification_id: int) -> bool:
             notification.last_error = f"{type(error).__name__}: {error}"[:300]
             if not _mail_server_unavailable(error):
                 notification.attempts += 1
-            notification.save(update_fields=["attempts", "last_error"])
+                if notification.attempts >= MAX_DELIVERY_ATTEMPTS:
+                    notification.given_up_at = timezone.now()
+                    _tell_overseers_given_up(notification)
+            notification.save(update_fields=["attempts", "last_error", "given_up_at"])
         else:
             notification.sent_at = timezone.now()
             notification.attempts += 1
@@ -147,6 +181,59 @@ def notification_deliver(*, notification_id: int) -> bool:
     if failure is not None and _mail_server_unavailable(failure):
         raise MailServerUnavailable(notification.last_error) from failure
     return failure is None
+
+
+def _tell_overseers_given_up(notification: Notification) -> None:
+    """Tell the partnership's business team and system admins, once per given-up notification
+    (its unique key decides). They see it in the app whatever becomes of their own emails; one
+    of these given up in turn tells no one more, so a mail server refusing everyone cannot set
+    off a chain."""
+    from partnerships.choices import Role
+    from partnerships.selectors import people_with_role
+
+    if notification.partnership_id is None or notification.kind == EMAIL_GIVEN_UP_KIND:
+        return
+    overseers = people_with_role(
+        notification.partnership_id, Role.BUSINESS_TEAM, Role.SYSTEM_ADMIN
+    ).exclude(pk=notification.recipient_id)
+    notify_all(
+        overseers,
+        kind=EMAIL_GIVEN_UP_KIND,
+        subject=notification,
+        stage="given_up",
+        partnership_id=notification.partnership_id,
+        message=Message(
+            title=f"An email to {notification.recipient} could not be delivered",
+            body=f"{notification.title}. The mail server said: {notification.last_error}",
+            url=reverse("notifications-undelivered"),
+        ),
+    )
+
+
+def undelivered_notifications(user):
+    """Given-up notifications of the partnerships where the person is on the business team or
+    a system admin, most recently given up first."""
+    return permissions.restrict(
+        Notification.objects.filter(given_up_at__isnull=False), user, permissions.CHANGE
+    ).order_by("-given_up_at", "-pk")
+
+
+def notification_resend(*, notification: Notification) -> None:
+    """Try a given-up notification's email again from the start, after its address has been
+    mended, say. Checked under the row lock, so two people resending it queue it once."""
+    with transaction.atomic():
+        given_up = (
+            Notification.objects.select_for_update()
+            .filter(pk=notification.pk, given_up_at__isnull=False)
+            .first()
+        )
+        if given_up is None:
+            raise ValidationError("This email is being sent again already.")
+        given_up.attempts = 0
+        given_up.given_up_at = None
+        given_up.last_error = ""
+        given_up.save(update_fields=["attempts", "given_up_at", "last_error"])
+        _deliver_after_commit(given_up.pk)
 
 
 def pending_notification_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[int]:

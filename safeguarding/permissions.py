@@ -177,12 +177,15 @@ class SignedInCanRead(Policy):
 
 
 class OwnRecords(Policy):
-    """Rows that belong to the user through `field`."""
+    """Rows that belong to the user through `field`, for any of `actions` (every one if None)."""
 
-    def __init__(self, field: str):
+    def __init__(self, field: str, actions: Iterable[str] | None = None):
         self.field = field
+        self.actions = None if actions is None else frozenset(actions)
 
     def restrict(self, queryset, user, action):
+        if self.actions is not None and action not in self.actions:
+            return queryset.none()
         return queryset.filter(**{self.field: user})
 
 
@@ -522,7 +525,15 @@ def register_core_policies() -> None:
         AccessLogEntry,
         PartnershipScoped(roles={VIEW: [Role.BUSINESS_TEAM, Role.SYSTEM_ADMIN]}),
     )
-    register(Notification, OwnRecords("recipient"))
+    # People read their own notifications; a partnership's business team and system admins
+    # change (resend) any of the partnership's, and the pages offer them those given up.
+    register(
+        Notification,
+        AnyOf(
+            OwnRecords("recipient", actions=[VIEW]),
+            PartnershipScoped(roles={CHANGE: [Role.BUSINESS_TEAM, Role.SYSTEM_ADMIN]}),
+        ),
+    )
     register(
         Action,
         AnyOf(

@@ -68,6 +68,16 @@ urlpatterns = [
     ),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
     path(
+        "notifications/undelivered/",
+        views.UndeliveredNotificationListView.as_view(),
+        name="notifications-undelivered",
+    ),
+    path(
+        "notifications/<int:pk>/resend/",
+        views.NotificationResendView.as_view(),
+        name="notification-resend",
+    ),
+    path(
         "notifications/<int:pk>/read/",
         views.NotificationReadView.as_view(),
         name="notification-read",

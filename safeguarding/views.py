@@ -3,10 +3,11 @@
 import re
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
@@ -17,7 +18,7 @@ from . import permissions
 from .filtersets import AccessLogEntryFilterSet
 from .models import AccessLogEntry, Notification
 from .navigation import destinations_for
-from .notifications import notification_mark_read
+from .notifications import notification_mark_read, notification_resend, undelivered_notifications
 from .pagination import PositionPaginatedMixin, PositionPagination
 from .working_days import MAX_DAYS, WorkingDayCalendar, check_start_in_range
 
@@ -84,6 +85,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         )
         context["destinations"] = [d for d in destinations_for(user) if d.url_name != "home"]
         context["recent_notifications"] = user.notifications.all()[:5]
+        context["undelivered_count"] = undelivered_notifications(user).count()
         return context
 
 
@@ -105,6 +107,34 @@ class NotificationReadView(LoginRequiredMixin, View):
         ):
             target = "notifications"
         return redirect(target)
+
+
+class UndeliveredNotificationListView(RoleRequiredMixin, ListView):
+    """The emails given up in the partnerships a person looks after, to be sent again."""
+
+    required_roles = (Role.BUSINESS_TEAM, Role.SYSTEM_ADMIN)
+    template_name = "safeguarding/notification_undelivered.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return undelivered_notifications(self.request.user).select_related(
+            "recipient", "partnership"
+        )
+
+
+class NotificationResendView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        notification = get_object_or_404(
+            permissions.restrict(Notification.objects.all(), request.user, permissions.CHANGE),
+            pk=pk,
+        )
+        try:
+            notification_resend(notification=notification)
+        except ValidationError as error:
+            messages.info(request, error.message)
+        else:
+            messages.success(request, f"The email to {notification.recipient} will be sent again.")
+        return redirect("notifications-undelivered")
 
 
 class NewestReadFirst(PositionPagination):

@@ -116,27 +116,45 @@ def riverside_agencies(demo) -> list[Agency]:
 # Rows, made as each page's readers would see them
 
 
-def notifications_for(username: str):
-    recipient = User.objects.get(username=username)
-    recipient.notifications.all().delete()  # the demo's own would fill the home page's five
+def notifications_to(recipients, **fields):
+    """add(n) records n notifications, to each of `recipients` in turn."""
+    people = itertools.cycle(recipients)
     subject_type = ContentType.objects.get_for_model(Partnership)
     numbers = itertools.count()
 
     def add(n):
         Notification.objects.bulk_create(
             Notification(
-                recipient=recipient,
+                recipient=next(people),
                 kind="query_budget",
                 subject_type=subject_type,
                 subject_id=number,
                 stage="test",
                 title=f"Reminder {number}",
                 url="/partnerships/",
+                **fields,
             )
             for number in itertools.islice(numbers, n)
         )
 
     return add
+
+
+def notifications_for(username: str):
+    recipient = User.objects.get(username=username)
+    recipient.notifications.all().delete()  # the demo's own would fill the home page's five
+    return notifications_to([recipient])
+
+
+def emails_given_up_in(partnership):
+    """Emails given up, each to another of the partnership's people about one of its records."""
+    return notifications_to(
+        list(User.objects.filter(agency__memberships__partnership=partnership).distinct()),
+        partnership=partnership,
+        attempts=10,
+        last_error="SMTPRecipientsRefused: 550 No such user",
+        given_up_at=timezone.now(),
+    )
 
 
 def tokens_for(username: str):
@@ -298,6 +316,13 @@ LISTINGS = [
         lambda response: len(response.context["recent_notifications"]),
         13,
         added=5 - FEW,
+    ),
+    Listing(
+        "/notifications/undelivered/",
+        BUSINESS,
+        lambda d: emails_given_up_in(d.riverside),
+        paginated,
+        13,
     ),
     Listing(
         "/account/",

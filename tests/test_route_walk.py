@@ -72,6 +72,7 @@ IDENTIFYING_FIELDS = (
 # Views that name no model and sit under no route that does: the model their `pk` is of.
 ROUTE_MODELS = {
     "notification-read": Notification,
+    "notification-resend": Notification,
     "referrals:escalation-stages": Partnership,
     "reviews:milestone-complete": Milestone,
 }

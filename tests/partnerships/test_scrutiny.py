@@ -327,6 +327,7 @@ def test_an_email_already_recorded_for_someone_since_deactivated_is_not_sent(
             recipient=scrutineer,
             kind="test",
             subject=demo.riverside,
+            partnership_id=demo.riverside.pk,
             stage="one",
             message=Message("Recorded before they left"),
         )

@@ -32,6 +32,7 @@ def record_unsent(demo, django_capture_on_commit_callbacks):
                 recipient=demo.user(BUSINESS),
                 kind="test",
                 subject=demo.riverside,
+                partnership_id=demo.riverside.pk,
                 stage=stage,
                 message=Message(title),
             )
@@ -166,6 +167,7 @@ def test_people_see_only_their_own_notifications(client, demo):
         recipient=demo.user(BUSINESS),
         kind="test",
         subject=demo.riverside,
+        partnership_id=demo.riverside.pk,
         stage="one",
         message=Message("Your arrangements are due for review", url="/partnerships/"),
     )
@@ -239,6 +241,7 @@ def test_a_title_with_a_line_break_is_sent_on_one_line(
             recipient=demo.user(BUSINESS),
             kind="test",
             subject=demo.riverside,
+            partnership_id=demo.riverside.pk,
             stage="one",
             message=Message("Midshire Police responded: Police attendance\r\nat strategy"),
         )

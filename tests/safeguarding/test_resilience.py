@@ -57,6 +57,7 @@ def test_a_worker_killed_while_sending_leaves_the_reminder_to_be_sent_once(
         recipient=transactional_demo.user(BUSINESS),
         kind="test",
         subject=transactional_demo.riverside,
+        partnership_id=transactional_demo.riverside.pk,
         stage="kill",
         message=Message("Rapid review due in 2 working days"),
     )
