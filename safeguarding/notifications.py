@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from . import permissions
 from .models import Notification
+from .records import lock
 
 # How many refused sends of one notification are tried before the sweep stops picking it up.
 MAX_DELIVERY_ATTEMPTS = 10
@@ -222,18 +223,14 @@ def notification_resend(*, notification: Notification) -> None:
     """Try a given-up notification's email again from the start, after its address has been
     mended, say. Checked under the row lock, so two people resending it queue it once."""
     with transaction.atomic():
-        given_up = (
-            Notification.objects.select_for_update()
-            .filter(pk=notification.pk, given_up_at__isnull=False)
-            .first()
-        )
-        if given_up is None:
+        lock(notification, "given_up_at")
+        if not notification.is_given_up:
             raise ValidationError("This email is being sent again already.")
-        given_up.attempts = 0
-        given_up.given_up_at = None
-        given_up.last_error = ""
-        given_up.save(update_fields=["attempts", "given_up_at", "last_error"])
-        _deliver_after_commit(given_up.pk)
+        notification.attempts = 0
+        notification.given_up_at = None
+        notification.last_error = ""
+        notification.save(update_fields=["attempts", "given_up_at", "last_error"])
+        _deliver_after_commit(notification.pk)
 
 
 def pending_notification_ids(*, older_than_seconds: int = 60, limit: int = 500) -> list[int]:
