@@ -208,7 +208,7 @@ class SelfAssessmentForm(forms.Form):
         for r in self.ratings:
             self.fields[f"{r.code}-rating"] = forms.ChoiceField(
                 choices=Rating.choices,
-                widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
+                widget=forms.RadioSelect,
                 required=False,
                 label=r.title,
                 initial=r.rating,

@@ -25,3 +25,18 @@ def folded_groups(html: str) -> dict[str, bool]:
             html,
         )
     }
+
+
+def error_summary_links(html: str) -> list[str]:
+    """Where each link in the page's GOV.UK error summaries points (their hrefs, in order)."""
+    lists = re.findall(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', html, re.S)
+    return [href for items in lists for href in re.findall(r'<a href="([^"]*)"', items)]
+
+
+def assert_error_summary_links_land(html: str) -> None:
+    """The page has an error summary, and each of its links names an element on the page (the
+    first input of the field it is about), as a person following it needs."""
+    links = error_summary_links(html)
+    assert links, "no error summary, or one that links nowhere"
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    assert [href for href in links if href[1:] not in ids or not href.startswith("#")] == []
