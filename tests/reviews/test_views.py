@@ -36,7 +36,7 @@ from tests.reviews.factories import (
     make_reviews,
 )
 from tests.support.clock import A_DEMO_DAY, DURING_THE_REVIEW, LONDON, a_year_from_today
-from tests.support.pages import part_from, tags
+from tests.support.pages import assert_error_summary_links_land, part_from, tags
 
 # Who may open a review record: the owning partnership's business team and partners and the
 # involved agencies; not an uninvolved agency, another partnership or the scrutineer.
@@ -558,3 +558,22 @@ def test_an_extension_is_refused_beyond_a_year_after_the_original_deadline(clien
     assert "new_due_on" in year_on.context["form"].errors
     assert within.status_code == 302
     assert review.due_on == date(2027, 12, 10)
+
+
+def test_the_childrens_mistakes_are_in_the_incidents_error_summary(client, demo):
+    sign_in(client, BUSINESS)
+
+    wrong_date = client.post(
+        "/reviews/incidents/new/", incident_form(demo, **{"children-0-date_of_birth": "2010-02-31"})
+    )
+    no_child = client.post(
+        "/reviews/incidents/new/",
+        incident_form(demo, **{"children-0-first_name": "", "children-0-last_name": ""}),
+    )
+
+    for response in (wrong_date, no_child):
+        assert response.status_code == 200
+        assert_error_summary_links_land(response.content.decode())
+    assert 'href="#id_children-0-date_of_birth"' in wrong_date.content.decode()
+    assert 'href="#id_children-0-first_name"' in no_child.content.decode()
+    assert not SeriousIncident.objects.filter(summary__startswith="A looked-after").exists()
