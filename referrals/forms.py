@@ -174,12 +174,19 @@ class EscalationForm(forms.Form):
 
 
 class EscalationResponseForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Your response")
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Your response",
+        error_messages={"required": "Write your response."},
+    )
 
 
 class EscalationResolveForm(forms.Form):
     resolution = forms.ChoiceField(
-        choices=EscalationResolution.choices, widget=forms.RadioSelect, label="Outcome"
+        choices=EscalationResolution.choices,
+        widget=forms.RadioSelect,
+        label="Outcome",
+        error_messages={"required": "Choose the outcome."},
     )
     notes = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), label="What was agreed"
@@ -187,9 +194,11 @@ class EscalationResolveForm(forms.Form):
 
 
 class GoodPracticeForm(forms.Form):
-    agency = AgencyChoiceField()
+    agency = AgencyChoiceField(error_messages={"required": "Choose the agency."})
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="What was done well?"
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What was done well?",
+        error_messages={"required": "Describe the good practice."},
     )
 
     def __init__(self, *args, partnership_ids, **kwargs):

@@ -656,17 +656,25 @@ class EscalationDetailView(RestrictedViewMixin, DetailView):
             and permissions.can(user, permissions.CHANGE, escalation),
             can_resolve=raiser_side,
             can_escalate=raiser_side and current is not None and current.number < stages[-1].number,
-            response_form=EscalationResponseForm(),
-            resolve_form=EscalationResolveForm(),
-            good_practice_form=GoodPracticeForm(partnership_ids=[escalation.partnership_id]),
+        )
+        # A form sent with mistakes comes back bound, as sent (EscalationActionView).
+        context.setdefault("response_form", EscalationResponseForm())
+        context.setdefault("resolve_form", EscalationResolveForm())
+        context.setdefault(
+            "good_practice_form", GoodPracticeForm(partnership_ids=[escalation.partnership_id])
         )
         return context
 
 
 class EscalationActionView(LoginRequiredMixin, View):
-    """A POST on an escalation the person can see: respond, resolve or record good practice."""
+    """A POST on an escalation the person can see: respond, resolve or record good practice.
+
+    Mistakes in what was typed show the escalation's page again, with the form as it was sent
+    and an error summary; a step the escalation no longer allows (resolved meanwhile) is refused
+    with a message."""
 
     form_class = None
+    form_name = ""  # the form's name in the escalation page's context
     success = ""
 
     def post(self, request, pk):
@@ -676,16 +684,15 @@ class EscalationActionView(LoginRequiredMixin, View):
             try:
                 self.act(escalation, form.cleaned_data)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                if not hasattr(error, "error_dict"):
+                    messages.error(request, " ".join(error.messages))
+                    return redirect(escalation)
+                add_service_errors(form, error)
             else:
                 messages.success(request, self.success)
-        else:
-            messages.error(
-                request,
-                "Fill in every answer: "
-                + "; ".join(str(e) for errors in form.errors.values() for e in errors),
-            )
-        return redirect(escalation)
+                return redirect(escalation)
+        page = EscalationDetailView(request=request, kwargs=self.kwargs, object=escalation)
+        return page.render_to_response(page.get_context_data(**{self.form_name: form}))
 
     def make_form(self, escalation):
         return self.form_class(self.request.POST)
@@ -693,6 +700,7 @@ class EscalationActionView(LoginRequiredMixin, View):
 
 class EscalationRespondView(EscalationActionView):
     form_class = EscalationResponseForm
+    form_name = "response_form"
     success = "Response recorded."
 
     def act(self, escalation, data):
@@ -701,6 +709,7 @@ class EscalationRespondView(EscalationActionView):
 
 class EscalationResolveView(EscalationActionView):
     form_class = EscalationResolveForm
+    form_name = "resolve_form"
     success = "Escalation resolved."
 
     def act(self, escalation, data):
@@ -717,6 +726,7 @@ class EscalationEscalateView(EscalationActionView):
 
 class GoodPracticeCreateView(EscalationActionView):
     form_class = GoodPracticeForm
+    form_name = "good_practice_form"
     success = "Good practice recorded."
 
     def make_form(self, escalation):

@@ -13,7 +13,7 @@ it back when the form is shown again after signing in. The server's part is here
   deletes their drafts.
   A submission counts as accepted when a signed-in person's POST is answered with a redirect
   and no error message was queued: the Post/Redirect/Get pattern every form view here follows
-  (an invalid form is drawn again with 200, or, for the small action forms on detail pages,
+  (a form with mistakes is drawn again with 200; a step the record no longer allows is
   redirected with an error message; neither clears the draft). This is decided on the server,
   not guessed from which page the browser lands on, so a validation error, an error page or a
   sign-in in between never deletes what was typed.

@@ -97,7 +97,7 @@ def test_an_escalation_response_survives_the_session_ending_and_signing_out_forg
 
     page.get_by_label("Your response").fill("")
     page.get_by_role("button", name="Add response").click()  # refused: nothing typed
-    expect(page.get_by_text("Fill in every answer")).to_be_visible()
+    expect(page.get_by_role("link", name="Write your response.")).to_be_visible()
     assert len(drafts(page)) == 1
 
     page.get_by_label("Your response").fill(response)

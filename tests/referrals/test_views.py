@@ -41,7 +41,7 @@ from tests.referrals.factories import (
     child_details,
     referral_shared_with_the_police,
 )
-from tests.support.pages import part_from
+from tests.support.pages import assert_error_summary_links_land, part_from
 
 CANNOT_SEE = {
     FRONT_DOOR_RIVERSIDE: 404,
@@ -1079,3 +1079,37 @@ def test_escalation_stages_sent_with_an_extra_blank_row_are_refused_with_a_messa
     assert [s.response_working_days for s in services.escalation_stages_for(demo.riverside)] == [
         s.response_working_days for s in stages
     ]
+
+
+def test_an_escalation_step_with_mistakes_comes_back_with_what_was_typed(client, demo):
+    escalation = OpenEscalationFactory()
+    url = escalation.get_absolute_url()
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    resolved = client.post(f"{url}resolve/", {"notes": "A strategy discussion was held."})
+    good_practice = client.post(
+        f"{url}good-practice/", {"description": "Called back within the hour."}
+    )
+
+    for response in (resolved, good_practice):
+        assert response.status_code == 200
+        assert_error_summary_links_land(response.content.decode())
+    assert "Choose the outcome." in resolved.content.decode()
+    assert "A strategy discussion was held.</textarea>" in resolved.content.decode()
+    assert "Choose the agency." in good_practice.content.decode()
+    assert '<details class="govuk-details" open>' in good_practice.content.decode()
+    assert "Called back within the hour.</textarea>" in good_practice.content.decode()
+    assert Escalation.objects.get(pk=escalation.pk).is_open
+    assert not escalation.good_practice.exists()
+
+
+def test_an_escalation_response_left_blank_says_so_beside_the_box(client, demo):
+    escalation = OpenEscalationFactory()
+    sign_in(client, FRONT_DOOR_HILLFORD)
+
+    response = client.post(f"{escalation.get_absolute_url()}respond/", {"text": "   "})
+
+    assert response.status_code == 200
+    assert_error_summary_links_land(response.content.decode())
+    assert "Write your response." in response.content.decode()
+    assert not escalation.responses.exists()

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.sessions.models import Session
 
+from referrals.services import escalation_resolve
 from tests.personas import (
     BUSINESS,
     FRONT_DOOR_HILLFORD,
@@ -65,13 +66,19 @@ def test_a_page_with_mistakes_keeps_its_draft(client, demo):
 
 def test_an_action_form_refused_with_an_error_message_keeps_its_draft(client, demo):
     escalation = OpenEscalationFactory()
+    other = OpenEscalationFactory()
+    escalation_resolve(escalation=other, by=other.raised_by, resolution="agreed")
     sign_in(client, FRONT_DOOR_HILLFORD)
     url = f"/referrals/escalations/{escalation.pk}/respond/"
+    typed = {"text": "We will hold a strategy discussion."}
 
-    refused = client.post(url, {"text": ""}, follow=True)
-    accepted = client.post(url, {"text": "We will hold a strategy discussion."}, follow=True)
+    mistaken = client.post(url, {"text": ""}, follow=True)
+    refused = client.post(f"/referrals/escalations/{other.pk}/respond/", typed, follow=True)
+    accepted = client.post(url, typed, follow=True)
 
-    assert "Fill in every answer" in refused.content.decode()
+    assert mistaken.redirect_chain == [] and "Write your response." in mistaken.content.decode()
+    assert "This escalation has been resolved." in refused.content.decode()
+    assert body_attribute(mistaken, "data-drafts-saved") == ""
     assert body_attribute(refused, "data-drafts-saved") == ""
     assert body_attribute(accepted, "data-drafts-saved") == url
 
