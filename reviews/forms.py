@@ -133,5 +133,7 @@ class PracticeReviewForm(forms.Form):
 
 
 class MilestoneForm(forms.Form):
-    title = forms.CharField(label="Milestone", max_length=200)
-    due_on = _date("Due")
+    title = forms.CharField(
+        label="Milestone", max_length=200, error_messages={"required": "Give the milestone."}
+    )
+    due_on = _date("Due", error_messages={"required": "Give the date it is due."})

@@ -460,13 +460,13 @@ class PracticeReviewDetailView(RestrictedViewMixin, FormView, DetailView):
         context.update(
             can_change=permissions.can(user, permissions.CHANGE, review),
             milestones=review.milestones.all(),
-            milestone_form=MilestoneForm(),
             panel_warning=services.panel_notice_warning(review),
             actions=actions_visible_to(user).filter(
                 source_type=ContentType.objects.get_for_model(PracticeReview), source_id=review.pk
             ),
             today=date.today(),
         )
+        context.setdefault("milestone_form", MilestoneForm())  # bound when sent with mistakes
         return context
 
     def form_valid(self, form):
@@ -496,9 +496,15 @@ class MilestoneAddView(RestrictedViewMixin, SingleObjectMixin, View):
                 practice_review=practice_review, by=request.user, **form.cleaned_data
             )
             messages.success(request, "Milestone added.")
-        else:
-            messages.error(request, "Give the milestone and the date it is due.")
-        return redirect(practice_review)
+            return redirect(practice_review)
+        # The review's page again, the milestone as sent with its mistakes, the update form
+        # as it stands (not bound to this POST, which is not its).
+        page = PracticeReviewDetailView(request=request, kwargs=self.kwargs, object=practice_review)
+        return page.render_to_response(
+            page.get_context_data(
+                form=PracticeReviewForm(initial=page.get_initial()), milestone_form=form
+            )
+        )
 
 
 class MilestoneCompleteView(LoginRequiredMixin, View):

@@ -560,6 +560,22 @@ def test_an_extension_is_refused_beyond_a_year_after_the_original_deadline(clien
     assert review.due_on == date(2027, 12, 10)
 
 
+def test_a_milestone_with_mistakes_comes_back_with_what_was_typed(client, demo):
+    practice_review = SubmittedRapidReviewFactory().practice_review
+    sign_in(client, BUSINESS)
+
+    response = client.post(
+        f"{practice_review.get_absolute_url()}milestones/",
+        {"title": "Terms of reference agreed", "due_on": "18 December"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert_error_summary_links_land(page)
+    assert 'value="Terms of reference agreed"' in page and 'value="18 December"' in page
+    assert not practice_review.milestones.exists()
+
+
 def test_the_childrens_mistakes_are_in_the_incidents_error_summary(client, demo):
     sign_in(client, BUSINESS)
 
