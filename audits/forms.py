@@ -159,7 +159,9 @@ class AuditReturnForm(forms.Form):
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), label="Why is the return being reopened?"
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why is the return being reopened?",
+        error_messages={"required": "Say why the return is being reopened."},
     )
 
 

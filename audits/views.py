@@ -298,8 +298,8 @@ class AuditReturnView(RestrictedViewMixin, DetailView):
             history=audit_return.history.select_related("history_user").order_by("-history_date")[
                 :20
             ],
-            reopen_form=ReopenForm(),
         )
+        context.setdefault("reopen_form", ReopenForm())
         context.setdefault("form", self.get_form())
         return context
 
@@ -330,12 +330,13 @@ class AuditReturnView(RestrictedViewMixin, DetailView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-class AuditReturnReopenView(RestrictedViewMixin, DetailView):
-    model = AuditReturn
-    template_name = "audits/return_detail.html"
+class AuditReturnReopenView(AuditReturnView):
+    """The business team reopens a submitted return. A reason left out shows the return again
+    with the form and an error summary; a return that cannot be reopened (not submitted, or
+    reopened meanwhile) is refused with a message."""
 
     def post(self, request, *args, **kwargs):
-        audit_return = self.get_object()
+        self.object = audit_return = self.get_object()
         permissions.require(request.user, permissions.CHANGE, audit_return.audit)
         form = ReopenForm(request.POST)
         if form.is_valid() and _service_call(
@@ -345,9 +346,11 @@ class AuditReturnReopenView(RestrictedViewMixin, DetailView):
             ),
         ):
             messages.success(request, "Return reopened. The agency can change it again.")
-        else:
-            messages.error(request, "Say why the return is being reopened.")
-        return redirect(audit_return)
+            return redirect(audit_return)
+        if form.non_field_errors():
+            messages.error(request, " ".join(form.non_field_errors()))
+            return redirect(audit_return)
+        return self.render_to_response(self.get_context_data(reopen_form=form))
 
 
 class CaseModerationView(RestrictedViewMixin, DetailView):

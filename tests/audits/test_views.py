@@ -33,7 +33,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
-from tests.support.pages import part_from, tags
+from tests.support.pages import assert_error_summary_links_land, part_from, tags
 
 DUE = (timezone.localdate() + timedelta(days=20)).isoformat()
 
@@ -840,3 +840,20 @@ def test_round_totals_count_only_submitted_self_assessments(client, demo):
     assert "Clear line of accountability for safeguarding,1,0,0" in export
     totals = page.split("Clear line of accountability for safeguarding</th>")[1].split("</tr>")[0]
     assert re.findall(r">(\d+)</td>", totals) == ["1", "0", "0"]
+
+
+def test_reopening_without_a_reason_says_so_and_a_draft_cannot_be_reopened(client, demo, audit):
+    police = a_return(audit, "Midshire Police")
+    url = f"/audits/returns/{police.pk}/reopen/"
+    sign_in(client, BUSINESS)
+
+    draft = client.post(url, {"reason": "Graded the wrong child's file."}, follow=True)
+    complete_return(police, by=demo.user(PRACTITIONER_POLICE))
+    no_reason = client.post(url, {"reason": ""})
+
+    assert "Only a submitted return can be reopened." in draft.content.decode()
+    assert no_reason.status_code == 200
+    assert_error_summary_links_land(no_reason.content.decode())
+    assert "Say why the return is being reopened." in no_reason.content.decode()
+    police.refresh_from_db()
+    assert police.status == ReturnStatus.SUBMITTED
