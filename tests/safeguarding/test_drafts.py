@@ -158,11 +158,16 @@ def test_signing_in_is_not_taken_for_a_saved_form(client, demo):
         (FRONT_DOOR_HILLFORD, "/referrals/escalations/{escalation}/", "escalation-response"),
         (PRACTITIONER_HEALTH, "/referrals/escalations/{escalation}/", "escalation-resolution"),
         (BUSINESS, "/reviews/incidents/new/", "incident"),
+        (BUSINESS, "/partnerships/{riverside}/training/new/", "training"),
         (SCRUTINEER, "/partnerships/scrutiny/new/", "scrutiny-challenge"),
     ],
 )
 def test_long_forms_are_marked_for_keeping(client, demo, persona, url, key):
-    url = url.format(draft=DraftReferralFactory().pk, escalation=OpenEscalationFactory().pk)
+    url = url.format(
+        draft=DraftReferralFactory().pk,
+        escalation=OpenEscalationFactory().pk,
+        riverside=demo.riverside.pk,
+    )
     sign_in(client, persona)
 
     response = client.get(url)
