@@ -56,6 +56,17 @@ def accepted(request, response) -> bool:
     return not any(message.level >= messages.ERROR for message in queued)
 
 
+def form_page(request) -> str | None:
+    """The page (path and query) a POST was sent from: its Referer, when it is this site."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    page = urlsplit(referer)
+    return page.path + (f"?{page.query}" if page.query else "")
+
+
 def sign_in_redirect_to_form(request, response) -> None:
     """Send someone whose session ended back to the page their form was on after signing in."""
     user = getattr(request, "user", None)
@@ -66,16 +77,11 @@ def sign_in_redirect_to_form(request, response) -> None:
     location = urlsplit(response["Location"])
     if location.path != resolve_url(settings.LOGIN_URL):
         return
-    referer = request.META.get("HTTP_REFERER", "")
-    if not url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return
-    page = urlsplit(referer)
-    if page.path == location.path:
+    page = form_page(request)
+    if page is None or urlsplit(page).path == location.path:
         return
     query = QueryDict(location.query, mutable=True)
-    query["next"] = page.path + (f"?{page.query}" if page.query else "")
+    query["next"] = page
     response["Location"] = urlunsplit(location._replace(query=query.urlencode(safe="/")))
 
 

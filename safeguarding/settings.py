@@ -248,6 +248,7 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
 # The expiry slides with each request, renewed at most once a minute (safeguarding/sessions.py).
 SESSION_SAVE_EVERY_REQUEST = False
+CSRF_FAILURE_VIEW = "safeguarding.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -14,7 +14,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from partnerships.choices import Role
 
-from . import permissions
+from . import drafts, permissions
 from .filtersets import AccessLogEntryFilterSet
 from .models import AccessLogEntry, Notification
 from .navigation import destinations_for
@@ -195,6 +195,13 @@ class WorkingDayCalculatorView(LoginRequiredMixin, FormView):
                 form.cleaned_data["start"], form.cleaned_data["days"]
             )
         return self.render_to_response(context)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent from a page drawn before the person last signed in (their session ended and
+    they signed in again in another tab) carries a security token that no longer holds. Say so
+    plainly and lead back to the form, where keep-drafts.js puts back what was typed."""
+    return render(request, "403_csrf.html", {"form_page": drafts.form_page(request)}, status=403)
 
 
 def server_error(request):

@@ -112,3 +112,30 @@ def test_an_escalation_response_survives_the_session_ending_and_signing_out_forg
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     assert drafts(page) == {}
+
+
+def test_a_form_sent_after_signing_in_again_in_another_tab_leads_back_to_what_was_typed(
+    transactional_demo, live_server, sign_in_as, assert_accessible
+):
+    escalation = OpenEscalationFactory()
+    page = sign_in_as(FRONT_DOOR_HILLFORD)
+    url = f"{live_server.url}/referrals/escalations/{escalation.pk}/"
+    page.goto(url)
+    response = "We will hold a strategy discussion on Thursday."
+    page.get_by_label("Your response").fill(response)
+
+    Session.objects.all().delete()  # the session ended; they sign in again in another tab
+    other_tab = page.context.new_page()
+    other_tab.goto(url)
+    sign_in_here(other_tab, FRONT_DOOR_HILLFORD)
+    other_tab.close()
+    page.get_by_role("button", name="Add response").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your form was not sent")
+    assert_accessible(page)
+    page.get_by_role("link", name="Go back to the form").click()
+    expect(page).to_have_url(url)
+    expect(page.get_by_label("Your response")).to_have_value(response)
+    page.get_by_role("button", name="Add response").click()
+    expect(page.get_by_text("Response recorded.")).to_be_visible()
+    assert escalation.responses.get().text == response

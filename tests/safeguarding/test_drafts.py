@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.test import Client
 
 from referrals.services import escalation_resolve
 from tests.personas import (
@@ -174,3 +175,24 @@ def test_long_forms_are_marked_for_keeping(client, demo, persona, url, key):
 
     assert response.status_code == 200
     assert key in re.findall(r'<form[^>]*data-keep-draft="([^"]+)"', response.content.decode())
+
+
+def test_a_form_sent_with_an_outdated_token_says_so_and_leads_back_to_it(demo):
+    escalation = OpenEscalationFactory()
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, FRONT_DOOR_HILLFORD)
+    page = f"/referrals/escalations/{escalation.pk}/"
+    client.get(page)  # sets the CSRF cookie; the form's token then goes out of date
+
+    response = client.post(
+        f"{page}respond/",
+        {"text": "Typed", "csrfmiddlewaretoken": "x" * 64},
+        HTTP_REFERER=f"http://testserver{page}",
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Your form was not sent" in html and f'href="{page}">Go back to the form' in html
+    assert body_attribute(response, "data-drafts-saved") == ""
+    assert body_attribute(response, "data-draft-owner") == str(demo.user(FRONT_DOOR_HILLFORD).pk)
+    assert escalation.responses.count() == 0
