@@ -74,15 +74,23 @@ def test_a_referral_page_sent_after_the_session_ended_is_put_back_after_signing_
     }
 
 
-def test_an_escalation_response_survives_the_session_ending_and_signing_out_forgets(
-    transactional_demo, live_server, sign_in_as, assert_accessible
-):
+RESPONSE = "We will hold a strategy discussion on Thursday."
+
+
+def response_typed(sign_in_as, live_server):
+    """The front door has typed RESPONSE on an open escalation's page, not yet sent."""
     escalation = OpenEscalationFactory()
     page = sign_in_as(FRONT_DOOR_HILLFORD)
     url = f"{live_server.url}/referrals/escalations/{escalation.pk}/"
     page.goto(url)
-    response = "We will hold a strategy discussion on Thursday."
-    page.get_by_label("Your response").fill(response)
+    page.get_by_label("Your response").fill(RESPONSE)
+    return escalation, page, url
+
+
+def test_an_escalation_response_survives_the_session_ending_and_signing_out_forgets(
+    transactional_demo, live_server, sign_in_as, assert_accessible
+):
+    escalation, page, url = response_typed(sign_in_as, live_server)
 
     Session.objects.all().delete()
     page.get_by_role("button", name="Add response").click()
@@ -91,7 +99,7 @@ def test_an_escalation_response_survives_the_session_ending_and_signing_out_forg
     # Back on the escalation (not its POST-only respond address), the response put back.
     expect(page).to_have_url(url)
     expect(page.get_by_text(BANNER)).to_be_visible()
-    expect(page.get_by_label("Your response")).to_have_value(response)
+    expect(page.get_by_label("Your response")).to_have_value(RESPONSE)
     assert_accessible(page)
     assert escalation.responses.count() == 0
 
@@ -100,12 +108,12 @@ def test_an_escalation_response_survives_the_session_ending_and_signing_out_forg
     expect(page.get_by_role("link", name="Write your response.")).to_be_visible()
     assert len(drafts(page)) == 1
 
-    page.get_by_label("Your response").fill(response)
+    page.get_by_label("Your response").fill(RESPONSE)
     page.get_by_role("button", name="Add response").click()
     expect(page.get_by_text("Response recorded.")).to_be_visible()
     expect(page.get_by_label("Your response")).to_have_value("")
     assert drafts(page) == {}
-    assert escalation.responses.get().text == response
+    assert escalation.responses.get().text == RESPONSE
 
     page.get_by_label("Your response").fill("Something not yet sent")
     assert len(drafts(page)) == 1
@@ -117,12 +125,7 @@ def test_an_escalation_response_survives_the_session_ending_and_signing_out_forg
 def test_a_form_sent_after_signing_in_again_in_another_tab_leads_back_to_what_was_typed(
     transactional_demo, live_server, sign_in_as, assert_accessible
 ):
-    escalation = OpenEscalationFactory()
-    page = sign_in_as(FRONT_DOOR_HILLFORD)
-    url = f"{live_server.url}/referrals/escalations/{escalation.pk}/"
-    page.goto(url)
-    response = "We will hold a strategy discussion on Thursday."
-    page.get_by_label("Your response").fill(response)
+    escalation, page, url = response_typed(sign_in_as, live_server)
 
     Session.objects.all().delete()  # the session ended; they sign in again in another tab
     other_tab = page.context.new_page()
@@ -135,7 +138,7 @@ def test_a_form_sent_after_signing_in_again_in_another_tab_leads_back_to_what_wa
     assert_accessible(page)
     page.get_by_role("link", name="Go back to the form").click()
     expect(page).to_have_url(url)
-    expect(page.get_by_label("Your response")).to_have_value(response)
+    expect(page.get_by_label("Your response")).to_have_value(RESPONSE)
     page.get_by_role("button", name="Add response").click()
     expect(page.get_by_text("Response recorded.")).to_be_visible()
-    assert escalation.responses.get().text == response
+    assert escalation.responses.get().text == RESPONSE

@@ -8,6 +8,7 @@ from audits.models import AuditReturn, SelfAssessment
 from tests.audits.factories import AuditFactory
 from tests.personas import (
     BUSINESS,
+    LEAD_POLICE,
     PRACTITIONER_HEALTH,
     PRACTITIONER_POLICE,
     SCRUTINEER,
@@ -20,62 +21,44 @@ from tests.support.pages import assert_error_summary_links_land
 pytestmark = pytest.mark.django_db
 
 
-def test_a_referral_page_links_to_its_radios_and_checkboxes(client, demo):
-    referral = DraftReferralFactory()
-    sign_in(client, PRACTITIONER_HEALTH)
-
-    response = client.post(f"/referrals/{referral.pk}/concerns/", {"concerns": "Bruising."})
-
-    assert response.status_code == 200
-    assert_error_summary_links_land(response.content.decode())
+def referral_concerns():
+    return f"/referrals/{DraftReferralFactory().pk}/concerns/"
 
 
-def test_a_new_escalation_links_to_every_field(client, demo):
-    sign_in(client, PRACTITIONER_HEALTH)
-
-    response = client.post("/referrals/escalations/new/", {})
-
-    assert response.status_code == 200
-    assert_error_summary_links_land(response.content.decode())
+def audit_return():
+    police = AuditReturn.objects.filter(audit=AuditFactory(), agency__name="Midshire Police")
+    return f"/audits/returns/{police.first().pk}/"
 
 
-def test_an_audit_return_links_to_its_grade(client, demo):
-    audit = AuditFactory()
-    police = AuditReturn.objects.filter(audit=audit, agency__name="Midshire Police").first()
-    sign_in(client, PRACTITIONER_POLICE)
-
-    response = client.post(f"/audits/returns/{police.pk}/", {"submit": "1"})
-
-    assert response.status_code == 200
-    assert_error_summary_links_land(response.content.decode())
-
-
-def test_a_self_assessment_links_to_each_standards_rating(client, demo):
+def self_assessment():
     assessment = SelfAssessment.objects.get(
         agency__name="Midshire Police", kind="s11", year=timezone.localdate().year
     )
-    sign_in(client, "lead.police")
-
-    response = client.post(f"/audits/self-assessments/{assessment.pk}/", {"submit": "1"})
-
-    assert response.status_code == 200
-    assert_error_summary_links_land(response.content.decode())
+    return f"/audits/self-assessments/{assessment.pk}/"
 
 
-def test_a_rapid_review_decision_links_to_its_choices(client, demo):
-    review = RapidReviewFactory()
-    sign_in(client, BUSINESS)
-
-    response = client.post(f"{review.get_absolute_url()}decision/", {"reasons": "Learning."})
-
-    assert response.status_code == 200
-    assert_error_summary_links_land(response.content.decode())
+def rapid_review_decision():
+    return f"{RapidReviewFactory().get_absolute_url()}decision/"
 
 
-def test_a_scrutiny_challenge_links_to_every_field(client, demo):
-    sign_in(client, SCRUTINEER)
+@pytest.mark.parametrize(
+    ("persona", "url", "data"),
+    [
+        # radios and checkboxes left unanswered
+        (PRACTITIONER_HEALTH, referral_concerns, {"concerns": "Bruising."}),
+        (PRACTITIONER_HEALTH, lambda: "/referrals/escalations/new/", {}),
+        (PRACTITIONER_POLICE, audit_return, {"submit": "1"}),
+        # each standard's rating, drawn by the page itself
+        (LEAD_POLICE, self_assessment, {"submit": "1"}),
+        (BUSINESS, rapid_review_decision, {"reasons": "Learning."}),
+        (SCRUTINEER, lambda: "/partnerships/scrutiny/new/", {}),
+    ],
+)
+def test_every_link_in_the_error_summary_lands_on_its_field(client, demo, persona, url, data):
+    url = url()
+    sign_in(client, persona)
 
-    response = client.post("/partnerships/scrutiny/new/", {})
+    response = client.post(url, data)
 
     assert response.status_code == 200
     assert_error_summary_links_land(response.content.decode())
