@@ -253,6 +253,19 @@ class AlreadyRecorded(ValidationError):
         self.existing = existing
 
 
+def _refuse_repeat(partnership: Partnership, same, *, made_at: str, what: str) -> None:
+    """Refuse a record when one of `same` (the records it would duplicate) was made within
+    REPEAT_WINDOW. The partnership is locked first, so of two sent at once the second sees the
+    first and is refused."""
+    lock(partnership, "pk")
+    existing = same.filter(**{f"{made_at}__gte": timezone.now() - REPEAT_WINDOW}).first()
+    if existing is not None:
+        raise AlreadyRecorded(
+            f"This {what} was recorded a moment ago; it has not been recorded again.",
+            existing=existing,
+        )
+
+
 # Who answers a scrutiny challenge for the agency it is addressed to.
 SCRUTINY_RESPONDER_ROLES = (*PARTNER_ROLES, Role.AGENCY_SAFEGUARDING_LEAD)
 
@@ -290,23 +303,19 @@ def scrutiny_challenge_create(
         errors["response_due_on"] = "The response must be due after today."
     if errors:
         raise ValidationError(errors)
-    # Records made for one partnership at once are checked in turn: the second finds the first.
-    lock(partnership, "pk")
-    existing = ScrutinyChallenge.objects.filter(
-        partnership=partnership,
-        kind=kind,
-        raised_by=by,
-        addressed_to=addressed_to,
-        title=one_line(title),
-        response_due_on=response_due_on,
-        raised_at__gte=timezone.now() - REPEAT_WINDOW,
-    ).first()
-    if existing is not None:
-        raise AlreadyRecorded(
-            f"This {existing.get_kind_display().lower()} was recorded a moment ago; "
-            "it has not been recorded again.",
-            existing=existing,
-        )
+    _refuse_repeat(
+        partnership,
+        ScrutinyChallenge.objects.filter(
+            partnership=partnership,
+            kind=kind,
+            raised_by=by,
+            addressed_to=addressed_to,
+            title=one_line(title),
+            response_due_on=response_due_on,
+        ),
+        made_at="raised_at",
+        what=ScrutinyKind(kind).label.lower(),
+    )
     challenge = ScrutinyChallenge.objects.create(
         partnership=partnership,
         kind=kind,
@@ -844,20 +853,14 @@ def training_event_record(
     )
     if errors:
         raise ValidationError(errors)
-    # Records made for one partnership at once are checked in turn: the second finds the first.
-    lock(partnership, "pk")
-    existing = TrainingEvent.objects.filter(
-        partnership=partnership,
-        title=one_line(title),
-        held_on=held_on,
-        theme=theme,
-        created_at__gte=timezone.now() - REPEAT_WINDOW,
-    ).first()
-    if existing is not None:
-        raise AlreadyRecorded(
-            "This training was recorded a moment ago; it has not been recorded again.",
-            existing=existing,
-        )
+    _refuse_repeat(
+        partnership,
+        TrainingEvent.objects.filter(
+            partnership=partnership, title=one_line(title), held_on=held_on, theme=theme
+        ),
+        made_at="created_at",
+        what="training",
+    )
     event = TrainingEvent(
         partnership=partnership,
         title=one_line(title),
