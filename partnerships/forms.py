@@ -15,14 +15,6 @@ from .indicators import Period, default_period, period_date_errors
 from .models import Action, Agency, Membership
 
 
-class SingleLineCharField(forms.CharField):
-    """A short text kept on one line (a title): line breaks and runs of spaces become one space."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return " ".join(value.split()) if value else value
-
-
 def by_sector(agencies, item=lambda agency: agency) -> list[tuple[str, list]]:
     """(sector label, items) for each sector the agencies are in, in the sectors' order.
 
@@ -182,7 +174,7 @@ class ScrutinyChallengeForm(forms.Form):
     addressed_to = AgencyChoiceField(
         label="Partner or agency it is addressed to", empty_label="Choose a partner or agency"
     )
-    title = SingleLineCharField(max_length=200)
+    title = forms.CharField(max_length=200)
     detail = forms.CharField(
         label="What you found or what you are asking", widget=forms.Textarea(attrs={"rows": 6})
     )
@@ -300,7 +292,7 @@ class FinancialContributionForm(forms.Form):
 class TrainingEventForm(forms.Form):
     """A multi-agency training event, with the number attending from each agency."""
 
-    title = SingleLineCharField(
+    title = forms.CharField(
         max_length=200, error_messages={"required": "Give the training a title."}
     )
     held_on = forms.DateField(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguarding import permissions
-from safeguarding.notifications import Message, notify_all, one_line
+from safeguarding.notifications import Message, notify_all
 from safeguarding.records import lock
 from safeguarding.working_days import WorkingDayCalendar
 
@@ -310,7 +310,7 @@ def scrutiny_challenge_create(
             kind=kind,
             raised_by=by,
             addressed_to=addressed_to,
-            title=one_line(title),
+            title=title.strip(),
             response_due_on=response_due_on,
         ),
         made_at="raised_at",
@@ -320,7 +320,7 @@ def scrutiny_challenge_create(
         partnership=partnership,
         kind=kind,
         addressed_to=addressed_to,
-        title=one_line(title),
+        title=title.strip(),
         detail=detail.strip(),
         response_due_on=response_due_on,
         raised_by=by,
@@ -856,14 +856,14 @@ def training_event_record(
     _refuse_repeat(
         partnership,
         TrainingEvent.objects.filter(
-            partnership=partnership, title=one_line(title), held_on=held_on, theme=theme
+            partnership=partnership, title=title.strip(), held_on=held_on, theme=theme
         ),
         made_at="created_at",
         what="training",
     )
     event = TrainingEvent(
         partnership=partnership,
-        title=one_line(title),
+        title=title.strip(),
         held_on=held_on,
         theme=theme,
         learning_from=learning_from.strip(),
@@ -914,7 +914,7 @@ def training_event_change(
     )
     if errors:
         raise ValidationError(errors)
-    event.title = one_line(title)
+    event.title = title.strip()
     event.held_on = held_on
     event.theme = theme
     event.learning_from = learning_from.strip()

@@ -61,11 +61,6 @@ def _mail_server_unavailable(error: Exception) -> bool:
     return isinstance(error, SMTPException | OSError)
 
 
-def one_line(text: str) -> str:
-    """The text on one line: a title becomes an email subject, which cannot hold a line break."""
-    return " ".join(text.split())
-
-
 @dataclass(frozen=True)
 class Message:
     title: str
@@ -87,7 +82,7 @@ def notification_create(
                 subject_type=ContentType.objects.get_for_model(subject),
                 subject_id=subject.pk,
                 stage=stage,
-                title=one_line(message.title)[:200],
+                title=message.title[:200],
                 body=message.body,
                 url=message.url,
             )
@@ -160,7 +155,10 @@ def notification_deliver(*, notification_id: int) -> bool:
             if notification.recipient.email:
                 link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
                 send_mail(
-                    subject=one_line(notification.title),
+                    # A subject cannot hold a line break, and a title is made of whatever
+                    # people typed, through any form, the API or the admin: it goes on one line
+                    # here, where the subject is made, whenever and however it was recorded.
+                    subject=" ".join(notification.title.split()),
                     message=f"{notification.body}{link}",
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     recipient_list=[notification.recipient.email],

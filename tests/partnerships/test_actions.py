@@ -199,6 +199,25 @@ def test_overdue_actions_are_reminded_to_the_owners_lead_once(
     assert [m.to for m in mailoutbox] == [["dsl.school@example.org"]]
 
 
+def test_an_action_titled_over_two_lines_in_the_admin_is_reminded_on_one(
+    client, demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    action = Action.objects.get(title=TRAINING)
+    url = f"/admin/partnerships/action/{action.pk}/change/"
+    sign_in(client, ADMIN)
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    changed = client.post(url, {**data, "title": "Refresh whole-staff training\r\non neglect"})
+    assert changed.status_code == 302
+
+    with django_capture_on_commit_callbacks(execute=True):
+        action_overdue_reminders_send(today=date(2026, 11, 23))
+
+    assert [m.subject for m in mailoutbox] == [
+        "Action overdue: Refresh whole-staff training on neglect"
+    ]
+
+
 def test_an_agency_without_a_lead_has_its_overdue_actions_sent_to_the_business_team(
     demo, django_capture_on_commit_callbacks
 ):
