@@ -8,6 +8,7 @@ from safeguarding import permissions
 from safeguarding.working_days import FIRST_YEAR, LAST_YEAR
 
 from .choices import Grade, Rating, SelfAssessmentKind
+from .services import MAX_CASES, MAX_QUESTION, MAX_SEED, MAX_TITLE
 
 YES_NO = [(True, "Yes"), (False, "No")]
 
@@ -32,7 +33,7 @@ class BusinessTeamPartnershipMixin:
 
 class AuditForm(BusinessTeamPartnershipMixin, forms.Form):
     partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=MAX_TITLE)
     theme = forms.CharField(
         max_length=100, help_text="For example, neglect, parental mental health, exploitation."
     )
@@ -47,7 +48,7 @@ class AuditForm(BusinessTeamPartnershipMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=(
             "Questions on the theme every agency answers for each case, one a line, "
-            "each at most 500 characters."
+            f"each at most {MAX_QUESTION} characters."
         ),
     )
     references = forms.CharField(
@@ -89,11 +90,11 @@ class SampleForm(forms.Form):
             "A CSV file with a column headed 'reference' (or references in the first column)."
         ),
     )
-    size = forms.IntegerField(label="How many cases to draw", min_value=1, max_value=500)
+    size = forms.IntegerField(label="How many cases to draw", min_value=1, max_value=MAX_CASES)
     seed = forms.IntegerField(
         required=False,
         min_value=0,
-        max_value=2**62 - 1,
+        max_value=MAX_SEED,
         help_text=(
             "Leave blank for a new random draw. Each draw's seed is kept so anyone can check "
             "it; a list is drawn once with the same seed."
@@ -186,7 +187,7 @@ class ModerationActionForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    title = forms.CharField(max_length=200, required=False, help_text="Leave blank to reuse.")
+    title = forms.CharField(max_length=MAX_TITLE, required=False, help_text="Leave blank to reuse.")
     return_due_on = forms.DateField(label="Returns due", help_text="For example, 2027-06-30")
     moderation_on = forms.DateField(required=False, label="Moderation meeting")
 

@@ -44,17 +44,18 @@ from .models import (
     StandardRating,
 )
 
+MAX_REFERENCE = AuditCase._meta.get_field("reference").max_length
 # A pseudonymised case reference: letters, digits and a few separators, never a space, so a
 # child's name cannot be typed in by mistake.
-REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}$")
+REFERENCE = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9/_.-]{{0,{MAX_REFERENCE - 1}}}$")
 REFERENCE_HELP = (
     "Use case references, not names: letters, digits, '-', '/', '_' or '.', no spaces, "
-    "at most 40 characters."
+    f"at most {MAX_REFERENCE} characters."
 )
 MAX_CASES = 500
 MAX_CANDIDATES = 100_000
-MAX_TITLE = 200  # Audit.title
-MAX_QUESTION = 500  # AuditQuestion.text
+MAX_TITLE = Audit._meta.get_field("title").max_length
+MAX_QUESTION = AuditQuestion._meta.get_field("text").max_length
 FOLLOW_UP = ": follow-up"
 # A sample's seed: random draws pick one below 2**62; anything up to it can be given.
 MAX_SEED = 2**62 - 1

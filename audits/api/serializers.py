@@ -13,6 +13,7 @@ from ..models import (
     SelfAssessmentRound,
     StandardRating,
 )
+from ..services import MAX_QUESTION, MAX_REFERENCE, MAX_TITLE
 
 
 class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -70,19 +71,19 @@ class AuditDetailSerializer(AuditSerializer):
 
 
 class CaseReferenceSerializer(serializers.Serializer):
-    reference = serializers.CharField(max_length=40)
+    reference = serializers.CharField(max_length=MAX_REFERENCE)
 
 
 class AuditCreateSerializer(serializers.Serializer):
     partnership = VisiblePrimaryKeyRelatedField(queryset=Partnership.objects.all())
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=MAX_TITLE)
     theme = serializers.CharField(max_length=100)
     scope = serializers.CharField(required=False, allow_blank=True, default="")
     agencies = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.all(), many=True, allow_empty=False
     )
     questions = serializers.ListField(
-        child=serializers.CharField(max_length=500), required=False, default=list
+        child=serializers.CharField(max_length=MAX_QUESTION), required=False, default=list
     )
     return_due_on = serializers.DateField()
     moderation_on = serializers.DateField(required=False, allow_null=True, default=None)
