@@ -191,11 +191,10 @@ def escalation_partnership_ids(user, referral: Referral | None = None):
 
 
 def acts_for_the_raiser(user, escalation: Escalation) -> bool:
-    """Whether the person may resolve the escalation or take it further: the person who raised
-    it, or a safeguarding lead of the agency that raised it, holding the right to change it.
-    The page offers the buttons and the services allow the actions by this one rule."""
-    if not permissions.can(user, permissions.CHANGE, escalation):
-        return False
+    """Whether a person holding the right to change the escalation may also resolve it or take
+    it further: the person who raised it, or a safeguarding lead of the agency that raised it.
+    The page offers the buttons and the services allow the actions by this one rule. Both ask
+    `permissions.can(CHANGE)` before it, so it is not asked again here (a query each time)."""
     return user.pk == escalation.raised_by_id or (
         user.agency_id == escalation.raised_by_agency_id
         and Role.AGENCY_SAFEGUARDING_LEAD in permissions.user_roles(user)

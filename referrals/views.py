@@ -645,15 +645,15 @@ class EscalationDetailView(RestrictedViewMixin, DetailView):
         stages = services.escalation_stages_for(escalation.partnership)
         calendar = WorkingDayCalendar.for_partnership(escalation.partnership)
         current = next((s for s in stages if s.number == escalation.stage), None)
-        raiser_side = escalation.is_open and selectors.acts_for_the_raiser(user, escalation)
+        can_change = escalation.is_open and permissions.can(user, permissions.CHANGE, escalation)
+        raiser_side = can_change and selectors.acts_for_the_raiser(user, escalation)
         context.update(
             stages=stages,
             current_stage=current,
             deadline=stage_deadline(escalation, current, calendar) if current else None,
             responses=escalation.responses.select_related("by", "agency"),
             good_practice=escalation.good_practice.select_related("agency", "recorded_by"),
-            can_respond=escalation.is_open
-            and permissions.can(user, permissions.CHANGE, escalation),
+            can_respond=can_change,
             can_resolve=raiser_side,
             can_escalate=raiser_side and current is not None and current.number < stages[-1].number,
         )
