@@ -8,7 +8,7 @@ from safeguarding import permissions
 from safeguarding.working_days import FIRST_YEAR, LAST_YEAR
 
 from .choices import Grade, Rating, SelfAssessmentKind
-from .services import MAX_CASES, MAX_QUESTION, MAX_SEED, MAX_TITLE
+from .services import MAX_CASES, MAX_QUESTION, MAX_SEED, MAX_TITLE, new_seed
 
 YES_NO = [(True, "Yes"), (False, "No")]
 
@@ -91,13 +91,17 @@ class SampleForm(forms.Form):
         ),
     )
     size = forms.IntegerField(label="How many cases to draw", min_value=1, max_value=MAX_CASES)
+    # Chosen when the form is shown, not when it is sent: the same form sent twice (a double
+    # click, a resent page) then carries the same seed, and the second is refused as a repeat
+    # of the first draw rather than drawing again with a seed of its own.
     seed = forms.IntegerField(
         required=False,
         min_value=0,
         max_value=MAX_SEED,
+        initial=new_seed,
         help_text=(
-            "Leave blank for a new random draw. Each draw's seed is kept so anyone can check "
-            "it; a list is drawn once with the same seed."
+            "The seed this draw will use, chosen at random; you can give your own. It is kept "
+            "so anyone can check the draw, and a list is drawn once with the same seed."
         ),
     )
 

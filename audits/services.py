@@ -229,6 +229,11 @@ def references_from_csv(data: bytes) -> list[str]:
     return _clean_references(references, field="file")
 
 
+def new_seed() -> int:
+    """A seed for a random draw, from the system's source of randomness."""
+    return random.SystemRandom().randrange(1, MAX_SEED + 1)
+
+
 def draw_sample(candidates, size: int, seed: int) -> list[str]:
     """`size` references drawn at random from the candidates; the same seed draws the same."""
     return random.Random(seed).sample(sorted(set(candidates)), size)
@@ -276,8 +281,8 @@ def audit_sample_draw(
                     "seed": (
                         f"This list was already drawn with seed {seed} on "
                         f"{timezone.localtime(repeated.created_at):%-d %B %Y}: its "
-                        f"{len(repeated.drawn)} cases are in the audit. Leave the seed blank "
-                        "to draw more cases."
+                        f"{len(repeated.drawn)} cases are in the audit. Give another seed, or "
+                        "leave it blank, to draw more cases."
                     )
                 }
             )
@@ -286,7 +291,7 @@ def audit_sample_draw(
         raise ValidationError(
             {"size": "Not enough cases left in the list that are not already in the audit."}
         )
-    seed = seed if seed is not None else random.SystemRandom().randrange(1, MAX_SEED + 1)
+    seed = seed if seed is not None else new_seed()
     drawn = draw_sample(candidates, size, seed)
     _cases_add(audit, drawn)
     return AuditSample.objects.create(

@@ -817,6 +817,32 @@ def test_drawing_the_same_list_with_the_same_seed_again_is_refused(client, demo,
     assert audit.cases.count() == 2 + 4 + 4
 
 
+def test_a_sample_form_sent_twice_draws_once(client, demo, audit):
+    csv = b"reference\n" + b"\n".join(f"S-{n}".encode() for n in range(30))
+    url = f"/audits/{audit.pk}/sample/"
+    sign_in(client, BUSINESS)
+
+    def seed_shown() -> str:
+        field = re.search(r'<input[^>]*name="seed"[^>]*>', client.get(url).content.decode())[0]
+        return re.search(r'value="(\d+)"', field)[1]
+
+    seed = seed_shown()
+
+    def send():
+        upload = SimpleUploadedFile("cases.csv", csv)
+        return client.post(url, {"file": upload, "size": 4, "seed": seed})
+
+    first, again = send(), send()
+
+    assert first.status_code == 302
+    assert again.status_code == 200
+    assert f"already drawn with seed {seed}" in again.content.decode()
+    assert audit.samples.get().seed == int(seed)
+    assert audit.cases.count() == 2 + 4
+    # Shown again, the form offers a seed of its own for the next draw.
+    assert seed_shown() != seed
+
+
 def test_round_totals_count_only_submitted_self_assessments(client, demo):
     year = timezone.localdate().year + 8
     standards = [("s11-1", "Clear line of accountability for safeguarding")]
