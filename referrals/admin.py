@@ -73,6 +73,9 @@ class ReferralAdmin(LogsIdentifyingReadsMixin, SimpleHistoryAdmin):
     list_select_related = ["front_door", "referrer_agency"]
     raw_id_fields = ["referrer", "decided_by"]
     autocomplete_fields = ["front_door", "referrer_agency", "partnership"]
+    # What a referrer typed on a page that failed its checks can be a child's details before
+    # any child's record holds them, so no read of them could be logged: the referrer's alone.
+    exclude = ["draft_answers"]
     inlines = [
         ReferralCategoryInline,
         ReferralChildInline,

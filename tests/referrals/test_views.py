@@ -881,6 +881,23 @@ def test_the_admin_lists_referrals_newest_first_with_front_doors_to_filter_by(
     assert "By agency" not in sharing
 
 
+def test_the_admin_never_shows_a_childs_details_typed_on_a_draft_page_that_failed(client, demo):
+    # Kept on the draft, not yet any child's record, so no read of them could be logged.
+    draft = DraftReferralFactory()
+    sign_in(client, PRACTITIONER_HEALTH)
+    client.post(
+        f"/referrals/{draft.pk}/child/", {**CHILD, "first_name": "Zephyrine", "postcode": ""}
+    )
+    draft.refresh_from_db()
+    assert draft.draft_answers["child-new"]["first_name"] == "Zephyrine"
+    sign_in(client, ADMIN)
+
+    page = client.get(f"/admin/referrals/referral/{draft.pk}/change/")
+
+    assert page.status_code == 200
+    assert "Zephyrine" not in page.content.decode()
+
+
 def test_a_person_without_an_agency_cannot_start_a_referral(client, demo):
     sign_in(client, SCRUTINEER)
 
