@@ -24,8 +24,9 @@ from .models import InformationSharingDecision
 class ReferralReach(permissions.Policy):
     """The referrer sees what they made and changes it while it is a draft; the front door of the
     child's council sees what was sent to it and changes it until it is decided; the referrer's
-    agency safeguarding lead sees what the agency sent; an agency the front door shared a
-    referral with sees it while a sharing decision stands.
+    agency safeguarding lead sees what the agency sent; the staff of an agency the front door
+    shared a referral with (but not a scrutineer it employs) see it while a sharing decision
+    stands.
 
     Each kind of reach is an indexed column, so PostgreSQL can read a person's referrals as one
     bitmap of index entries, and only the kinds the person's roles give are asked for. A list of
@@ -61,10 +62,14 @@ class ReferralReach(permissions.Policy):
         if agency is None:
             return {}
         roles = permissions.user_roles(user)
-        shared = InformationSharingDecision.objects.filter(
-            agency=agency, withdrawn_at__isnull=True
-        ).values("referral_id")
-        reach = {ReachKind.SHARED_WITH_YOUR_AGENCY: permissions.among("pk", shared)}
+        reach = {}
+        # A scrutineer never sees a child's identity, also one an agency employs: sharing with
+        # the agency reaches its staff, not a person whose only role is scrutinising.
+        if roles != {Role.INDEPENDENT_SCRUTINEER}:
+            shared = InformationSharingDecision.objects.filter(
+                agency=agency, withdrawn_at__isnull=True
+            ).values("referral_id")
+            reach[ReachKind.SHARED_WITH_YOUR_AGENCY] = permissions.among("pk", shared)
         if Role.FRONT_DOOR_WORKER in roles:
             reach[ReachKind.SENT_TO_YOUR_FRONT_DOOR] = Q(front_door=agency)
         if Role.AGENCY_SAFEGUARDING_LEAD in roles:

@@ -17,7 +17,11 @@ from tests.personas import (
     check_access,
     sign_in,
 )
-from tests.referrals.factories import DraftReferralFactory, SubmittedReferralFactory
+from tests.referrals.factories import (
+    DraftReferralFactory,
+    SubmittedReferralFactory,
+    referral_shared_with_the_police,
+)
 
 
 def staff(demo, agency_name: str, *roles: str):
@@ -93,6 +97,18 @@ def test_an_agency_has_one_standing_sharing_decision_and_loses_sight_when_it_goe
 
     share("A new incident.")  # withdrawn, a new decision can be recorded
     check_access(client, url, {PRACTITIONER_POLICE: 200})
+
+
+def test_a_scrutineer_who_works_for_an_agency_never_sees_a_referral_shared_with_it(client, demo):
+    referral = referral_shared_with_the_police(demo)
+    scrutineer = staff(demo, "Midshire Police", Role.INDEPENDENT_SCRUTINEER)
+    both = staff(demo, "Midshire Police", Role.INDEPENDENT_SCRUTINEER, Role.PRACTITIONER)
+
+    for url in (f"/referrals/{referral.pk}/", f"/api/v1/referrals/{referral.pk}/"):
+        check_access(client, url, {scrutineer: 404, both: 200, PRACTITIONER_POLICE: 200})
+    check_access(client, "/referrals/shared-with-your-agency/", {scrutineer: 404, both: 200})
+    sign_in(client, scrutineer)
+    assert client.get("/api/v1/referrals/").json()["results"] == []
 
 
 def referrals_on_every_page(client, url: str) -> list[int]:
