@@ -10,10 +10,16 @@ of agencies is a page of agencies), never all.
 import factory
 import pytest
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from tests.partnerships.factories import AgencyFactory, MembershipFactory, UserFactory
 from tests.personas import ADMIN, sign_in
-from tests.test_route_walk import records_to_walk  # noqa: F401 (a fixture)
+from tests.test_route_walk import (
+    identifying_records,
+    last_access_log_entry,
+    records_to_walk,  # noqa: F401 (a fixture)
+    unlogged_details,
+)
 
 ADDED = 120
 
@@ -27,6 +33,18 @@ def pages(model, model_admin, user):
     first = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
     if first is not None:
         yield f"{base}{first}/change/"
+
+
+def history_pages(model, model_admin):
+    """The first record's history and the form of its latest version, for a model that has them."""
+    first = model._default_manager.order_by("pk").first()
+    if first is None or not isinstance(model_admin, SimpleHistoryAdmin):
+        return
+    base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{first.pk}/history/"
+    yield base
+    latest = first.history.order_by("-history_id").first()
+    if latest is not None:
+        yield f"{base}{latest.history_id}/"
 
 
 @pytest.mark.django_db
@@ -63,3 +81,20 @@ def test_a_partnerships_members_are_listed_and_added_in_the_memberships_admin(
     add = f"/admin/partnerships/membership/add/?partnership={demo.riverside.pk}"
     assert f'value="{demo.riverside.pk}" selected' in client.get(add).content.decode()
     assert client.get(listed).context["cl"].result_count == members
+
+
+def test_every_admin_page_that_shows_a_childs_details_logs_the_read(client, records_to_walk):  # noqa: F811
+    held = identifying_records()
+    admin_user = records_to_walk.user(ADMIN)
+    sign_in(client, ADMIN)
+
+    failures = []
+    for model, model_admin in admin.site._registry.items():
+        for path in [*pages(model, model_admin, admin_user), *history_pages(model, model_admin)]:
+            since = last_access_log_entry()
+            response = client.get(path, follow=True)
+            assert response.status_code == 200, path
+            unlogged = unlogged_details(response.content.decode(), held, since)
+            if unlogged:
+                failures.append(f"{path} shows {unlogged} without logging the read")
+    assert failures == []

@@ -7,6 +7,8 @@ the moment it is added. For each route and persona:
 - another partnership's people get 403 or 404 on Riverside's records;
 - the independent scrutineer never receives a child's name, date of birth, address or NHS
   number;
+- every response that shows a child's name or NHS number, or a household's details, records
+  the read of that record in the access log;
 - every text input, select and text area a page draws has its GOV.UK Design System class.
 
 Each route's parameters are filled in from Riverside's records: `pk` from the view's model, or,
@@ -17,12 +19,15 @@ the matching model. A route that still cannot be walked fails the test unless it
 """
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -34,7 +39,7 @@ from referrals import services as referral_services
 from referrals.models import InformationSharingDecision, ReferralChild
 from reviews import services as review_services
 from reviews.models import Milestone
-from safeguarding.models import Notification
+from safeguarding.models import AccessLogEntry, Notification
 from tests.personas import (
     ANONYMOUS,
     BUSINESS,
@@ -68,6 +73,9 @@ IDENTIFYING_FIELDS = (
     "nhs_number",
     "expected_due_date",
 )
+# Details that name their record when shown (with a child's full name): a date or a postcode
+# alone may be another record's, or no record's.
+LOGGED_FIELDS = ("nhs_number", "parents_and_carers", "household_members")
 
 # Views that name no model and sit under no route that does: the model their `pk` is of.
 ROUTE_MODELS = {
@@ -239,11 +247,46 @@ def identifying_values() -> set[str]:
     return {value for value in values if len(value) >= 4}
 
 
+def identifying_records() -> dict[tuple[str, ...], set[tuple[int, int]]]:
+    """Each child's first and last names (together, as a page or a form shows them, or apart),
+    NHS number and each household's details, with the records (content type, key) that hold
+    them: a response showing all of one's values must log a read of one of its records."""
+    held = defaultdict(set)
+    for model in apps.get_models():
+        if not hasattr(model, "access_log_label"):
+            continue
+        content_type = ContentType.objects.get_for_model(model)
+        for row in model._default_manager.values():
+            record = (content_type.pk, row["id"])
+            if row.get("first_name") and row.get("last_name"):
+                held[(row["first_name"], row["last_name"])].add(record)
+            for field in LOGGED_FIELDS:
+                if len(row.get(field) or "") >= 4:
+                    held[(row[field],)].add(record)
+    return held
+
+
+def unlogged_details(body: str, held: dict, since: int) -> list[str]:
+    """The identifying details in `body` no access log entry after `since` accounts for."""
+    logged = set(
+        AccessLogEntry.objects.filter(pk__gt=since).values_list("content_type", "object_id")
+    )
+    return [
+        " ".join(values)
+        for values, records in held.items()
+        if all(value in body for value in values) and not records & logged
+    ]
+
+
+def last_access_log_entry() -> int:
+    return AccessLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
 @pytest.fixture
 def records_to_walk(demo):
     """What the demo data lacks for some routes: a referral shared with another agency, a
-    practice review with a milestone, a scrutiny challenge, a yearly report with a contribution,
-    an API token and a notification."""
+    published practice review with a milestone (which the scrutineer opens), a scrutiny
+    challenge, a yearly report with a contribution, an API token and a notification."""
     business = demo.user(BUSINESS)
     referral = SubmittedReferralFactory()
     referral_services.information_sharing_record(
@@ -259,6 +302,13 @@ def records_to_walk(demo):
         title="Terms of reference agreed",
         due_on=timezone.localdate() + timedelta(days=30),
         by=business,
+    )
+    review_services.practice_review_update(
+        practice_review=review.practice_review,
+        by=business,
+        published_on=timezone.localdate(),
+        final_report=SimpleUploadedFile("report.pdf", b"%PDF-1.4"),
+        learning_briefing="Bruising in a baby who cannot yet move is always a worry.",
     )
     partnership_services.scrutiny_challenge_create(
         partnership=demo.riverside,
@@ -311,10 +361,12 @@ def test_every_route_as_every_persona(client, records_to_walk, persona, record_p
     record_property("routes_walked", len(routes))
     record_property("routes_unwalkable", len(unwalked))
     secrets = identifying_values() if persona == SCRUTINEER else set()
+    held = identifying_records()
     sign_in(client, persona)
     failures = []
 
     for route in routes:
+        since = last_access_log_entry()
         response = client.get(route.url, HTTP_ACCEPT="text/html,application/json")
         if response.status_code == 405:  # an action route: try it the way it is used
             response = client.post(route.url, HTTP_ACCEPT="text/html,application/json")
@@ -338,6 +390,10 @@ def test_every_route_as_every_persona(client, records_to_walk, persona, record_p
             body = response.content.decode(errors="replace")
             if any(value in body for value in secrets):
                 failures.append(f"{where}: a child's details reached the scrutineer")
+        if status == 200:
+            unlogged = unlogged_details(response.content.decode(errors="replace"), held, since)
+            if unlogged:
+                failures.append(f"{where}: shows {unlogged} without logging the read")
         if status == 200 and response["Content-Type"].startswith("text/html"):
             unstyled = controls_without_govuk_class(response.content.decode(errors="replace"))
             if unstyled:
