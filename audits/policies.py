@@ -17,11 +17,15 @@ READERS = (Role.BUSINESS_TEAM, *PARTNER_ROLES)
 
 
 class AuditReturnReach(permissions.Policy):
-    """An agency's staff read and write its own returns; the business team and the safeguarding
-    partners of the audit's partnership read them all."""
+    """An agency's staff (but not a scrutineer it employs) read and write its own returns; the
+    business team and the safeguarding partners of the audit's partnership read them all."""
 
     def restrict(self, queryset, user, action):
-        own = Q(agency=user.agency_id) if user.agency_id else None
+        own = (
+            Q(agency=user.agency_id)
+            if user.agency_id and not permissions.scrutinises_only(user)
+            else None
+        )
         if action == permissions.CHANGE:
             return queryset.filter(own) if own else queryset.none()
         if action != permissions.VIEW:

@@ -38,14 +38,17 @@ def returns_visible_to(user):
 def sees_case_detail(user, audit: Audit) -> bool:
     """Whether a person sees case references and agencies' own words, not only aggregates.
 
-    The business team, the safeguarding partners and participating agencies do; a scrutineer
-    sees grade distributions and findings only.
+    The business team, the safeguarding partners and participating agencies' staff do; a
+    scrutineer sees grade distributions and findings only, also one a participating agency
+    employs.
     """
     if user.is_superuser:
         return True
     if permissions.has_role(user, audit.partnership, Role.BUSINESS_TEAM, *PARTNER_ROLES):
         return True
-    return bool(user.agency_id) and audit.agencies.filter(pk=user.agency_id).exists()
+    if not user.agency_id or permissions.scrutinises_only(user):
+        return False
+    return audit.agencies.filter(pk=user.agency_id).exists()
 
 
 @dataclass

@@ -63,9 +63,7 @@ class ReferralReach(permissions.Policy):
             return {}
         roles = permissions.user_roles(user)
         reach = {}
-        # A scrutineer never sees a child's identity, also one an agency employs: sharing with
-        # the agency reaches its staff, not a person whose only role is scrutinising.
-        if roles != {Role.INDEPENDENT_SCRUTINEER}:
+        if not permissions.scrutinises_only(user):
             shared = InformationSharingDecision.objects.filter(
                 agency=agency, withdrawn_at__isnull=True
             ).values("referral_id")

@@ -409,6 +409,18 @@ def user_roles(user) -> set[str]:
     return {role for _, role in held_roles(user)}
 
 
+def scrutinises_only(user) -> bool:
+    """Whether the independent scrutineer's is the only role a person holds now.
+
+    A scrutineer sees aggregates only, never a case or a child's identity, also one an agency
+    employs: what reaches an agency (a referral shared with it, its audit returns and cases)
+    reaches its staff, not a person whose only role is scrutinising.
+    """
+    from partnerships.choices import Role
+
+    return user_roles(user) == {Role.INDEPENDENT_SCRUTINEER}
+
+
 def forget_held_roles(user) -> None:
     vars(user).pop("_held_roles", None)
 

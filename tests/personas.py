@@ -71,6 +71,16 @@ class Demo:
         return Partnership.objects.get(name=NORTHGATE)
 
 
+def staff(demo, agency_name: str, *roles: str) -> str:
+    """A new person working for the agency, holding `roles` in Riverside: their username."""
+    from tests.partnerships.factories import RoleAssignmentFactory, UserFactory
+
+    user = UserFactory(agency=Agency.objects.get(name=agency_name))
+    for role in roles:
+        RoleAssignmentFactory(user=user, partnership=demo.riverside, role=role)
+    return user.username
+
+
 def sign_in(client, persona: str):
     client.logout()
     if persona != ANONYMOUS:

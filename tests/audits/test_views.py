@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from audits import services
 from audits.choices import Grade, ReturnStatus
 from audits.models import Audit, AuditReturn, SelfAssessment
+from partnerships.choices import Role
 from partnerships.models import Action
 from safeguarding.models import Notification
 from safeguarding.pagination import BoundedCountPaginator
@@ -32,6 +33,7 @@ from tests.personas import (
     SCRUTINEER,
     check_access,
     sign_in,
+    staff,
 )
 from tests.support.pages import assert_error_summary_links_land, part_from, tags
 
@@ -428,6 +430,31 @@ def test_the_case_page_shows_each_person_the_returns_they_may_see(client, demo, 
     assert [r.agency.name for r in responses[PRACTITIONER_POLICE].context["returns"]] == [
         "Midshire Police"
     ]
+
+
+def test_a_scrutineer_a_participating_agency_employs_sees_aggregates_only(client, demo, audit):
+    police = a_return(audit, "Midshire Police", "RH-101")
+    complete_return(police, by=demo.user(PRACTITIONER_POLICE), worries="Dad was not seen.")
+    scrutineer = staff(demo, "Midshire Police", Role.INDEPENDENT_SCRUTINEER)
+    both = staff(demo, "Midshire Police", Role.INDEPENDENT_SCRUTINEER, Role.PRACTITIONER)
+
+    for url in (
+        f"/audits/returns/{police.pk}/",
+        f"/audits/cases/{police.case_id}/",
+        f"/api/v1/audit-returns/{police.pk}/",
+    ):
+        check_access(client, url, {scrutineer: 404, both: 200})
+    pages = check_access(client, f"/audits/{audit.pk}/", {scrutineer: 200, both: 200})
+    sign_in(client, scrutineer)
+    workbook = load_workbook(io.BytesIO(client.get(f"/audits/{audit.pk}/results.xlsx").content))
+    cases = client.get(f"/api/v1/audits/{audit.pk}/").json()["cases"]
+    returns = client.get("/api/v1/audit-returns/", {"audit": audit.pk}).json()["results"]
+
+    assert "RH-101" in pages[both].content.decode()
+    assert "RH-101" not in pages[scrutineer].content.decode()
+    assert workbook.sheetnames == ["Grades by agency"]
+    assert [case for case in cases if "reference" in case] == []
+    assert returns == []
 
 
 def test_each_return_shows_whether_it_is_submitted_and_any_immediate_concern(client, demo, audit):

@@ -7,28 +7,21 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from partnerships.choices import Role
-from partnerships.models import Agency
 from referrals import services
-from tests.partnerships.factories import RoleAssignmentFactory, UserFactory
+from tests.partnerships.factories import UserFactory
 from tests.personas import (
     DSL_SCHOOL,
     FRONT_DOOR_HILLFORD,
     PRACTITIONER_POLICE,
     check_access,
     sign_in,
+    staff,
 )
 from tests.referrals.factories import (
     DraftReferralFactory,
     SubmittedReferralFactory,
     referral_shared_with_the_police,
 )
-
-
-def staff(demo, agency_name: str, *roles: str):
-    user = UserFactory(agency=Agency.objects.get(name=agency_name))
-    for role in roles:
-        RoleAssignmentFactory(user=user, partnership=demo.riverside, role=role)
-    return user.username
 
 
 def test_an_agency_safeguarding_lead_sees_what_their_agency_sent_but_not_drafts(client, demo):
