@@ -44,6 +44,11 @@ urlpatterns = [
         name="practice-review-detail",
     ),
     path(
+        "practice-reviews/<int:pk>/final-report/",
+        views.PracticeReviewReportView.as_view(),
+        name="practice-review-report",
+    ),
+    path(
         "practice-reviews/<int:pk>/milestones/",
         views.MilestoneAddView.as_view(),
         name="practice-review-milestone",

@@ -5,8 +5,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
@@ -482,6 +484,31 @@ class PracticeReviewDetailView(RestrictedViewMixin, FormView, DetailView):
         if warning:
             messages.warning(self.request, warning)
         return redirect(self.object)
+
+
+class PracticeReviewReportView(RestrictedViewMixin, SingleObjectMixin, View):
+    """The final report, for those who may see the practice review (the scrutineer: once it is
+    published). Uploaded files are served only through views like this one: nothing serves
+    MEDIA_ROOT, where a report not yet published would be open to anyone with its address."""
+
+    model = PracticeReview
+
+    def get(self, request, *args, **kwargs):
+        review = self.get_object()
+        if not review.final_report:
+            raise Http404("No final report has been uploaded.")
+        try:
+            report = review.final_report.open("rb")
+        except FileNotFoundError:
+            raise Http404("The final report's file is missing.") from None
+        record_access(request, [review])
+        response = FileResponse(
+            report, as_attachment=True, filename=review.final_report_download_name()
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        # Not kept by the browser or a shared cache: a shared computer keeps no copy.
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class MilestoneAddView(RestrictedViewMixin, SingleObjectMixin, View):

@@ -299,6 +299,59 @@ def test_the_practice_review_pages(client, demo):
     assert milestone.completed_on is not None
 
 
+def download(client, persona: str, url: str):
+    """The response and its whole body, read at once: the tests' in-memory storage hands every
+    reader of a file the same stream."""
+    sign_in(client, persona)
+    response = client.get(url)
+    return response, b"".join(response.streaming_content)
+
+
+def test_the_final_report_downloads_for_those_who_see_the_practice_review(client, demo):
+    practice_review = SubmittedRapidReviewFactory().practice_review
+    url = f"/reviews/practice-reviews/{practice_review.pk}/final-report/"
+    check_access(client, url, {BUSINESS: 404, ANONYMOUS: 302})  # none uploaded yet
+
+    report = SimpleUploadedFile("Alex Example LCSPR.PDF", b"%PDF-1.4 the report")
+    services.practice_review_update(
+        practice_review=practice_review, by=demo.user(BUSINESS), final_report=report
+    )
+    check_access(client, url, CASE_RECORD)
+    police, police_body = download(client, PRACTITIONER_POLICE, url)
+    page = client.get(practice_review.get_absolute_url()).content.decode()
+    services.practice_review_update(
+        practice_review=practice_review, by=demo.user(BUSINESS), published_on=timezone.localdate()
+    )
+    check_access(client, url, {**CASE_RECORD, SCRUTINEER: 200})
+    _, scrutineer_body = download(client, SCRUTINEER, url)
+
+    assert police_body == scrutineer_body == b"%PDF-1.4 the report"
+    assert police["Content-Type"] == "application/pdf"
+    assert police["Content-Disposition"] == (
+        f'attachment; filename="practice-review-{practice_review.pk}-final-report.pdf"'
+    )
+    assert police["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in police["Cache-Control"]
+    assert f'href="{url}"' in page
+    readers = AccessLogEntry.objects.filter(
+        object_id=practice_review.pk, route="reviews:practice-review-report"
+    ).values_list("user__username", flat=True)
+    assert {PRACTITIONER_POLICE, SCRUTINEER} <= set(readers)
+    # Only the view serves it: nothing answers at the storage's own address.
+    assert client.get(practice_review.final_report.url).status_code == 404
+
+
+def test_a_final_report_missing_from_storage_is_not_found(client, demo):
+    practice_review = SubmittedRapidReviewFactory().practice_review
+    PracticeReview.objects.filter(pk=practice_review.pk).update(
+        final_report="practice-reviews/gone.pdf"
+    )
+
+    check_access(
+        client, f"/reviews/practice-reviews/{practice_review.pk}/final-report/", {BUSINESS: 404}
+    )
+
+
 def test_the_dashboard_shows_figures_to_overseers_only(client, demo):
     SubmittedRapidReviewFactory()
     RapidReviewFactory()
