@@ -1,8 +1,5 @@
 """Serious incidents, the rapid reviews that follow them and local practice reviews."""
 
-import re
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -345,14 +342,6 @@ class PracticeReview(models.Model):
         # The final report is an uploaded file the system cannot read, so it may name a child:
         # each download is logged under the review.
         return f"Final report of practice review {self.pk}"
-
-    def final_report_download_name(self) -> str:
-        """The name a downloaded final report is given: the review's number and the uploaded
-        file's extension, never the uploaded name, which may name the child."""
-        suffix = PurePosixPath(self.final_report.name).suffix
-        return f"practice-review-{self.pk}-final-report" + (
-            suffix.lower() if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", suffix) else ""
-        )
 
 
 class Milestone(models.Model):

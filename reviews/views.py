@@ -5,10 +5,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
@@ -17,6 +15,7 @@ from partnerships.models import Partnership
 from partnerships.selectors import actions_visible_to
 from safeguarding import permissions
 from safeguarding.access_log import record_access
+from safeguarding.downloads import file_download
 from safeguarding.forms import add_service_errors
 from safeguarding.pagination import KeysFirstPaginator
 from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
@@ -495,19 +494,8 @@ class PracticeReviewReportView(RestrictedViewMixin, SingleObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         review = self.get_object()
-        if not review.final_report:
-            raise Http404("No final report has been uploaded.")
-        try:
-            report = review.final_report.open("rb")
-        except FileNotFoundError:
-            raise Http404("The final report's file is missing.") from None
+        response = file_download(review.final_report, f"practice-review-{review.pk}-final-report")
         record_access(request, [review])
-        response = FileResponse(
-            report, as_attachment=True, filename=review.final_report_download_name()
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        # Not kept by the browser or a shared cache: a shared computer keeps no copy.
-        patch_cache_control(response, private=True, no_store=True)
         return response
 
 
