@@ -7,6 +7,11 @@ app_name = "partnerships"
 urlpatterns = [
     path("", views.PartnershipListView.as_view(), name="partnership-list"),
     path("<int:pk>/", views.PartnershipDetailView.as_view(), name="partnership-detail"),
+    path(
+        "arrangements/<int:pk>/document/",
+        views.ArrangementDocumentView.as_view(),
+        name="arrangement-document",
+    ),
     path("agencies/", views.AgencyListView.as_view(), name="agency-list"),
     path("agencies/<int:pk>/", views.AgencyDetailView.as_view(), name="agency-detail"),
     path("actions/", views.ActionListView.as_view(), name="action-list"),

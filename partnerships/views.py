@@ -7,10 +7,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import FormMixin
 
 from safeguarding import permissions
+from safeguarding.downloads import file_download
 from safeguarding.forms import add_service_errors
 from safeguarding.pagination import BoundedCountPaginator
 from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin, key_from
@@ -43,6 +46,7 @@ from .models import (
     DesignatedSafeguardingLead,
     FinancialContribution,
     Partnership,
+    PublishedArrangement,
     ScrutinyChallenge,
     TrainingEvent,
     YearlyReport,
@@ -80,6 +84,19 @@ class PartnershipDetailView(RestrictedViewMixin, DetailView):
         context["arrangements"] = partnership.arrangements.all()
         context["closure_days"] = partnership.closure_days.all()
         return context
+
+
+class ArrangementDocumentView(RestrictedViewMixin, SingleObjectMixin, View):
+    """A version of the published arrangements, for those who see the partnership."""
+
+    model = PublishedArrangement
+
+    def get(self, request, *args, **kwargs):
+        arrangement = self.get_object()
+        return file_download(
+            arrangement.document,
+            f"safeguarding-arrangements-{arrangement.partnership_id}-v{arrangement.version}",
+        )
 
 
 class AgencyListView(FilteredListView):

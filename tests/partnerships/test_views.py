@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 
 from partnerships.choices import Sector
@@ -9,6 +10,7 @@ from tests.partnerships.factories import (
     AgencyFactory,
     ConstitutedPartnershipFactory,
     MembershipFactory,
+    PublishedArrangementFactory,
     RoleAssignmentFactory,
     UserFactory,
 )
@@ -310,3 +312,40 @@ def test_dsl_training_cannot_be_recorded_in_the_future(demo):
         dsl.full_clean()
 
     assert "trained_on" in refused.value.message_dict
+
+
+def test_a_published_arrangements_document_downloads_for_those_who_see_the_partnership(
+    client, demo
+):
+    arrangement = PublishedArrangementFactory(
+        partnership=demo.riverside,
+        version=demo.riverside.arrangements.count() + 1,
+        document=SimpleUploadedFile("Riverside arrangements 2026.PDF", b"%PDF-1.4 arrangements"),
+    )
+    url = f"/partnerships/arrangements/{arrangement.pk}/document/"
+    check_access(
+        client, url, {BUSINESS: 200, DSL_SCHOOL: 200, OTHER_PARTNERSHIP: 404, ANONYMOUS: 302}
+    )
+    sign_in(client, DSL_SCHOOL)
+    page = client.get(f"/partnerships/{demo.riverside.pk}/").content.decode()
+    assert f'href="{url}"' in page
+
+    # Read at once: the tests' in-memory storage hands every reader of a file the same stream.
+    download = client.get(url)
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 arrangements"
+    assert download["Content-Disposition"] == (
+        f'attachment; filename="safeguarding-arrangements-{demo.riverside.pk}'
+        f'-v{arrangement.version}.pdf"'
+    )
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert client.get(arrangement.document.url).status_code == 404
+
+
+def test_an_arrangement_without_a_document_has_nothing_to_download(client, demo):
+    arrangement = PublishedArrangementFactory(
+        partnership=demo.riverside,
+        version=demo.riverside.arrangements.count() + 1,
+        url="https://example.org/arrangements",
+    )
+
+    check_access(client, f"/partnerships/arrangements/{arrangement.pk}/document/", {BUSINESS: 404})
