@@ -9,8 +9,10 @@ it back when the form is shown again after signing in. The server's part is here
   `data-draft-session` on `<body>`, from `drafts()` below). A draft from an earlier sign-in of
   the same person is restored with a banner; a draft never reaches another person's page.
 - Every page lists the form submissions the server accepted since the last page it drew
-  (`data-drafts-saved`: the addresses, path and query, those forms posted to); the script
-  deletes their drafts.
+  (`data-drafts-saved`: each as the form's `data-keep-draft` name, which the script sends as
+  the `keep_draft` field, and the address, path and query, it posted to); the script deletes
+  those drafts. The name matters because two forms on one page may post to one address (a
+  case's moderation and its "add an action"): accepting one must not delete the other's draft.
   A submission counts as accepted when a signed-in person's POST is answered with a redirect
   and no error message was queued: the Post/Redirect/Get pattern every form view here follows
   (a form with mistakes is drawn again with 200; a step the record no longer allows is
@@ -24,6 +26,7 @@ it back when the form is shown again after signing in. The server's part is here
 
 from __future__ import annotations
 
+import re
 import secrets
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,6 +42,8 @@ from .two_factor import needs_second_factor
 SAVED_KEY = "drafts_saved"
 SIGN_IN_KEY = "drafts_sign_in"
 MAX_SAVED = 20
+FORM_FIELD = "keep_draft"  # the form's data-keep-draft name, added by keep-drafts.js
+FORM_NAME = re.compile(r"[\w-]{1,100}")
 
 
 def accepted(request, response) -> bool:
@@ -96,9 +101,11 @@ class KeepDraftsMiddleware:
         response = self.get_response(request)
         if request.method == "POST":
             if accepted(request, response):
-                address = request.get_full_path()
-                saved = [p for p in request.session.get(SAVED_KEY, []) if p != address]
-                request.session[SAVED_KEY] = [*saved, address][-MAX_SAVED:]
+                name = request.POST.get(FORM_FIELD, "")
+                if FORM_NAME.fullmatch(name):  # a form sent without a name kept no draft
+                    draft = f"{name}:{request.get_full_path()}"
+                    saved = [d for d in request.session.get(SAVED_KEY, []) if d != draft]
+                    request.session[SAVED_KEY] = [*saved, draft][-MAX_SAVED:]
             else:
                 sign_in_redirect_to_form(request, response)
         return response

@@ -1,11 +1,15 @@
 """Long forms keep what was typed when the session runs out (static/src/js/keep-drafts.js)."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.sessions.models import Session
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from referrals.models import Referral
-from tests.personas import FRONT_DOOR_HILLFORD, PRACTITIONER_HEALTH
+from tests.audits.factories import AuditFactory
+from tests.personas import BUSINESS, FRONT_DOOR_HILLFORD, PRACTITIONER_HEALTH
 from tests.referrals.factories import DraftReferralFactory, OpenEscalationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -142,3 +146,34 @@ def test_a_form_sent_after_signing_in_again_in_another_tab_leads_back_to_what_wa
     page.get_by_role("button", name="Add response").click()
     expect(page.get_by_text("Response recorded.")).to_be_visible()
     assert escalation.responses.get().text == RESPONSE
+
+
+FINDINGS = "Police information reached the health visitor a week late."
+
+
+def test_adding_an_action_keeps_the_findings_sent_beside_it(
+    transactional_demo, live_server, sign_in_as
+):
+    """The moderation and "add an action" post to the same address: each has its own draft."""
+    case = AuditFactory(references=["RH-101"]).cases.get()
+    page = sign_in_as(BUSINESS)
+    page.goto(f"{live_server.url}/audits/cases/{case.pk}/")
+    page.get_by_label("Findings", exact=True).fill(FINDINGS)
+    page.get_by_role("button", name="Save the moderation").click()  # refused: no grade
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+
+    page.get_by_label("Owning agency").select_option(label="Midshire Police")
+    page.get_by_label("Action", exact=True).fill("Share call-outs with health visitors")
+    page.get_by_label("Due", exact=True).fill(
+        (timezone.localdate() + timedelta(days=60)).isoformat()
+    )
+    page.get_by_role("button", name="Add the action").click()
+
+    expect(page.get_by_text("Action recorded.")).to_be_visible()
+    expect(page.get_by_label("Findings", exact=True)).to_have_value(FINDINGS)
+    page.get_by_label("Good", exact=True).check()
+    page.get_by_role("button", name="Save the moderation").click()
+    expect(page.get_by_text("Moderation recorded.")).to_be_visible()
+    assert drafts(page) == {}
+    case.refresh_from_db()
+    assert case.findings == FINDINGS

@@ -4,13 +4,16 @@ The browser side (static/src/js/keep-drafts.js) is driven in tests/e2e/test_keep
 """
 
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from referrals.services import escalation_resolve
+from tests.audits.factories import AuditFactory
 from tests.personas import (
     BUSINESS,
     FRONT_DOOR_HILLFORD,
@@ -36,6 +39,7 @@ def next_of(response) -> str:
 
 def concerns(**overrides):
     return {
+        "keep_draft": "referral-concerns",  # as keep-drafts.js sends it
         "concerns": "Bruising on both arms.",
         "categories": ["physical"],
         "immediate_danger": "no",
@@ -51,7 +55,7 @@ def test_an_accepted_page_is_announced_once_on_the_next_page(client, demo):
     response = client.post(url, concerns(), follow=True)
 
     assert response.redirect_chain == [(f"/referrals/{referral.pk}/consent/", 302)]
-    assert body_attribute(response, "data-drafts-saved") == url
+    assert body_attribute(response, "data-drafts-saved") == f"referral-concerns:{url}"
     assert body_attribute(client.get("/"), "data-drafts-saved") == ""
 
 
@@ -71,7 +75,7 @@ def test_an_action_form_refused_with_an_error_message_keeps_its_draft(client, de
     escalation_resolve(escalation=other, by=other.raised_by, resolution="agreed")
     sign_in(client, FRONT_DOOR_HILLFORD)
     url = f"/referrals/escalations/{escalation.pk}/respond/"
-    typed = {"text": "We will hold a strategy discussion."}
+    typed = {"keep_draft": "escalation-response", "text": "We will hold a strategy discussion."}
 
     mistaken = client.post(url, {"text": ""}, follow=True)
     refused = client.post(f"/referrals/escalations/{other.pk}/respond/", typed, follow=True)
@@ -81,12 +85,13 @@ def test_an_action_form_refused_with_an_error_message_keeps_its_draft(client, de
     assert "This escalation has been resolved." in refused.content.decode()
     assert body_attribute(mistaken, "data-drafts-saved") == ""
     assert body_attribute(refused, "data-drafts-saved") == ""
-    assert body_attribute(accepted, "data-drafts-saved") == url
+    assert body_attribute(accepted, "data-drafts-saved") == f"escalation-response:{url}"
 
 
 def test_the_address_includes_the_query_so_two_referrals_never_mix(client, demo):
     sign_in(client, PRACTITIONER_HEALTH)
     data = {
+        "keep_draft": "escalation",
         "against_agency": demo.agency("Hillford Council").pk,
         "decision_disputed": "No further action",
         "reason": "A sibling was injured last year.",
@@ -96,7 +101,45 @@ def test_the_address_includes_the_query_so_two_referrals_never_mix(client, demo)
 
     response = client.post("/referrals/escalations/new/?x=1", data, follow=True)
 
-    assert body_attribute(response, "data-drafts-saved") == "/referrals/escalations/new/?x=1"
+    saved = body_attribute(response, "data-drafts-saved")
+    assert saved == "escalation:/referrals/escalations/new/?x=1"
+
+
+def test_accepting_one_of_two_forms_posting_to_one_address_keeps_the_others_draft(client, demo):
+    case = AuditFactory(references=["RH-101"]).cases.get()
+    sign_in(client, BUSINESS)
+    url = f"/audits/cases/{case.pk}/"
+    action = {
+        "add_action": "1",
+        "owner_agency": demo.agency("Midshire Police").pk,
+        "title": "Share domestic abuse call-outs with health visitors",
+        "due_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+    }
+    moderation = {
+        "keep_draft": "case-moderation",
+        "agreed_grade": "good",
+        "findings": "Police information reached health the same day.",
+    }
+
+    page = client.get(url)
+    action_added = client.post(url, action, follow=True)
+    moderated = client.post(url, moderation, follow=True)
+
+    assert 'data-keep-draft="case-moderation"' in page.content.decode()
+    assert action_added.redirect_chain == [(url, 302)] == moderated.redirect_chain
+    assert body_attribute(action_added, "data-drafts-saved") == ""  # moderation draft stays
+    assert body_attribute(moderated, "data-drafts-saved") == f"case-moderation:{url}"
+
+
+@pytest.mark.parametrize("name", ["", "two words", "a:b", "x" * 101])
+def test_an_accepted_form_with_no_usable_name_deletes_no_draft(client, demo, name):
+    escalation = OpenEscalationFactory()
+    sign_in(client, FRONT_DOOR_HILLFORD)
+    url = f"/referrals/escalations/{escalation.pk}/respond/"
+
+    response = client.post(url, {"keep_draft": name, "text": "We will meet."}, follow=True)
+
+    assert response.redirect_chain and body_attribute(response, "data-drafts-saved") == ""
 
 
 def test_after_the_session_ends_sign_in_leads_back_to_the_page_the_form_was_on(client, demo):

@@ -16,9 +16,10 @@
 // - otherwise (typed, then left without sending) the server's copy stands and the draft goes.
 //
 // A draft is deleted once the server has accepted the submission: <body data-drafts-saved>
-// lists the addresses of the form posts it accepted (a signed-in POST answered with a redirect and
-// no error message). Signing out deletes every draft; a draft belonging to someone else is
-// deleted, never shown.
+// lists the form posts it accepted (a signed-in POST answered with a redirect and no error
+// message), each as KEY:address. Each form sends its KEY as the hidden field keep_draft, so
+// accepting one of two forms that post to one address leaves the other's draft alone.
+// Signing out deletes every draft; a draft belonging to someone else is deleted, never shown.
 (function () {
   "use strict";
 
@@ -74,8 +75,18 @@
     return url.pathname + url.search;
   }
 
+  // After the prefix, KEY:address: as the server lists accepted forms in data-drafts-saved.
   function storageKey(form) {
     return PREFIX + form.getAttribute("data-keep-draft") + ":" + postsTo(form);
+  }
+
+  // Tells the server which form was sent (safeguarding/drafts.py).
+  function nameForServer(form) {
+    var field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "keep_draft";
+    field.value = form.getAttribute("data-keep-draft");
+    form.appendChild(field);
   }
 
   function kept(field) {
@@ -141,7 +152,6 @@
         JSON.stringify({
           owner: owner,
           signIn: signIn,
-          path: postsTo(form),
           pending: pending,
           values: collect(form),
         })
@@ -187,7 +197,7 @@
   var saved = (body.getAttribute("data-drafts-saved") || "").split(" ").filter(Boolean);
   draftKeys().forEach(function (key) {
     var draft = read(key);
-    if (!draft || draft.owner !== owner || saved.indexOf(draft.path) !== -1) {
+    if (!draft || draft.owner !== owner || saved.indexOf(key.slice(PREFIX.length)) !== -1) {
       storage.removeItem(key);
     }
   });
@@ -195,6 +205,7 @@
   // 2. Put drafts back into their forms, and keep them as they are typed and sent.
   var restoredAfterSignIn = false;
   document.querySelectorAll("form[data-keep-draft]").forEach(function (form) {
+    nameForServer(form);
     var key = storageKey(form);
     var draft = read(key);
     // Pending: sent or put back, and not yet accepted by the server. Stays so while typed.
