@@ -177,3 +177,27 @@ def test_adding_an_action_keeps_the_findings_sent_beside_it(
     assert drafts(page) == {}
     case.refresh_from_db()
     assert case.findings == FINDINGS
+
+
+def test_adding_an_action_keeps_the_findings_typed_beside_it_and_not_yet_sent(
+    transactional_demo, live_server, sign_in_as
+):
+    case = AuditFactory(references=["RH-101"]).cases.get()
+    page = sign_in_as(BUSINESS)
+    page.goto(f"{live_server.url}/audits/cases/{case.pk}/")
+    page.get_by_label("Findings", exact=True).fill(FINDINGS)
+
+    page.get_by_label("Owning agency").select_option(label="Midshire Police")
+    page.get_by_label("Action", exact=True).fill("Share call-outs with health visitors")
+    page.get_by_role("button", name="Add the action").click()  # refused: no due date
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    expect(page.get_by_label("Findings", exact=True)).to_have_value(FINDINGS)
+    page.get_by_label("Due", exact=True).fill(
+        (timezone.localdate() + timedelta(days=60)).isoformat()
+    )
+    page.get_by_role("button", name="Add the action").click()
+
+    expect(page.get_by_text("Action recorded.")).to_be_visible()
+    expect(page.get_by_label("Findings", exact=True)).to_have_value(FINDINGS)
+    case.refresh_from_db()
+    assert case.findings == ""  # still only in the browser, for them to send

@@ -11,8 +11,9 @@
 // - the draft was typed before the person signed in again (their session had ended): the
 //   values are put back and a banner says so;
 // - the draft was sent (or restored) in this sign-in and the server has not accepted it yet
-//   (an error message, an error page, a page left and come back to): the values are put back
-//   quietly;
+//   (an error message, an error page, a page left and come back to), or another form on its
+//   page was sent while it was being typed (a case's moderation, then "add an action"): the
+//   values are put back quietly;
 // - otherwise (typed, then left without sending) the server's copy stands and the draft goes.
 //
 // A draft is deleted once the server has accepted the submission: <body data-drafts-saved>
@@ -226,6 +227,13 @@
     form.addEventListener("input", keep);
     form.addEventListener("change", keep);
     form.addEventListener("submit", function () {
+      pending = true;
+      keep();
+    });
+    // Sending another form of this page is not leaving what was typed here.
+    document.addEventListener("submit", function (event) {
+      if (event.target === form || !read(key)) return;
+      if ((event.target.getAttribute("method") || "").toLowerCase() !== "post") return;
       pending = true;
       keep();
     });
