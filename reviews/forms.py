@@ -63,8 +63,23 @@ class IncidentChildForm(forms.Form):
     date_of_birth = _date("Date of birth")
 
 
+class BaseIncidentChildFormSet(forms.BaseFormSet):
+    default_error_messages = {"too_few_forms": "Add at least one child."}
+
+    def get_form_kwargs(self, index):
+        # Any of the four may be left blank, the first too: "at least one child" is the
+        # formset's own check, one plain message rather than "required" beside each field.
+        return {**super().get_form_kwargs(index), "empty_permitted": True}
+
+
 IncidentChildFormSet = forms.formset_factory(
-    IncidentChildForm, extra=3, min_num=1, max_num=4, validate_min=True, validate_max=True
+    IncidentChildForm,
+    formset=BaseIncidentChildFormSet,
+    extra=3,
+    min_num=1,
+    max_num=4,
+    validate_min=True,
+    validate_max=True,
 )
 
 

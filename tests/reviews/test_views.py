@@ -36,7 +36,12 @@ from tests.reviews.factories import (
     make_reviews,
 )
 from tests.support.clock import A_DEMO_DAY, DURING_THE_REVIEW, LONDON, a_year_from_today
-from tests.support.pages import assert_error_summary_links_land, part_from, tags
+from tests.support.pages import (
+    assert_error_summary_links_land,
+    error_summary_links,
+    part_from,
+    tags,
+)
 
 # Who may open a review record: the owning partnership's business team and partners and the
 # involved agencies; not an uninvolved agency, another partnership or the scrutineer.
@@ -646,3 +651,25 @@ def test_the_childrens_mistakes_are_in_the_incidents_error_summary(client, demo)
     assert 'href="#id_children-0-date_of_birth"' in wrong_date.content.decode()
     assert 'href="#id_children-0-first_name"' in no_child.content.decode()
     assert not SeriousIncident.objects.filter(summary__startswith="A looked-after").exists()
+
+
+def test_an_incident_with_no_child_asks_plainly_for_one(client, demo):
+    sign_in(client, BUSINESS)
+    no_child = {f"children-0-{name}": "" for name in ("first_name", "last_name", "date_of_birth")}
+    second_only = {
+        **no_child,
+        "children-1-first_name": "Jordan",
+        "children-1-last_name": "Example",
+        "children-1-date_of_birth": "2010-05-04",
+    }
+
+    none = client.post("/reviews/incidents/new/", incident_form(demo, **no_child))
+    second = client.post("/reviews/incidents/new/", incident_form(demo, **second_only))
+
+    page = none.content.decode()
+    assert none.status_code == 200
+    assert error_summary_links(page) == ["#id_children-0-first_name"]
+    assert '<a href="#id_children-0-first_name">Add at least one child.</a>' in page
+    assert_error_summary_links_land(page)
+    assert second.status_code == 302  # the first of the four may be the one left blank
+    assert SeriousIncident.objects.get().children.get().first_name == "Jordan"
