@@ -156,6 +156,14 @@ class AuditReturnForm(forms.Form):
             [name for name in self.fields if not name.startswith("immediate_concern")]
         )
 
+    @property
+    def service_error_fields(self) -> dict:
+        """Questions left unanswered (the service's "answers") are shown beside the first of
+        them, so the error summary leads there rather than to the grade."""
+        names = [f"question_{q.pk}" for q in self.questions]
+        blank = [name for name in names if not self.cleaned_data.get(name)]
+        return {"answers": blank[0]} if blank else {}
+
     def return_fields(self) -> dict:
         data = dict(self.cleaned_data)
         answers = {q.pk: data.pop(f"question_{q.pk}", "") for q in self.questions}

@@ -11,9 +11,12 @@ class AnyYesNoSelect(forms.NullBooleanSelect):
 
 
 def add_service_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: field messages beside their fields."""
+    """Show a service's ValidationError on the form: field messages beside their fields. A form
+    whose fields differ from the service's names maps them in `service_error_fields`."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
-    for field, messages in error.message_dict.items():
+    fields = getattr(form, "service_error_fields", {})
+    for name, messages in error.message_dict.items():
+        field = fields.get(name, name)
         form.add_error(field if field in form.fields else None, messages)

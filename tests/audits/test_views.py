@@ -35,7 +35,12 @@ from tests.personas import (
     sign_in,
     staff,
 )
-from tests.support.pages import assert_error_summary_links_land, part_from, tags
+from tests.support.pages import (
+    assert_error_summary_links_land,
+    error_summary_links,
+    part_from,
+    tags,
+)
 
 DUE = (timezone.localdate() + timedelta(days=20)).isoformat()
 
@@ -174,6 +179,26 @@ def test_a_draft_is_kept_when_submitting_finds_a_gap(client, demo, audit):
     assert "Choose a grade" in response.content.decode()
     police.refresh_from_db()
     assert police.worries == "Missed appointments." and police.status == ReturnStatus.DRAFT
+
+
+def test_an_unanswered_question_is_where_the_error_summary_leads(client, demo):
+    audit = AuditFactory(questions=("Was neglect recognised early?", "Was the father seen?"))
+    first, second = audit.questions.order_by("pk")
+    police = a_return(audit, "Midshire Police")
+    sign_in(client, PRACTITIONER_POLICE)
+
+    response = client.post(
+        f"/audits/returns/{police.pk}/",
+        full_return(**{f"question_{first.pk}": "Yes, at the first visit.", "submit": "1"}),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert error_summary_links(page) == [f"#id_question_{second.pk}"]
+    assert "Not answered: Was the father seen?" in page
+    assert_error_summary_links_land(page)
+    police.refresh_from_db()
+    assert police.status == ReturnStatus.DRAFT
 
 
 def test_a_return_outside_the_scale_shows_an_error(client, demo, audit):
