@@ -151,23 +151,34 @@ def test_a_form_sent_after_signing_in_again_in_another_tab_leads_back_to_what_wa
 FINDINGS = "Police information reached the health visitor a week late."
 
 
-def test_adding_an_action_keeps_the_findings_sent_beside_it(
-    transactional_demo, live_server, sign_in_as
-):
-    """The moderation and "add an action" post to the same address: each has its own draft."""
+def findings_typed(sign_in_as, live_server):
+    """The business team has typed FINDINGS in a case's moderation form, not yet sent."""
     case = AuditFactory(references=["RH-101"]).cases.get()
     page = sign_in_as(BUSINESS)
     page.goto(f"{live_server.url}/audits/cases/{case.pk}/")
     page.get_by_label("Findings", exact=True).fill(FINDINGS)
+    return case, page
+
+
+def add_an_action(page, *, due=True):
+    page.get_by_label("Owning agency").select_option(label="Midshire Police")
+    page.get_by_label("Action", exact=True).fill("Share call-outs with health visitors")
+    if due:
+        page.get_by_label("Due", exact=True).fill(
+            (timezone.localdate() + timedelta(days=60)).isoformat()
+        )
+    page.get_by_role("button", name="Add the action").click()
+
+
+def test_adding_an_action_keeps_the_findings_sent_beside_it(
+    transactional_demo, live_server, sign_in_as
+):
+    """The moderation and "add an action" post to the same address: each has its own draft."""
+    case, page = findings_typed(sign_in_as, live_server)
     page.get_by_role("button", name="Save the moderation").click()  # refused: no grade
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
-    page.get_by_label("Owning agency").select_option(label="Midshire Police")
-    page.get_by_label("Action", exact=True).fill("Share call-outs with health visitors")
-    page.get_by_label("Due", exact=True).fill(
-        (timezone.localdate() + timedelta(days=60)).isoformat()
-    )
-    page.get_by_role("button", name="Add the action").click()
+    add_an_action(page)
 
     expect(page.get_by_text("Action recorded.")).to_be_visible()
     expect(page.get_by_label("Findings", exact=True)).to_have_value(FINDINGS)
@@ -182,20 +193,12 @@ def test_adding_an_action_keeps_the_findings_sent_beside_it(
 def test_adding_an_action_keeps_the_findings_typed_beside_it_and_not_yet_sent(
     transactional_demo, live_server, sign_in_as
 ):
-    case = AuditFactory(references=["RH-101"]).cases.get()
-    page = sign_in_as(BUSINESS)
-    page.goto(f"{live_server.url}/audits/cases/{case.pk}/")
-    page.get_by_label("Findings", exact=True).fill(FINDINGS)
+    case, page = findings_typed(sign_in_as, live_server)
 
-    page.get_by_label("Owning agency").select_option(label="Midshire Police")
-    page.get_by_label("Action", exact=True).fill("Share call-outs with health visitors")
-    page.get_by_role("button", name="Add the action").click()  # refused: no due date
+    add_an_action(page, due=False)  # refused: no due date
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     expect(page.get_by_label("Findings", exact=True)).to_have_value(FINDINGS)
-    page.get_by_label("Due", exact=True).fill(
-        (timezone.localdate() + timedelta(days=60)).isoformat()
-    )
-    page.get_by_role("button", name="Add the action").click()
+    add_an_action(page)
 
     expect(page.get_by_text("Action recorded.")).to_be_visible()
     expect(page.get_by_label("Findings", exact=True)).to_have_value(FINDINGS)
