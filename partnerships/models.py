@@ -203,6 +203,15 @@ class PartnershipGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Partnership, on_delete=models.CASCADE)
 
 
+def check_last_day(first_day, last_day, *, field: str, message: str) -> None:
+    """A last day (both it and the first day included) may be the day before the first: never
+    held, as giving a role that began today yesterday's date ends it at once. Any earlier is a
+    mistyped date, refused on `field` with `message`, which names the earliest allowed as {day}."""
+    if first_day and last_day and last_day < first_day - timedelta(days=1):
+        earliest = first_day - timedelta(days=1)
+        raise ValidationError({field: message.format(day=f"{earliest:%-d %B %Y}")})
+
+
 class MembershipQuerySet(models.QuerySet):
     def current(self, on=None):
         """Memberships that have begun and not yet ended on `on` (today): an agency is a member
@@ -241,6 +250,13 @@ class Membership(models.Model):
         return f"{self.agency} in {self.partnership} ({self.get_role_display()})"
 
     def clean(self):
+        check_last_day(
+            self.joined_on,
+            self.left_on,
+            field="left_on",
+            message="The leaving day can be no earlier than the day before the joining day "
+            "({day}), which means the agency is never a member.",
+        )
         required = PARTNER_SECTORS.get(self.role)
         if required and self.agency_id and self.agency.sector != required:
             raise ValidationError(
@@ -402,6 +418,13 @@ class RoleAssignment(models.Model):
         return f"{self.user} — {self.get_role_display()} — {self.partnership}"
 
     def clean(self):
+        check_last_day(
+            self.started_on,
+            self.ended_on,
+            field="ended_on",
+            message="The last day can be no earlier than the day before the first day ({day}), "
+            "which means the role is never held.",
+        )
         agency = self.user.agency if self.user_id else None
         if self.role == Role.FRONT_DOOR_WORKER and (
             agency is None or not agency.is_local_authority

@@ -212,3 +212,92 @@ def test_the_old_beat_entry_goes_where_beat_has_already_made_the_new_one(db):
     assert list(PeriodicTask.objects.values_list("name", "task")) == [
         tuple(NEW_BEAT_ENTRY.values())
     ]
+
+
+def admin_change(client, demo, record, data):
+    """Post `record`'s admin change form with `data` as an administrator."""
+    client.force_login(demo.user(ADMIN))
+    meta = record._meta
+    return client.post(
+        reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[record.pk]),
+        data,
+    )
+
+
+# A last day the day before the first ends a role or membership before it is ever held, as giving
+# a role that began today yesterday's date ends it at once; any earlier is a mistyped date.
+LAST_DAYS = [(-1, True), (-2, False), (-400, False)]
+
+
+@pytest.mark.parametrize(("days_after_first", "saved"), LAST_DAYS)
+def test_a_role_s_last_day_can_be_no_earlier_than_the_day_before_its_first(
+    client, demo, days_after_first, saved
+):
+    assignment = demo.user(SCRUTINEER).role_assignments.get()
+    today = timezone.localdate()
+    last_day = today + timedelta(days=days_after_first)
+
+    response = admin_change(
+        client,
+        demo,
+        assignment,
+        {
+            "user": assignment.user_id,
+            "partnership": assignment.partnership_id,
+            "role": assignment.role,
+            "started_on": today,
+            "ended_on": last_day,
+        },
+    )
+
+    assignment.refresh_from_db()
+    if saved:
+        assert response.status_code == 302
+        assert (assignment.started_on, assignment.ended_on) == (today, last_day)
+        assert not assignment.user.role_assignments.current().exists()
+    else:
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors == {
+            "ended_on": [
+                "The last day can be no earlier than the day before the first day "
+                f"({today - timedelta(days=1):%-d %B %Y}), which means the role is never held."
+            ]
+        }
+        assert assignment.ended_on is None
+
+
+@pytest.mark.parametrize(("days_after_first", "saved"), LAST_DAYS)
+def test_a_membership_s_leaving_day_can_be_no_earlier_than_the_day_before_its_joining_day(
+    client, demo, days_after_first, saved
+):
+    membership = Membership.objects.filter(partnership=demo.riverside).order_by("pk").first()
+    joined_on = membership.joined_on
+    left_on = joined_on + timedelta(days=days_after_first)
+
+    response = admin_change(
+        client,
+        demo,
+        membership,
+        {
+            "partnership": membership.partnership_id,
+            "agency": membership.agency_id,
+            "role": membership.role,
+            "joined_on": joined_on,
+            "left_on": left_on,
+        },
+    )
+
+    membership.refresh_from_db()
+    if saved:
+        assert response.status_code == 302
+        assert membership.left_on == left_on
+    else:
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors == {
+            "left_on": [
+                "The leaving day can be no earlier than the day before the joining day "
+                f"({joined_on - timedelta(days=1):%-d %B %Y}), which means the agency is never "
+                "a member."
+            ]
+        }
+        assert membership.left_on is None
