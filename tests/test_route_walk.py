@@ -10,6 +10,7 @@ the moment it is added. For each route and persona:
 - every response that shows a child's name or NHS number, or a household's details, records
   the read of that record in the access log;
 - every text input, select and text area a page draws has its GOV.UK Design System class.
+A downloaded spreadsheet is searched by the text of its cells, which its zipped bytes hide.
 
 Each route's parameters are filled in from Riverside's records: `pk` from the view's model, or,
 for views without one, from the route it sits under (`referrals/<pk>/consent/` under
@@ -18,6 +19,7 @@ the matching model. A route that still cannot be walked fails the test unless it
 `UNWALKABLE` with its reason.
 """
 
+import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from knox.models import AuthToken
+from openpyxl import load_workbook
 
 from partnerships import services as partnership_services
 from partnerships.models import FinancialContribution, Partnership
@@ -354,10 +357,27 @@ def controls_without_govuk_class(body: str) -> list[str]:
     ]
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def body_of(response) -> str:
-    """The whole body, a downloaded file's too."""
+    """The whole body, a downloaded file's too; a spreadsheet's as the text of its cells, which
+    its zipped XML hides from a search of the bytes."""
     content = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith(XLSX):
+        return cell_text(content)
     return content.decode(errors="replace")
+
+
+def cell_text(content: bytes) -> str:
+    """Every cell of every sheet, a row to a line. A date cell reads as its ISO date and time,
+    so a date of birth in one is found as its ISO form."""
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    return "\n".join(
+        "\t".join(str(value) for value in row if value is not None)
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+    )
 
 
 @pytest.mark.parametrize("persona", [*DEMO_USERNAMES, ANONYMOUS])
