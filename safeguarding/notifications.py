@@ -136,8 +136,11 @@ def notification_deliver(*, notification_id: int) -> bool:
     """
     failure = None
     with transaction.atomic():
+        # Only the notification's row: locking its recipient's too would hold up anything that
+        # saves the person (signing in) for as long as the mail server takes, and skip the send
+        # whenever they were being saved.
         notification = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, sent_at__isnull=True)
             .first()

@@ -1,12 +1,15 @@
 import socket
+import threading
 import time
 from datetime import date, timedelta
 from smtplib import SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected
 
 import kombu.pools
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 
-from partnerships.models import PublishedArrangement
+from partnerships.models import Partnership, PublishedArrangement, User
 from partnerships.services import arrangement_reminder_stage, arrangement_review_reminders_send
 from partnerships.tasks import send_arrangement_review_reminders
 from safeguarding.models import Notification
@@ -118,6 +121,43 @@ def test_the_pending_sweep_sends_what_was_recorded_but_never_sent(demo, mailoutb
     assert deliver_pending_notifications() == 1
     assert deliver_pending_notifications() == 0
     assert [m.subject for m in mailoutbox] == ["Queued while Redis was down"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_is_sent_while_its_recipients_own_record_is_being_saved(
+    transactional_demo, mailoutbox
+):
+    recipient = transactional_demo.user(BUSINESS)
+    notification = Notification.objects.create(
+        recipient=recipient,
+        partnership=transactional_demo.riverside,
+        kind="test",
+        subject_type=ContentType.objects.get_for_model(Partnership),
+        subject_id=transactional_demo.riverside.pk,
+        stage="one",
+        title="Sent while the person signs in",
+    )
+    held, release = threading.Event(), threading.Event()
+
+    def sign_in_elsewhere():
+        # Signing in saves the person's row (last_login) in its own transaction.
+        with transaction.atomic():
+            User.objects.select_for_update().get(pk=recipient.pk)
+            held.set()
+            release.wait(10)
+        connection.close()
+
+    other = threading.Thread(target=sign_in_elsewhere)
+    other.start()
+    held.wait(10)
+    try:
+        sent = notification_deliver(notification_id=notification.pk)
+    finally:
+        release.set()
+        other.join()
+
+    assert sent is True
+    assert [m.subject for m in mailoutbox] == ["Sent while the person signs in"]
 
 
 @pytest.mark.django_db(transaction=True)
