@@ -4,7 +4,8 @@ The browser side (static/src/js/keep-drafts.js) is driven in tests/e2e/test_keep
 """
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,8 +13,10 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
+from partnerships.services import yearly_report_start
 from referrals.services import escalation_resolve
-from tests.audits.factories import AuditFactory
+from tests.audits.factories import AuditFactory, complete_return
+from tests.partnerships.factories import FinancialContributionFactory
 from tests.personas import (
     BUSINESS,
     FRONT_DOOR_HILLFORD,
@@ -22,6 +25,7 @@ from tests.personas import (
     sign_in,
 )
 from tests.referrals.factories import DraftReferralFactory, OpenEscalationFactory
+from tests.reviews.factories import SubmittedRapidReviewFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +114,7 @@ def test_accepting_one_of_two_forms_posting_to_one_address_keeps_the_others_draf
     sign_in(client, BUSINESS)
     url = f"/audits/cases/{case.pk}/"
     action = {
+        "keep_draft": "case-action",
         "add_action": "1",
         "owner_agency": demo.agency("Midshire Police").pk,
         "title": "Share domestic abuse call-outs with health visitors",
@@ -127,7 +132,8 @@ def test_accepting_one_of_two_forms_posting_to_one_address_keeps_the_others_draf
 
     assert 'data-keep-draft="case-moderation"' in page.content.decode()
     assert action_added.redirect_chain == [(url, 302)] == moderated.redirect_chain
-    assert body_attribute(action_added, "data-drafts-saved") == ""  # moderation draft stays
+    # the moderation's draft stays
+    assert body_attribute(action_added, "data-drafts-saved") == f"case-action:{url}"
     assert body_attribute(moderated, "data-drafts-saved") == f"case-moderation:{url}"
 
 
@@ -193,31 +199,119 @@ def test_signing_in_is_not_taken_for_a_saved_form(client, demo):
     assert body_attribute(response, "data-drafts-saved") == ""
 
 
-@pytest.mark.parametrize(
-    ("persona", "url", "key"),
-    [
-        (PRACTITIONER_HEALTH, "/referrals/{draft}/child/", "referral-child"),
-        (PRACTITIONER_HEALTH, "/referrals/{draft}/concerns/", "referral-concerns"),
-        (PRACTITIONER_HEALTH, "/referrals/escalations/new/", "escalation"),
-        (FRONT_DOOR_HILLFORD, "/referrals/escalations/{escalation}/", "escalation-response"),
-        (PRACTITIONER_HEALTH, "/referrals/escalations/{escalation}/", "escalation-resolution"),
-        (BUSINESS, "/reviews/incidents/new/", "incident"),
-        (BUSINESS, "/partnerships/{riverside}/training/new/", "training"),
-        (SCRUTINEER, "/partnerships/scrutiny/new/", "scrutiny-challenge"),
-    ],
-)
-def test_long_forms_are_marked_for_keeping(client, demo, persona, url, key):
-    url = url.format(
-        draft=DraftReferralFactory().pk,
-        escalation=OpenEscalationFactory().pk,
-        riverside=demo.riverside.pk,
+class Forms(HTMLParser):
+    """Each form on a page as (its data-keep-draft name or None, the address it posts to)."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.page = page
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("method") == "post":
+            self.found.append((attrs.get("data-keep-draft"), attrs.get("action") or self.page))
+
+
+def forms_on(response, page):
+    parser = Forms(page)
+    parser.feed(response.content.decode())
+    return parser.found
+
+
+def submitted_audit_return(demo):
+    audit_return = AuditFactory().returns.get(
+        agency=demo.agency("Midshire Police"), case__reference__endswith="-001"
     )
+    complete_return(audit_return)
+    return f"/audits/returns/{audit_return.pk}/"
+
+
+def yearly_report(demo):
+    return yearly_report_start(
+        partnership=demo.riverside, period_start=date(2025, 4, 1), by=demo.user(BUSINESS)
+    )
+
+
+def contribution_change(demo):
+    report = yearly_report(demo)
+    contribution = FinancialContributionFactory(
+        partnership=demo.riverside,
+        agency=demo.agency("Midshire Police"),
+        year_starting=report.period_start,
+    )
+    return f"/partnerships/reports/{report.pk}/contributions/{contribution.pk}/"
+
+
+@pytest.mark.parametrize(
+    ("persona", "page", "keys"),
+    [
+        (
+            PRACTITIONER_HEALTH,
+            lambda d: f"/referrals/{DraftReferralFactory().pk}/child/",
+            ["referral-child"],
+        ),
+        (
+            PRACTITIONER_HEALTH,
+            lambda d: f"/referrals/{DraftReferralFactory().pk}/concerns/",
+            ["referral-concerns"],
+        ),
+        (PRACTITIONER_HEALTH, lambda d: "/referrals/escalations/new/", ["escalation"]),
+        (
+            FRONT_DOOR_HILLFORD,
+            lambda d: f"/referrals/escalations/{OpenEscalationFactory().pk}/",
+            ["escalation-response", "good-practice"],
+        ),
+        (
+            PRACTITIONER_HEALTH,
+            lambda d: f"/referrals/escalations/{OpenEscalationFactory().pk}/",
+            ["escalation-resolution", "good-practice"],
+        ),
+        (
+            BUSINESS,
+            lambda d: f"/referrals/escalations/stages/{d.riverside.pk}/",
+            ["escalation-stages"],
+        ),
+        (BUSINESS, lambda d: "/reviews/incidents/new/", ["incident"]),
+        (
+            BUSINESS,
+            lambda d: (
+                f"/reviews/practice-reviews/{SubmittedRapidReviewFactory().practice_review.pk}/"
+            ),
+            ["practice-review-milestone", "practice-review"],
+        ),
+        (BUSINESS, lambda d: f"/partnerships/{d.riverside.pk}/training/new/", ["training"]),
+        (SCRUTINEER, lambda d: "/partnerships/scrutiny/new/", ["scrutiny-challenge"]),
+        (
+            BUSINESS,
+            lambda d: f"/partnerships/reports/{yearly_report(d).pk}/contributions/",
+            ["report-contribution"],
+        ),
+        (BUSINESS, contribution_change, ["report-contribution-change"]),
+        (BUSINESS, lambda d: f"/audits/{AuditFactory().pk}/cases/", ["audit-cases"]),
+        (BUSINESS, lambda d: f"/audits/{AuditFactory().pk}/follow-up/", ["audit-follow-up"]),
+        (BUSINESS, submitted_audit_return, ["audit-return-reopen"]),
+        (
+            BUSINESS,
+            lambda d: f"/audits/cases/{AuditFactory().cases.first().pk}/",
+            ["case-moderation", "case-action"],
+        ),
+    ],
+    ids=lambda value: "+".join(value) if isinstance(value, list) else None,
+)
+def test_forms_with_typed_text_keep_drafts_each_under_its_own_name(
+    client, demo, persona, page, keys
+):
+    url = page(demo)
     sign_in(client, persona)
 
     response = client.get(url)
 
     assert response.status_code == 200
-    assert key in re.findall(r'<form[^>]*data-keep-draft="([^"]+)"', response.content.decode())
+    forms = forms_on(response, url)
+    assert set(keys) <= {name for name, _ in forms}
+    drafts = [(name, address) for name, address in forms if name]
+    assert len(drafts) == len(set(drafts))  # accepting one must not delete another's draft
 
 
 def test_a_form_sent_with_an_outdated_token_says_so_and_leads_back_to_it(demo):
