@@ -12,7 +12,7 @@ from django.utils import timezone
 from safeguarding import permissions
 from safeguarding.notifications import Message, notify_all
 from safeguarding.records import lock
-from safeguarding.working_days import WorkingDayCalendar
+from safeguarding.working_days import calendars_for
 
 from .choices import (
     PARTNER_ROLES,
@@ -384,12 +384,12 @@ def scrutiny_reminders_send(*, today: date | None = None) -> int:
     upcoming = awaiting.filter(
         response_due_on__gte=today, response_due_on__lte=today + timedelta(days=14)
     )
-    calendars = {}
+    calendars = calendars_for(
+        upcoming.order_by().values_list("partnership_id", flat=True).distinct()
+    )
+    # A challenge from another partnership added since is left to the next sweep.
+    upcoming = upcoming.filter(partnership_id__in=list(calendars))
     for challenge in upcoming.iterator(chunk_size=500):
-        if challenge.partnership_id not in calendars:
-            calendars[challenge.partnership_id] = WorkingDayCalendar.for_partnership(
-                challenge.partnership
-            )
         remaining = calendars[challenge.partnership_id].between(today, challenge.response_due_on)
         stage = "due-in-1" if remaining <= 1 else "due-in-5" if remaining <= 5 else None
         if stage:

@@ -3,6 +3,9 @@
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -12,7 +15,7 @@ from partnerships.choices import Role, ScrutinyKind
 from partnerships.models import ScrutinyChallenge
 from safeguarding.models import Notification
 from safeguarding.working_days import WorkingDayCalendar
-from tests.partnerships.factories import RoleAssignmentFactory, UserFactory
+from tests.partnerships.factories import PartnershipFactory, RoleAssignmentFactory, UserFactory
 from tests.personas import (
     ANONYMOUS,
     BUSINESS,
@@ -275,6 +278,34 @@ def test_reminders_go_once_before_the_date_and_overdue_responses_escalate_once(d
     assert sorted(escalated) == [LEAD_HEALTH, LEAD_LA, LEAD_POLICE]
     challenge.refresh_from_db()
     assert challenge.escalated_at is not None
+
+
+def test_the_reminder_sweep_reads_the_calendars_of_all_partnerships_at_once(demo):
+    """Three challenges in three partnerships cost the sweep no more queries than in one."""
+    today = date(2026, 11, 23)  # a Monday
+    due = WorkingDayCalendar.for_partnership(demo.riverside).add(today, 5).due
+
+    def queries_for(partnerships):
+        with transaction.atomic():
+            # Lead police answers for Midshire Police in each, so each challenge costs the same.
+            for partnership in set(partnerships):
+                RoleAssignmentFactory(
+                    partnership=partnership,
+                    user=demo.user(LEAD_POLICE),
+                    role=Role.LEAD_SAFEGUARDING_PARTNER,
+                )
+            for partnership in partnerships:
+                challenge = challenge_for(demo, due=due)
+                ScrutinyChallenge.objects.filter(pk=challenge.pk).update(partnership=partnership)
+            ContentType.objects.clear_cache()  # so the first run does not pay for both
+            with CaptureQueriesContext(connection) as queries:
+                sent = services.scrutiny_reminders_send(today=today)
+            transaction.set_rollback(True)
+        assert sent == 3
+        return len(queries)
+
+    one = PartnershipFactory()
+    assert queries_for([one, one, one]) == queries_for([one, *PartnershipFactory.create_batch(2)])
 
 
 def test_an_answered_challenge_is_never_chased(demo):
