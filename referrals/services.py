@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +16,7 @@ from partnerships.selectors import business_team_of
 from safeguarding import permissions
 from safeguarding.notifications import Message, notify_all
 from safeguarding.records import lock
-from safeguarding.working_days import WorkingDayCalendar
+from safeguarding.working_days import WorkingDayCalendar, calendars_for
 
 from .choices import (
     CONSENT_WITHOUT,
@@ -729,20 +730,32 @@ def escalation_stage_sweep(*, today: date | None = None) -> int:
     overdue = Escalation.objects.filter(
         status=EscalationStatus.OPEN, stage_due_on__lt=today
     ).select_related("partnership", "against_agency", "raised_by")
-    stages_by_partnership: dict[int, list[EscalationStage]] = {}
-    calendars: dict[int, WorkingDayCalendar] = {}
+    partnership_ids = set(overdue.order_by().values_list("partnership_id", flat=True).distinct())
+    stages_by_partnership = _escalation_stages_of(partnership_ids)
+    calendars = calendars_for(partnership_ids)
     moved = 0
-    for escalation in overdue.iterator(chunk_size=200):
-        partnership = escalation.partnership
-        if partnership.pk not in stages_by_partnership:
-            stages_by_partnership[partnership.pk] = escalation_stages_for(partnership)
-            calendars[partnership.pk] = WorkingDayCalendar.for_partnership(partnership)
+    # An escalation from another partnership opened since is left to the next sweep.
+    for escalation in overdue.filter(partnership_id__in=partnership_ids).iterator(chunk_size=200):
+        partnership_id = escalation.partnership_id
         # At the last stage there is nowhere further: the partnership's partners hold it.
         if _move_up(
-            escalation, stages_by_partnership[partnership.pk], calendars[partnership.pk], today
+            escalation, stages_by_partnership[partnership_id], calendars[partnership_id], today
         ):
             moved += 1
     return moved
+
+
+def _escalation_stages_of(partnership_ids) -> dict[int, list[EscalationStage]]:
+    """Each partnership's escalation stages, read in one query; set up as
+    `escalation_stages_for` does for a partnership that has none yet."""
+    stages = defaultdict(list)
+    for stage in EscalationStage.objects.filter(partnership_id__in=partnership_ids).order_by(
+        "partnership_id", "number"
+    ):
+        stages[stage.partnership_id].append(stage)
+    for partnership in Partnership.objects.filter(pk__in=set(partnership_ids) - set(stages)):
+        stages[partnership.pk] = escalation_stages_for(partnership)
+    return stages
 
 
 def _move_up(

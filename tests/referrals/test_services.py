@@ -3,7 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from partnerships.choices import Role
 from partnerships.models import ClosureDay
@@ -12,7 +13,7 @@ from referrals.models import Escalation, Referral, validate_nhs_number
 from referrals.selectors import possible_duplicates, referrals_visible_to
 from safeguarding import permissions
 from safeguarding.models import Notification
-from tests.partnerships.factories import RoleAssignmentFactory, UserFactory
+from tests.partnerships.factories import PartnershipFactory, RoleAssignmentFactory, UserFactory
 from tests.personas import (
     BUSINESS,
     DSL_SCHOOL,
@@ -450,6 +451,26 @@ def test_an_unanswered_escalation_moves_up_a_stage_and_its_contacts_are_told_onc
         PRACTITIONER_HEALTH,
     }
     assert permissions.can(manager, "change", escalation)
+
+
+def test_the_stage_sweep_reads_the_stages_and_calendars_of_all_partnerships_at_once(demo):
+    """Three escalations in three partnerships cost the sweep no more queries than in one."""
+    front_door_manager(demo)  # stage 2's contact for each, so each move costs the same
+
+    def queries_for(partnerships):
+        with transaction.atomic():
+            for partnership in partnerships:
+                services.escalation_stages_for(partnership)
+                escalation = OpenEscalationFactory(today=date(2026, 11, 20))
+                Escalation.objects.filter(pk=escalation.pk).update(partnership=partnership)
+            with CaptureQueriesContext(connection) as queries:
+                moved = services.escalation_stage_sweep(today=date(2026, 11, 30))
+            transaction.set_rollback(True)
+        assert moved == 3
+        return len(queries)
+
+    others = PartnershipFactory.create_batch(2)
+    assert queries_for([demo.riverside] * 3) == queries_for([demo.riverside, *others])
 
 
 def test_at_the_last_stage_the_partnerships_delegated_partners_hold_it(demo):
