@@ -128,7 +128,9 @@ def notify_all(
 
 
 def notification_deliver(*, notification_id: int) -> bool:
-    """Send one notification by email unless it has been sent; True if this call sent it.
+    """Send one notification by email unless it has been sent or given up (a task queued
+    before it was given up sends nothing: only `notification_resend()` starts it again); True
+    if this call sent it.
 
     A failed send is recorded on the notification (last_error) and left unsent. A failure of
     the mail server is raised as `MailServerUnavailable` afterwards so the task retries it; any
@@ -142,7 +144,7 @@ def notification_deliver(*, notification_id: int) -> bool:
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
-            .filter(pk=notification_id, sent_at__isnull=True)
+            .filter(pk=notification_id, sent_at__isnull=True, given_up_at__isnull=True)
             .first()
         )
         if notification is None:
@@ -186,10 +188,11 @@ def notification_deliver(*, notification_id: int) -> bool:
 
 
 def _tell_overseers_given_up(notification: Notification) -> None:
-    """Tell the partnership's business team and system admins, once per given-up notification
-    (its unique key decides). They see it in the app whatever becomes of their own emails; one
-    of these given up in turn tells no one more, so a mail server refusing everyone cannot set
-    off a chain."""
+    """Tell the partnership's business team and system admins, once each time the notification
+    is given up (the unique key, with the moment it was given up as its stage, decides): one
+    sent again after its address was mended and refused again is news to whoever sent it. They
+    see it in the app whatever becomes of their own emails; one of these given up in turn tells
+    no one more, so a mail server refusing everyone cannot set off a chain."""
     from partnerships.choices import Role
     from partnerships.selectors import people_with_role
 
@@ -202,7 +205,7 @@ def _tell_overseers_given_up(notification: Notification) -> None:
         overseers,
         kind=EMAIL_GIVEN_UP_KIND,
         subject=notification,
-        stage="given_up",
+        stage=f"given_up_{notification.given_up_at.isoformat()}",
         partnership_id=notification.partnership_id,
         message=Message(
             title=f"An email to {notification.recipient} could not be delivered",

@@ -121,7 +121,7 @@ def test_the_business_team_sends_it_again_once_the_address_is_mended(
     assert len(mailoutbox) == 1
 
 
-def test_the_business_team_is_told_in_the_app_once_and_a_refused_alert_tells_no_one_more(
+def test_the_business_team_is_told_in_the_app_once_each_time_and_a_refused_alert_tells_no_one(
     client, demo, given_up, django_capture_on_commit_callbacks
 ):
     alerts = Notification.objects.filter(kind=EMAIL_GIVEN_UP_KIND)
@@ -131,15 +131,25 @@ def test_the_business_team_is_told_in_the_app_once_and_a_refused_alert_tells_no_
     sign_in(client, BUSINESS)
     assert "could not be delivered" in client.get("/notifications/").content.decode()
 
-    # Sent again and given up again: the business team has been told already.
-    Notification.objects.filter(pk=given_up.pk).update(attempts=0, given_up_at=None)
+    # A task queued before it was given up neither sends it nor tells anyone again.
     with django_capture_on_commit_callbacks(execute=False):
-        for _ in range(MAX_DELIVERY_ATTEMPTS):
+        assert notification_deliver(notification_id=given_up.pk) is False
+    given_up.refresh_from_db()
+    assert given_up.attempts == MAX_DELIVERY_ATTEMPTS
+    assert list(alerts.values_list("pk", flat=True)) == [alert.pk]
+
+    # Sent again, refused again: the business team is told of it again, once; the alert about
+    # it, refused in turn until it is given up, tells no one.
+    resent = client.post(f"/notifications/{given_up.pk}/resend/")
+    assert resent.status_code == 302
+    with django_capture_on_commit_callbacks(execute=False):
+        for _ in range(MAX_DELIVERY_ATTEMPTS + 2):
             notification_deliver(notification_id=given_up.pk)
             notification_deliver(notification_id=alert.pk)
 
     assert Notification.objects.get(pk=alert.pk).given_up_at is not None
-    assert list(alerts.values_list("pk", flat=True)) == [alert.pk]
+    assert list(alerts.values_list("recipient__username", flat=True)) == [BUSINESS, BUSINESS]
+    assert client.get("/notifications/").content.decode().count("<strong>An email to ") == 2
 
 
 def test_a_system_admin_sends_given_up_emails_again_from_django_admin(
