@@ -54,8 +54,9 @@ class ReferralsConfig(AppConfig):
         )
         # The free text that can name the child goes at the same time: what the referrer was
         # worried about, why they shared without consent, the front door's reasons (and the
-        # notifications quoting them), what was typed on unfinished pages, and why it was
-        # shared. The referral's status, categories, dates and decision stay, so it still counts.
+        # notifications quoting them), why no conference was needed, what was typed on
+        # unfinished pages, and why it was shared. The referral's status, categories, dates and
+        # decision stay, so it still counts.
         removed = retention.REMOVED_TEXT
         retention.register(
             retention.RetentionRule(
@@ -66,6 +67,7 @@ class ReferralsConfig(AppConfig):
                     "concerns": removed,
                     "reason_without_consent": removed,
                     "decision_reasons": removed,
+                    "conference_not_needed_reason": removed,
                     "draft_answers": {},
                 },
                 related=(

@@ -51,6 +51,17 @@ class Decision(models.TextChoices):
     SIGNPOSTED = "signposted", "Signposted elsewhere"
 
 
+# The decisions that start the child and family assessment's clock: 45 working days after the
+# referral was received (DOMAIN.md's timescales). A child in need assessment (Children Act 1989
+# s17) is one; so is a strategy discussion, because in Working Together 2023 a child protection
+# enquiry (s47) is carried out through a child and family assessment on the same timescale from
+# the referral. A strategy discussion also starts the initial child protection conference's
+# clock, from the day it was held (`referral_strategy_discussion_record`).
+ASSESSMENT_DECISIONS = (Decision.CHILD_IN_NEED_ASSESSMENT, Decision.STRATEGY_DISCUSSION)
+ASSESSMENT_WORKING_DAYS = 45
+CONFERENCE_WORKING_DAYS = 15
+
+
 class QualityRating(models.TextChoices):
     GOOD = "good", "Good: clear, complete and well evidenced"
     ADEQUATE = "adequate", "Adequate: enough to decide, with gaps"

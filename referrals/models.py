@@ -111,6 +111,41 @@ class Referral(models.Model):
     quality_rating = models.CharField(
         max_length=20, choices=QualityRating.choices, blank=True, help_text="For training needs."
     )
+    # What follows the decision (see referral_decide and the services after it): the child and
+    # family assessment's clock and, after a strategy discussion, the initial child protection
+    # conference's. Each due date is stored when its clock starts and stands.
+    assessment_due_on = models.DateField(
+        "child and family assessment due",
+        null=True,
+        blank=True,
+        help_text="45 working days after the referral was received; set when the decision "
+        "leads to an assessment.",
+    )
+    assessment_completed_on = models.DateField(
+        "child and family assessment completed", null=True, blank=True
+    )
+    strategy_discussion_on = models.DateField("strategy discussion held", null=True, blank=True)
+    conference_due_on = models.DateField(
+        "initial child protection conference due",
+        null=True,
+        blank=True,
+        help_text="15 working days after the strategy discussion.",
+    )
+    conference_held_on = models.DateField(
+        "initial child protection conference held", null=True, blank=True
+    )
+    conference_not_needed_on = models.DateField(
+        "found no conference was needed on",
+        null=True,
+        blank=True,
+        help_text="When the child protection enquiry concluded without a conference.",
+    )
+    conference_not_needed_reason = models.TextField(
+        "why no conference was needed",
+        blank=True,
+        help_text="For example, the child protection enquiry concluded that the threshold for a "
+        "conference was not met.",
+    )
     # What a referrer typed on a page that did not pass its checks, so nothing is lost.
     draft_answers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -165,8 +200,28 @@ class Referral(models.Model):
                     "front_door",
                     "immediate_danger",
                     "quality_rating",
+                    "assessment_due_on",
+                    "assessment_completed_on",
+                    "conference_due_on",
+                    "conference_held_on",
+                    "conference_not_needed_on",
                 ],
                 name="referral_figures",
+            ),
+            # A front door's open clocks after its decisions, soonest due first.
+            models.Index(
+                fields=["front_door", "assessment_due_on"],
+                condition=Q(assessment_due_on__isnull=False, assessment_completed_on__isnull=True),
+                name="referral_assessment_open",
+            ),
+            models.Index(
+                fields=["front_door", "conference_due_on"],
+                condition=Q(
+                    conference_due_on__isnull=False,
+                    conference_held_on__isnull=True,
+                    conference_not_needed_on__isnull=True,
+                ),
+                name="referral_conference_open",
             ),
             # The API's newest-first pages, read in order until a page of visible ones is found.
             models.Index(fields=["-received_at", "-id"], name="referral_newest_received"),
@@ -177,6 +232,12 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=ReferralStatus.DECIDED) | ~Q(decision=""),
                 name="referral_decided_has_decision",
+            ),
+            # A conference was held, or was found not needed (with the reason): never both.
+            models.CheckConstraint(
+                condition=Q(conference_held_on__isnull=True)
+                | Q(conference_not_needed_on__isnull=True),
+                name="referral_conference_held_or_not_needed",
             ),
         ]
 

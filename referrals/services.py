@@ -19,6 +19,9 @@ from safeguarding.records import lock
 from safeguarding.working_days import WorkingDayCalendar, calendars_for
 
 from .choices import (
+    ASSESSMENT_DECISIONS,
+    ASSESSMENT_WORKING_DAYS,
+    CONFERENCE_WORKING_DAYS,
     CONSENT_WITHOUT,
     DEFAULT_ESCALATION_STAGES,
     Category,
@@ -294,7 +297,12 @@ def referral_create(
 def referral_decide(
     *, referral: Referral, by, decision: str, reasons: str, quality_rating: str = ""
 ) -> Referral:
-    """The front door's decision on a referral, with reasons; the referrer is told the outcome."""
+    """The front door's decision on a referral, with reasons; the referrer is told the outcome.
+
+    A decision that leads to a child and family assessment (`ASSESSMENT_DECISIONS`) starts its
+    clock: due 45 working days after the day the referral was received, on the partnership's
+    calendar, as the decision deadline was.
+    """
     if not is_front_door_for(by, referral) or not permissions.can(by, permissions.VIEW, referral):
         raise PermissionDenied(
             "Only the front door of the child's local authority can decide this referral."
@@ -310,6 +318,11 @@ def referral_decide(
         errors["quality_rating"] = ["Choose a quality rating from the list."]
     if errors:
         raise ValidationError(errors)
+    assessment_due_on = None
+    if decision in ASSESSMENT_DECISIONS:
+        calendar = WorkingDayCalendar.for_partnership(referral.partnership)
+        received_on = timezone.localdate(referral.received_at)
+        assessment_due_on = calendar.add(received_on, ASSESSMENT_WORKING_DAYS).due
     with transaction.atomic():
         # Two workers deciding at once: the second waits here and is refused, so the decision
         # the referrer was told is the one that stands.
@@ -317,6 +330,7 @@ def referral_decide(
             raise ValidationError({"decision": ["This referral has already been decided."]})
         referral.status = ReferralStatus.DECIDED
         referral.decision = decision
+        referral.assessment_due_on = assessment_due_on
         referral.decision_reasons = reasons.strip()
         referral.quality_rating = quality_rating
         referral.decided_at = timezone.now()
@@ -329,6 +343,7 @@ def referral_decide(
                 "quality_rating",
                 "decided_at",
                 "decided_by",
+                "assessment_due_on",
             ]
         )
         notify_all(
@@ -347,13 +362,166 @@ def referral_decide(
     return referral
 
 
-def _require_front_door(referral: Referral, by) -> None:
+def _require_front_door(referral: Referral, by, action: str = "share this referral") -> None:
     if referral.is_draft or not permissions.can(by, permissions.VIEW, referral):
         raise PermissionDenied("You cannot see this referral.")
     if not is_front_door_for(by, referral):
-        raise PermissionDenied(
-            "Only the front door of the child's local authority can share this referral."
+        raise PermissionDenied(f"Only the front door of the child's local authority can {action}.")
+
+
+# ---------------------------------------------------------------------------
+# Referrals: what follows the decision (the assessment and the child protection conference)
+
+FOLLOWS_DECISION = "record what followed its decision"
+
+
+def _outcome_date_errors(
+    field: str, value: date | None, *, earliest: date, after: str, today: date
+) -> dict[str, list[str]]:
+    """The field's error when `value` is missing, before `earliest` (the day of `after`) or in
+    the future."""
+    if value is None:
+        return {field: ["Enter the date."]}
+    if value > today:
+        return {field: ["The date cannot be in the future."]}
+    if value < earliest:
+        return {field: [f"The date cannot be before {after} ({earliest:%-d %B %Y})."]}
+    return {}
+
+
+def referral_assessment_record(
+    *, referral: Referral, by, completed_on: date | None, today: date | None = None
+) -> Referral:
+    """The front door records the day the child and family assessment was completed.
+
+    Recorded once, for a decision that led to an assessment, on a day from the referral's
+    receipt to today; whether it was in time is read against the stored due date.
+    """
+    _require_front_door(referral, by, FOLLOWS_DECISION)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # Recorded from two pages at once, the second waits here and finds the first's date.
+        lock(referral, "decision", "assessment_due_on", "assessment_completed_on")
+        if referral.assessment_due_on is None:
+            raise ValidationError("This referral's decision did not lead to an assessment.")
+        if referral.assessment_completed_on is not None:
+            raise ValidationError(
+                "The assessment's completion was already recorded: "
+                f"{referral.assessment_completed_on:%-d %B %Y}."
+            )
+        errors = _outcome_date_errors(
+            "completed_on",
+            completed_on,
+            earliest=timezone.localdate(referral.received_at),
+            after="the referral was received",
+            today=today,
         )
+        if errors:
+            raise ValidationError(errors)
+        referral.assessment_completed_on = completed_on
+        referral._change_reason = "Assessment completion recorded"
+        referral.save(update_fields=["assessment_completed_on"])
+    return referral
+
+
+def referral_strategy_discussion_record(
+    *, referral: Referral, by, held_on: date | None, today: date | None = None
+) -> Referral:
+    """The front door records the day of the strategy discussion its decision led to.
+
+    The initial child protection conference is then due 15 working days after it, counted on
+    the partnership's calendar (its closure days included) and stored: it stands.
+    """
+    _require_front_door(referral, by, FOLLOWS_DECISION)
+    today = today or timezone.localdate()
+    calendar = WorkingDayCalendar.for_partnership(referral.partnership)
+    with transaction.atomic():
+        lock(referral, "decision", "strategy_discussion_on")
+        if referral.decision != Decision.STRATEGY_DISCUSSION:
+            raise ValidationError("This referral's decision was not a strategy discussion.")
+        if referral.strategy_discussion_on is not None:
+            raise ValidationError(
+                "The strategy discussion was already recorded: "
+                f"{referral.strategy_discussion_on:%-d %B %Y}."
+            )
+        errors = _outcome_date_errors(
+            "held_on",
+            held_on,
+            earliest=timezone.localdate(referral.received_at),
+            after="the referral was received",
+            today=today,
+        )
+        if errors:
+            raise ValidationError(errors)
+        referral.strategy_discussion_on = held_on
+        referral.conference_due_on = calendar.add(held_on, CONFERENCE_WORKING_DAYS).due
+        referral._change_reason = "Strategy discussion recorded"
+        referral.save(update_fields=["strategy_discussion_on", "conference_due_on"])
+    return referral
+
+
+def referral_conference_record(
+    *,
+    referral: Referral,
+    by,
+    held_on: date | None = None,
+    not_needed_on: date | None = None,
+    not_needed_reason: str = "",
+    today: date | None = None,
+) -> Referral:
+    """The front door records the initial child protection conference: the day it was held,
+    or the day the enquiry concluded none was needed, with the reason. One or the other, once,
+    after the strategy discussion has been recorded, on a day from it to today."""
+    _require_front_door(referral, by, FOLLOWS_DECISION)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        lock(
+            referral,
+            "decision",
+            "strategy_discussion_on",
+            "conference_held_on",
+            "conference_not_needed_on",
+        )
+        if referral.decision != Decision.STRATEGY_DISCUSSION:
+            raise ValidationError("This referral's decision was not a strategy discussion.")
+        if referral.strategy_discussion_on is None:
+            raise ValidationError(
+                "Record the strategy discussion first: the conference is counted from it."
+            )
+        if referral.conference_held_on or referral.conference_not_needed_on:
+            raise ValidationError("The conference was already recorded.")
+        reason = (not_needed_reason or "").strip()
+        field = "not_needed_on" if held_on is None and (not_needed_on or reason) else "held_on"
+        errors = _outcome_date_errors(
+            field,
+            held_on if field == "held_on" else not_needed_on,
+            earliest=referral.strategy_discussion_on,
+            after="the strategy discussion",
+            today=today,
+        )
+        if field == "held_on" and (not_needed_on or reason):
+            errors["not_needed_on"] = [
+                "Give the day the conference was held or say why none was needed, not both."
+            ]
+        if field == "not_needed_on" and not reason:
+            errors["not_needed_reason"] = ["Say why no conference was needed."]
+        if errors:
+            raise ValidationError(errors)
+        if field == "held_on":
+            referral.conference_held_on = held_on
+            referral._change_reason = "Conference recorded"
+        else:
+            referral.conference_not_needed_on = not_needed_on
+            referral.conference_not_needed_reason = reason
+            referral._change_reason = "No conference needed recorded"
+        referral.save(
+            update_fields=[
+                "conference_held_on",
+                "conference_not_needed_on",
+                "conference_not_needed_reason",
+            ]
+        )
+    return referral
 
 
 def information_sharing_record(

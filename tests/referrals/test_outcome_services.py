@@ -1,0 +1,264 @@
+"""What follows a front door decision: the assessment's and the conference's clocks, recorded."""
+
+from datetime import date, datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from partnerships.models import ClosureDay
+from referrals import services
+from referrals.models import Referral
+from tests.personas import (
+    FRONT_DOOR_HILLFORD,
+    FRONT_DOOR_RIVERSIDE,
+    OTHER_PARTNERSHIP,
+    PRACTITIONER_HEALTH,
+)
+from tests.referrals.factories import DecidedReferralFactory
+from tests.support.clock import LONDON
+from tests.support.concurrency import run_at_once
+
+# Thursday 19 November 2026: 45 working days on, past Christmas, is in late January 2027.
+RECEIVED = datetime(2026, 11, 19, 10, tzinfo=LONDON)
+# Monday 14 December 2026: the conference's 15 working days run over Christmas and New Year.
+STRATEGY_DISCUSSION = date(2026, 12, 14)
+AFTER_CHRISTMAS = date(2027, 1, 20)
+
+
+def decided(decision="strategy_discussion", **kwargs) -> Referral:
+    return DecidedReferralFactory(received_at=RECEIVED, decision=decision, **kwargs)
+
+
+def front_door(demo):
+    return demo.user(FRONT_DOOR_HILLFORD)
+
+
+def record_strategy_discussion(demo, referral, held_on=STRATEGY_DISCUSSION):
+    return services.referral_strategy_discussion_record(
+        referral=referral, by=front_door(demo), held_on=held_on, today=AFTER_CHRISTMAS
+    )
+
+
+def test_the_clocks_skip_bank_holidays_and_the_partnerships_closure_days(demo):
+    ClosureDay.objects.create(partnership=demo.riverside, date=date(2026, 12, 24), reason="Eve")
+
+    referral = decided()
+    record_strategy_discussion(demo, referral)
+
+    referral.refresh_from_db()
+    # 45 working days after Thursday 19 November, not counting 24 December (closure), Christmas
+    # Day, Boxing Day (observed on Monday 28 December) and New Year's Day: Wednesday 27 January.
+    assert referral.assessment_due_on == date(2027, 1, 27)
+    # 15 working days counted from the day after Monday 14 December, the same days skipped.
+    assert referral.conference_due_on == date(2027, 1, 8)
+
+
+def test_without_the_closure_day_each_clock_ends_a_working_day_sooner(demo):
+    referral = record_strategy_discussion(demo, decided())
+
+    assert (referral.assessment_due_on, referral.conference_due_on) == (
+        date(2027, 1, 26),
+        date(2027, 1, 7),
+    )
+
+
+@pytest.mark.parametrize(
+    ("decision", "assessment_due_on"),
+    [
+        ("child_in_need_assessment", date(2027, 1, 26)),
+        ("strategy_discussion", date(2027, 1, 26)),
+        ("early_help", None),
+        ("no_further_action", None),
+    ],
+)
+def test_only_decisions_that_lead_to_an_assessment_start_its_clock(
+    demo, decision, assessment_due_on
+):
+    referral = decided(decision)
+
+    assert referral.assessment_due_on == assessment_due_on
+    assert referral.conference_due_on is None
+
+
+def test_the_assessment_completion_is_recorded_once_with_its_history(demo):
+    referral = decided("child_in_need_assessment")
+
+    services.referral_assessment_record(
+        referral=referral,
+        by=front_door(demo),
+        completed_on=date(2027, 1, 15),
+        today=AFTER_CHRISTMAS,
+    )
+
+    referral.refresh_from_db()
+    assert referral.assessment_completed_on == date(2027, 1, 15)
+    latest = referral.history.first()
+    assert latest.history_change_reason == "Assessment completion recorded"
+    with pytest.raises(ValidationError, match="already recorded: 15 January 2027"):
+        services.referral_assessment_record(
+            referral=Referral.objects.get(pk=referral.pk),
+            by=front_door(demo),
+            completed_on=date(2027, 1, 18),
+            today=AFTER_CHRISTMAS,
+        )
+
+
+@pytest.mark.parametrize(
+    ("completed_on", "message"),
+    [
+        (None, "Enter the date."),
+        (date(2026, 11, 18), "cannot be before the referral was received (19 November 2026)"),
+        (date(2027, 1, 21), "cannot be in the future"),
+    ],
+)
+def test_an_assessment_date_before_the_referral_or_in_the_future_is_refused(
+    demo, completed_on, message
+):
+    referral = decided("child_in_need_assessment")
+
+    with pytest.raises(ValidationError) as refused:
+        services.referral_assessment_record(
+            referral=referral, by=front_door(demo), completed_on=completed_on, today=AFTER_CHRISTMAS
+        )
+
+    assert message in refused.value.message_dict["completed_on"][0]
+    assert Referral.objects.get(pk=referral.pk).assessment_completed_on is None
+
+
+def test_a_decision_without_an_assessment_has_none_to_record(demo):
+    referral = decided("early_help")
+
+    with pytest.raises(ValidationError, match="did not lead to an assessment"):
+        services.referral_assessment_record(
+            referral=referral, by=front_door(demo), completed_on=date(2026, 12, 1)
+        )
+    with pytest.raises(ValidationError, match="was not a strategy discussion"):
+        record_strategy_discussion(demo, referral)
+
+
+@pytest.mark.parametrize(
+    ("held_on", "message"),
+    [
+        (None, "Enter the date."),
+        (date(2026, 11, 18), "cannot be before the referral was received (19 November 2026)"),
+        (date(2027, 1, 21), "cannot be in the future"),
+    ],
+)
+def test_a_strategy_discussion_date_before_the_referral_or_in_the_future_is_refused(
+    demo, held_on, message
+):
+    referral = decided()
+
+    with pytest.raises(ValidationError) as refused:
+        record_strategy_discussion(demo, referral, held_on=held_on)
+
+    assert message in refused.value.message_dict["held_on"][0]
+    referral.refresh_from_db()
+    assert (referral.strategy_discussion_on, referral.conference_due_on) == (None, None)
+
+
+def test_the_conference_is_counted_from_the_strategy_discussion_so_that_comes_first(demo):
+    referral = decided()
+
+    with pytest.raises(ValidationError, match="Record the strategy discussion first"):
+        services.referral_conference_record(
+            referral=referral, by=front_door(demo), held_on=date(2027, 1, 5)
+        )
+
+
+@pytest.mark.parametrize(
+    ("answers", "field", "message"),
+    [
+        ({}, "held_on", "Enter the date."),
+        ({"held_on": date(2026, 12, 11)}, "held_on", "before the strategy discussion"),
+        ({"held_on": date(2027, 1, 21)}, "held_on", "cannot be in the future"),
+        ({"not_needed_on": date(2027, 1, 5)}, "not_needed_reason", "Say why"),
+        ({"not_needed_reason": "Threshold not met."}, "not_needed_on", "Enter the date."),
+        (
+            {"held_on": date(2027, 1, 5), "not_needed_on": date(2027, 1, 5)},
+            "not_needed_on",
+            "not both",
+        ),
+    ],
+)
+def test_the_conference_answers_are_checked(demo, answers, field, message):
+    referral = record_strategy_discussion(demo, decided())
+
+    with pytest.raises(ValidationError) as refused:
+        services.referral_conference_record(
+            referral=referral, by=front_door(demo), today=AFTER_CHRISTMAS, **answers
+        )
+
+    assert message in refused.value.message_dict[field][0]
+
+
+def test_a_conference_not_needed_is_recorded_with_its_reason_once(demo):
+    referral = record_strategy_discussion(demo, decided())
+
+    services.referral_conference_record(
+        referral=referral,
+        by=front_door(demo),
+        not_needed_on=date(2027, 1, 4),
+        not_needed_reason="  The enquiry found the threshold for a conference was not met.  ",
+        today=AFTER_CHRISTMAS,
+    )
+
+    referral.refresh_from_db()
+    assert referral.conference_held_on is None
+    assert referral.conference_not_needed_on == date(2027, 1, 4)
+    assert referral.conference_not_needed_reason == (
+        "The enquiry found the threshold for a conference was not met."
+    )
+    assert referral.history.first().history_change_reason == "No conference needed recorded"
+    with pytest.raises(ValidationError, match="already recorded"):
+        services.referral_conference_record(
+            referral=referral, by=front_door(demo), held_on=date(2027, 1, 5), today=AFTER_CHRISTMAS
+        )
+
+
+@pytest.mark.parametrize("persona", [PRACTITIONER_HEALTH, FRONT_DOOR_RIVERSIDE, OTHER_PARTNERSHIP])
+def test_only_the_referrals_front_door_records_what_followed(demo, persona):
+    referral = decided()
+
+    for record in (
+        lambda by: services.referral_strategy_discussion_record(
+            referral=referral, by=by, held_on=date(2026, 12, 1)
+        ),
+        lambda by: services.referral_assessment_record(
+            referral=referral, by=by, completed_on=date(2026, 12, 1)
+        ),
+        lambda by: services.referral_conference_record(
+            referral=referral, by=by, held_on=date(2026, 12, 1)
+        ),
+    ):
+        with pytest.raises(PermissionDenied):
+            record(demo.user(persona))
+
+    referral.refresh_from_db()
+    assert referral.strategy_discussion_on is None
+    assert referral.assessment_completed_on is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_strategy_discussion_recorded_from_two_pages_at_once_is_recorded_once(
+    transactional_demo, needs_services
+):
+    demo = transactional_demo
+    referral = decided()
+
+    def record():
+        try:
+            services.referral_strategy_discussion_record(
+                referral=Referral.objects.get(pk=referral.pk),
+                by=front_door(demo),
+                held_on=STRATEGY_DISCUSSION,
+                today=AFTER_CHRISTMAS,
+            )
+        except ValidationError:
+            return "refused"
+        return "recorded"
+
+    assert run_at_once(record) == ["recorded", "refused", "refused", "refused"]
+    assert (
+        referral.history.filter(history_change_reason="Strategy discussion recorded").count() == 1
+    )
