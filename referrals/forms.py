@@ -143,6 +143,42 @@ class DecisionForm(forms.Form):
     )
 
 
+DATE_HELP = "For example, 2026-11-20"
+
+
+def _date(label):
+    return forms.DateField(
+        label=label,
+        help_text=DATE_HELP,
+        error_messages={
+            "required": "Enter the date.",
+            "invalid": "Enter a real date, like 2026-11-20.",
+        },
+    )
+
+
+class AssessmentForm(forms.Form):
+    completed_on = _date("Date the assessment was completed")
+
+
+class StrategyDiscussionForm(forms.Form):
+    held_on = _date("Date of the strategy discussion")
+
+
+class ConferenceHeldForm(forms.Form):
+    held_on = _date("Date the conference was held")
+
+
+class ConferenceNotNeededForm(forms.Form):
+    not_needed_on = _date("Date the enquiry concluded")
+    not_needed_reason = forms.CharField(
+        label="Why was no conference needed?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The referrer will read this.",
+        error_messages={"required": "Say why no conference was needed."},
+    )
+
+
 class SharingForm(forms.Form):
     agency = AgencyChoiceField(label="Share with")
     reason = forms.CharField(

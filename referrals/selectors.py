@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from dateutil.relativedelta import relativedelta
@@ -12,9 +13,15 @@ from django.utils import timezone
 from partnerships.choices import Role
 from partnerships.models import Agency, Membership, User
 from safeguarding import permissions
-from safeguarding.working_days import calendars_for
+from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount, calendars_for
 
-from .choices import Category, ReachKind, ReferralStatus
+from .choices import (
+    ASSESSMENT_WORKING_DAYS,
+    CONFERENCE_WORKING_DAYS,
+    Category,
+    ReachKind,
+    ReferralStatus,
+)
 from .models import CATEGORIES_READ, Escalation, Referral, ReferralCategory, ReferralChild
 
 # A repeat referral: the same child referred to the same front door within the 12 months
@@ -98,6 +105,75 @@ def decision_deadline_standing(referrals, today: date) -> None:
     for referral in late:
         calendar = calendars[referral.partnership_id]
         referral.late_by = max(1, calendar.between(referral.decision_due_on, today))
+
+
+@dataclass(frozen=True)
+class Timescale:
+    """A clock that follows the front door's decision, and where the referral stands on it.
+
+    `deadline` explains the stored due date as it was worked out (it stands once set);
+    `working_days_left` counts the working days from today to it. Once its day has passed it is
+    overdue, on the weekend or bank holiday after it too (as the decision deadline is).
+    """
+
+    name: str
+    deadline: WorkingDayCount
+    done_on: date | None
+    not_needed_on: date | None
+    working_days_left: int
+    overdue: bool
+
+    @property
+    def standing(self) -> tuple[str, str]:
+        """The colour and words of its status tag."""
+        if self.not_needed_on is not None:
+            return "grey", "Not needed"
+        if self.done_on is not None:
+            if self.done_on <= self.deadline.due:
+                return "green", "Completed on time"
+            return "red", "Completed late"
+        if self.overdue:
+            return "red", "Overdue"
+        if self.working_days_left == 0:
+            return "orange", "Due today"
+        unit = "working day" if self.working_days_left == 1 else "working days"
+        return "blue", f"Due in {self.working_days_left} {unit}"
+
+
+def outcome_timescales(
+    referral: Referral, calendar: WorkingDayCalendar, today: date
+) -> dict[str, Timescale]:
+    """The assessment's and the conference's clocks, each once it has started, by name."""
+
+    def timescale(name, start, days, due, done_on, not_needed_on=None):
+        return Timescale(
+            name=name,
+            deadline=calendar.explain(start, days, due),
+            done_on=done_on,
+            not_needed_on=not_needed_on,
+            working_days_left=calendar.between(today, due),
+            overdue=due < today,
+        )
+
+    clocks = {}
+    if referral.assessment_due_on is not None:
+        clocks["assessment"] = timescale(
+            "Child and family assessment",
+            timezone.localdate(referral.received_at),
+            ASSESSMENT_WORKING_DAYS,
+            referral.assessment_due_on,
+            referral.assessment_completed_on,
+        )
+    if referral.conference_due_on is not None:
+        clocks["conference"] = timescale(
+            "Initial child protection conference",
+            referral.strategy_discussion_on,
+            CONFERENCE_WORKING_DAYS,
+            referral.conference_due_on,
+            referral.conference_held_on,
+            referral.conference_not_needed_on,
+        )
+    return clocks
 
 
 def possible_duplicates(referral: Referral):

@@ -43,6 +43,22 @@ urlpatterns = [
     path("<int:pk>/consent/", views.ReferralConsentView.as_view(), name="referral-consent"),
     path("<int:pk>/check/", views.ReferralCheckView.as_view(), name="referral-check"),
     path("<int:pk>/decision/", views.FrontDoorDecisionView.as_view(), name="referral-decide"),
+    path(
+        "<int:pk>/assessment/",
+        views.AssessmentRecordView.as_view(),
+        name="referral-assessment",
+    ),
+    path(
+        "<int:pk>/strategy-discussion/",
+        views.StrategyDiscussionRecordView.as_view(),
+        name="referral-strategy-discussion",
+    ),
+    path("<int:pk>/conference/", views.ConferenceHeldView.as_view(), name="referral-conference"),
+    path(
+        "<int:pk>/conference/not-needed/",
+        views.ConferenceNotNeededView.as_view(),
+        name="referral-no-conference",
+    ),
     path("<int:pk>/share/", views.ReferralShareView.as_view(), name="referral-share"),
     path(
         "<int:pk>/share/<int:decision_pk>/withdraw/",

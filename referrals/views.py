@@ -33,8 +33,11 @@ from .choices import (
 )
 from .filtersets import EscalationFilterSet, ReferralFilterSet
 from .forms import (
+    AssessmentForm,
     ChildForm,
     ConcernsForm,
+    ConferenceHeldForm,
+    ConferenceNotNeededForm,
     ConsentForm,
     DecisionForm,
     EscalationForm,
@@ -45,6 +48,7 @@ from .forms import (
     HouseholdForm,
     LocalAuthorityForm,
     SharingForm,
+    StrategyDiscussionForm,
 )
 from .models import (
     Escalation,
@@ -389,13 +393,83 @@ class ReferralDetailView(RestrictedViewMixin, DetailView):
             is_front_door=is_front_door,
             deadline=decision_deadline(referral, calendar),
             breached=referral.is_past_decision_deadline(today),
+            timescales=selectors.outcome_timescales(referral, calendar, today),
             duplicates=selectors.possible_duplicates(referral) if is_front_door else [],
             sharing=referral.sharing.select_related("agency", "recorded_by")
             if is_front_door
             else [],
             escalations=selectors.escalations_visible_to(user).filter(referral=referral),
         )
+        # A form sent with mistakes comes back bound, as sent (ReferralOutcomeView).
+        for view in ReferralOutcomeView.__subclasses__():
+            context.setdefault(f"{view.prefix}_form", view.form_class(prefix=view.prefix))
         return context
+
+
+class ReferralOutcomeView(LoginRequiredMixin, View):
+    """A POST from the referral's page recording what followed the decision: the front door's
+    alone (others who can see the referral get 403, the rest 404).
+
+    Mistakes in what was typed draw the referral's page again, with the form as it was sent and
+    an error summary; a step the referral no longer allows (recorded meanwhile from another
+    page) is refused with a message."""
+
+    form_class = None
+    prefix = ""  # the form's prefix, and its name in the referral page's context
+    success = ""
+
+    def post(self, request, pk):
+        referral = permissions.get_visible_or_404(
+            REFERRALS.exclude(status=ReferralStatus.DRAFT), request.user, pk=pk
+        )
+        if not selectors.is_front_door_for(request.user, referral):
+            raise PermissionDenied(
+                "Only the front door of the child's local authority can record what followed "
+                "its decision."
+            )
+        form = self.form_class(request.POST, prefix=self.prefix)
+        if form.is_valid():
+            try:
+                self.record(referral=referral, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                if not hasattr(error, "error_dict"):
+                    messages.error(request, " ".join(error.messages))
+                    return redirect(referral)
+                add_service_errors(form, error)
+            else:
+                messages.success(request, self.success)
+                return redirect(referral)
+        page = ReferralDetailView(request=request, kwargs=self.kwargs, object=referral)
+        context = page.get_context_data(**{f"{self.prefix}_form": form, "failed_form": form})
+        return page.render_to_response(context)
+
+
+class AssessmentRecordView(ReferralOutcomeView):
+    form_class = AssessmentForm
+    prefix = "assessment"
+    success = "The assessment's completion is recorded."
+    record = staticmethod(services.referral_assessment_record)
+
+
+class StrategyDiscussionRecordView(ReferralOutcomeView):
+    form_class = StrategyDiscussionForm
+    prefix = "strategy"
+    success = "Strategy discussion recorded. The conference's due date is worked out from it."
+    record = staticmethod(services.referral_strategy_discussion_record)
+
+
+class ConferenceHeldView(ReferralOutcomeView):
+    form_class = ConferenceHeldForm
+    prefix = "conference"
+    success = "Conference recorded."
+    record = staticmethod(services.referral_conference_record)
+
+
+class ConferenceNotNeededView(ReferralOutcomeView):
+    form_class = ConferenceNotNeededForm
+    prefix = "no_conference"
+    success = "Recorded that no conference was needed."
+    record = staticmethod(services.referral_conference_record)
 
 
 class FrontDoorDecisionView(LoginRequiredMixin, FormView):

@@ -15,3 +15,9 @@ def status_tag(referral):
     if referral.status == ReferralStatus.SUBMITTED:
         return tag("blue", ReferralStatus.SUBMITTED.label)
     return tag("green", referral.get_decision_display())
+
+
+@register.filter
+def timescale_tag(timescale):
+    """Where a referral stands on a clock that follows the decision (selectors.Timescale)."""
+    return tag(*timescale.standing)

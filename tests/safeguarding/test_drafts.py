@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from partnerships.services import yearly_report_start
-from referrals.services import escalation_resolve
+from referrals.services import escalation_resolve, referral_strategy_discussion_record
 from tests.audits.factories import AuditFactory, complete_return
 from tests.partnerships.factories import FinancialContributionFactory
 from tests.personas import (
@@ -24,7 +24,11 @@ from tests.personas import (
     SCRUTINEER,
     sign_in,
 )
-from tests.referrals.factories import DraftReferralFactory, OpenEscalationFactory
+from tests.referrals.factories import (
+    DecidedReferralFactory,
+    DraftReferralFactory,
+    OpenEscalationFactory,
+)
 from tests.reviews.factories import SubmittedRapidReviewFactory
 
 pytestmark = pytest.mark.django_db
@@ -227,6 +231,14 @@ def submitted_audit_return(demo):
     return f"/audits/returns/{audit_return.pk}/"
 
 
+def referral_after_a_strategy_discussion(demo):
+    referral = DecidedReferralFactory(decision="strategy_discussion")
+    referral_strategy_discussion_record(
+        referral=referral, by=demo.user(FRONT_DOOR_HILLFORD), held_on=timezone.localdate()
+    )
+    return referral.get_absolute_url()
+
+
 def yearly_report(demo):
     return yearly_report_start(
         partnership=demo.riverside, period_start=date(2025, 4, 1), by=demo.user(BUSINESS)
@@ -256,6 +268,7 @@ def contribution_change(demo):
             lambda d: f"/referrals/{DraftReferralFactory().pk}/concerns/",
             ["referral-concerns"],
         ),
+        (FRONT_DOOR_HILLFORD, referral_after_a_strategy_discussion, ["referral-no-conference"]),
         (PRACTITIONER_HEALTH, lambda d: "/referrals/escalations/new/", ["escalation"]),
         (
             FRONT_DOOR_HILLFORD,
