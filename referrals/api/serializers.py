@@ -61,6 +61,20 @@ class ReferralChildInputSerializer(serializers.ModelSerializer):
 class ReferralSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     decision_due_by = serializers.DateField(source="decision_due_on", read_only=True)
+    assessment_due_by = serializers.DateField(
+        source="assessment_due_on",
+        read_only=True,
+        allow_null=True,
+        help_text="The child and family assessment's due date: 45 working days after the "
+        "referral was received, once the decision leads to an assessment.",
+    )
+    conference_due_by = serializers.DateField(
+        source="conference_due_on",
+        read_only=True,
+        allow_null=True,
+        help_text="The initial child protection conference's due date: 15 working days after "
+        "the strategy discussion, once it is recorded.",
+    )
     categories = serializers.SerializerMethodField()
 
     class Meta:
@@ -82,6 +96,13 @@ class ReferralSerializer(serializers.ModelSerializer):
             "decision",
             "decision_reasons",
             "decided_at",
+            "assessment_due_by",
+            "assessment_completed_on",
+            "strategy_discussion_on",
+            "conference_due_by",
+            "conference_held_on",
+            "conference_not_needed_on",
+            "conference_not_needed_reason",
         ]
         read_only_fields = fields
 
@@ -130,6 +151,25 @@ class ReferralDecisionSerializer(serializers.Serializer):
     quality_rating = serializers.ChoiceField(
         choices=QualityRating.choices, required=False, allow_blank=True, default=""
     )
+
+
+class ReferralAssessmentSerializer(serializers.Serializer):
+    completed_on = serializers.DateField(
+        help_text="The day the child and family assessment was completed."
+    )
+
+
+class ReferralStrategyDiscussionSerializer(serializers.Serializer):
+    held_on = serializers.DateField(help_text="The day the strategy discussion was held.")
+
+
+class ReferralConferenceSerializer(serializers.Serializer):
+    """The day the conference was held, or the day the enquiry concluded none was needed and
+    why: one or the other."""
+
+    held_on = serializers.DateField(required=False, allow_null=True, default=None)
+    not_needed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    not_needed_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class EscalationResponseSerializer(serializers.ModelSerializer):

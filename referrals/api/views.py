@@ -16,11 +16,23 @@ from .serializers import (
     EscalationResolveSerializer,
     EscalationResponseSerializer,
     EscalationSerializer,
+    ReferralAssessmentSerializer,
+    ReferralConferenceSerializer,
     ReferralCreateSerializer,
     ReferralDecisionSerializer,
     ReferralDetailSerializer,
     ReferralSerializer,
+    ReferralStrategyDiscussionSerializer,
 )
+
+# What each of a referral's actions takes (the others answer with the referral).
+ACTION_SERIALIZERS = {
+    "create": ReferralCreateSerializer,
+    "decision": ReferralDecisionSerializer,
+    "assessment": ReferralAssessmentSerializer,
+    "strategy_discussion": ReferralStrategyDiscussionSerializer,
+    "conference": ReferralConferenceSerializer,
+}
 
 
 class ReferralApiFilterSet(django_filters.FilterSet):
@@ -70,11 +82,7 @@ class ReferralViewSet(
     def get_serializer_class(self):
         if self.action == "list":
             return ReferralSerializer
-        if self.action == "create":
-            return ReferralCreateSerializer
-        if self.action == "decision":
-            return ReferralDecisionSerializer
-        return ReferralDetailSerializer
+        return ACTION_SERIALIZERS.get(self.action, ReferralDetailSerializer)
 
     def detail_response(self, referral, status_code=status.HTTP_200_OK):
         referral = self.get_queryset().prefetch_related("children").get(pk=referral.pk)
@@ -107,6 +115,38 @@ class ReferralViewSet(
         serializer.is_valid(raise_exception=True)
         services.referral_decide(referral=referral, by=request.user, **serializer.validated_data)
         return self.detail_response(referral)
+
+    def record(self, request, service):
+        """What followed the decision, recorded by the referral's front door (403 for others
+        who see the referral); mistakes answer 400 with a message for each field."""
+        referral = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        service(referral=referral, by=request.user, **serializer.validated_data)
+        return self.detail_response(referral)
+
+    @extend_schema(request=ReferralAssessmentSerializer, responses={200: ReferralDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def assessment(self, request, pk=None):
+        """The day the child and family assessment was completed: once, from the day the
+        referral was received to today."""
+        return self.record(request, services.referral_assessment_record)
+
+    @extend_schema(
+        request=ReferralStrategyDiscussionSerializer, responses={200: ReferralDetailSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="strategy-discussion")
+    def strategy_discussion(self, request, pk=None):
+        """The day of the strategy discussion: once, for a strategy discussion decision. The
+        conference is then due 15 working days after it (`conference_due_by`)."""
+        return self.record(request, services.referral_strategy_discussion_record)
+
+    @extend_schema(request=ReferralConferenceSerializer, responses={200: ReferralDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def conference(self, request, pk=None):
+        """The initial child protection conference: `held_on`, or `not_needed_on` with
+        `not_needed_reason`; once, after the strategy discussion has been recorded."""
+        return self.record(request, services.referral_conference_record)
 
 
 class EscalationApiFilterSet(django_filters.FilterSet):
