@@ -21,6 +21,8 @@ from safeguarding.charts import chart
 
 from . import selectors
 from .choices import (
+    ASSESSMENT_WORKING_DAYS,
+    CONFERENCE_WORKING_DAYS,
     Category,
     Decision,
     EscalationResolution,
@@ -82,6 +84,22 @@ def referral_dashboard(partnerships, period) -> dict:
     )
 
 
+def _timeliness_counts(name: str, due: str, done: str, today, *, open_=None) -> dict:
+    """Counts of a clock that follows the decision, by `<name>_<count>`: started, done in time
+    and late (by the stored due date), and still open in time and overdue. `open_` is what
+    leaves it open besides not being done (a conference also closes when found not needed)."""
+    started = Q(**{f"{due}__isnull": False})
+    done_ = Q(**{f"{done}__isnull": False})
+    open_ = started & ~done_ & (open_ or Q())
+    return {
+        f"{name}_started": Count("pk", filter=started),
+        f"{name}_on_time": Count("pk", filter=done_ & Q(**{f"{done}__lte": F(due)})),
+        f"{name}_late": Count("pk", filter=done_ & Q(**{f"{done}__gt": F(due)})),
+        f"{name}_open": Count("pk", filter=open_ & Q(**{f"{due}__gte": today})),
+        f"{name}_overdue": Count("pk", filter=open_ & Q(**{f"{due}__lt": today})),
+    }
+
+
 def _count_referrals(partnerships, period, today) -> dict:
     referrals = received_referrals(partnerships, period)
     on_time = Q(decided_at__date__lte=F("decision_due_on"))
@@ -94,6 +112,16 @@ def _count_referrals(partnerships, period, today) -> dict:
         "decided": Count("pk", filter=Q(status=ReferralStatus.DECIDED)),
         "decided_on_time": Count("pk", filter=Q(status=ReferralStatus.DECIDED) & on_time),
         "flagged": Count("pk", filter=Q(immediate_danger=True)),
+        # What followed the decisions: the assessments (45 working days after the referral)
+        # and the initial child protection conferences (15 after the strategy discussion).
+        **_timeliness_counts("assessments", "assessment_due_on", "assessment_completed_on", today),
+        **_timeliness_counts(
+            "conferences",
+            "conference_due_on",
+            "conference_held_on",
+            today,
+            open_=Q(conference_not_needed_on__isnull=True),
+        ),
     }
     by_front_door = summed_by_name(
         referrals.values("partnership", "front_door")
@@ -113,6 +141,12 @@ def _count_referrals(partnerships, period, today) -> dict:
         )
         row["decided_late"] = row["decided"] - row["decided_on_time"]
         row["waiting_in_time"] = row["waiting"] - row["overdue"]
+        for name in ("assessments", "conferences"):
+            done = row[f"{name}_on_time"] + row[f"{name}_late"]
+            row[f"{name}_done"] = done
+            row[f"{name}_on_time_percent"] = (
+                round(100 * row[f"{name}_on_time"] / done) if done else None
+            )
     labels = dict(Decision.choices)
     decisions = [
         {**row, "label": labels[row["decision"]]}
@@ -157,6 +191,39 @@ def _count_referrals(partnerships, period, today) -> dict:
             label="label",
             empty="No referrals yet.",
             wide=True,
+        ),
+        *(
+            _series_chart(
+                f"referral-{name}",
+                f"{title} by front door",
+                "Front door",
+                [row for row in by_front_door if row[f"{name}_started"]],
+                [
+                    (f"{name}_on_time", f"{done} within {days} working days"),
+                    (f"{name}_late", f"{done} late"),
+                    (f"{name}_open", "Open, still in time"),
+                    (f"{name}_overdue", "Open, overdue"),
+                ],
+                label="label",
+                empty=empty,
+                wide=True,
+            )
+            for name, title, done, days, empty in (
+                (
+                    "assessments",
+                    "Child and family assessments",
+                    "Completed",
+                    ASSESSMENT_WORKING_DAYS,
+                    "No decisions have led to an assessment yet.",
+                ),
+                (
+                    "conferences",
+                    "Initial child protection conferences",
+                    "Held",
+                    CONFERENCE_WORKING_DAYS,
+                    "No strategy discussions recorded yet.",
+                ),
+            )
         ),
         _counts_chart(
             "referral-decisions", "Decisions", "Decision", decisions, empty="None decided yet."

@@ -318,3 +318,60 @@ def test_agencies_that_share_a_name_are_charted_apart_by_their_reference(client,
     expected = {f"Hillford Council ({council.reference})" for council in councils}
     assert len(expected) == 2
     assert set(chart_data(page, "escalations-against")["labels"]) == expected
+
+
+def front_door_series(page, key, front_door="Hillford Council"):
+    data = assert_chart_and_table_agree(page, key)
+    index = data["labels"].index(front_door)
+    return {d["label"]: d["data"][index] for d in data["datasets"]}
+
+
+@pytest.mark.time_machine(datetime(2027, 1, 20, 10, tzinfo=LONDON), tick=False)
+def test_the_assessments_and_conferences_are_counted_against_their_due_dates(client, demo):
+    received = datetime(2026, 11, 19, 10, tzinfo=LONDON)
+    front_door = demo.user("frontdoor.hillford")
+
+    def decided(decision, strategy_discussion=None, at=received, **conference):
+        referral = DecidedReferralFactory(received_at=at, decision=decision)
+        if strategy_discussion:
+            services.referral_strategy_discussion_record(
+                referral=referral, by=front_door, held_on=strategy_discussion
+            )
+        if conference:
+            services.referral_conference_record(referral=referral, by=front_door, **conference)
+        return referral
+
+    # Conference due 7 January, held the day after; assessment due 26 January, completed before.
+    late = decided("strategy_discussion", date(2026, 12, 14), held_on=date(2027, 1, 8))
+    services.referral_assessment_record(
+        referral=late, by=front_door, completed_on=date(2027, 1, 19)
+    )
+    decided("child_in_need_assessment")  # assessment open, in time
+    decided(
+        "strategy_discussion",
+        date(2026, 12, 14),
+        not_needed_on=date(2027, 1, 5),
+        not_needed_reason="Threshold not met.",
+    )
+    decided("child_in_need_assessment", at=datetime(2026, 10, 1, 10, tzinfo=LONDON))  # overdue
+    decided("strategy_discussion", date(2026, 12, 14))  # conference overdue
+    decided("early_help")  # neither
+
+    sign_in(client, SCRUTINEER)
+    page = client.get("/referrals/dashboard/").content.decode()
+
+    assert front_door_series(page, "referral-assessments") == {
+        "Completed within 45 working days": 1,
+        "Completed late": 0,
+        "Open, still in time": 3,
+        "Open, overdue": 1,
+    }
+    assert front_door_series(page, "referral-conferences") == {
+        "Held within 15 working days": 0,
+        "Held late": 1,
+        "Open, still in time": 0,
+        "Open, overdue": 1,
+    }
+    assert "Assessments: 1 completed, 1 (100%) within 45 working days; 1 open and overdue" in page
+    assert "Conferences: 1 held, 0 (0%) within 15 working days; 1 open and overdue" in page
+    assert "Threshold not met." not in page
