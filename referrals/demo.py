@@ -1,8 +1,10 @@
-"""Fictional referrals and an escalation so the demo shows the front door at work. Idempotent."""
+"""Fictional referrals and an escalation so the demo shows the front door at work, and the
+assessment's and the conference's clocks its decisions start. Idempotent."""
 
 from datetime import date
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
 from partnerships.models import Agency, User
 from safeguarding.models import Notification
@@ -63,6 +65,27 @@ REFERRALS = [
         "not_sought",
         ("frontdoor.hillford", "strategy_discussion", "Strategy discussion held the same day."),
     ),
+    (
+        "practitioner.health",
+        "Riverside Council",
+        {
+            "first_name": "Ava",
+            "last_name": "Marsh",
+            "date_of_birth": date(2024, 6, 30),
+            "address": "22 Weir Street, Riverside",
+            "postcode": "RV1 4DW",
+        },
+        "Ava's mother has told the health visitor she cannot cope since the birth of twins and "
+        "has missed Ava's last three appointments.",
+        ["neglect", "emotional"],
+        False,
+        "given",
+        (
+            "frontdoor.riverside",
+            "child_in_need_assessment",
+            "A social worker will assess the family's needs with the health visitor.",
+        ),
+    ),
 ]
 
 
@@ -95,6 +118,13 @@ def seed(*, partnerships) -> None:
                 reasons=reasons,
                 quality_rating="good",
             )
+            if outcome == "strategy_discussion":
+                # Held the day it was decided: the conference's clock starts from it.
+                services.referral_strategy_discussion_record(
+                    referral=referral,
+                    by=User.objects.get(username=decider),
+                    held_on=timezone.localdate(referral.received_at),
+                )
             if outcome == "early_help":
                 made.append(
                     services.escalation_create(

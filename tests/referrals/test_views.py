@@ -938,10 +938,14 @@ def test_the_demo_referrals_load_once_and_show_the_front_door_at_work(client, de
     referral_demo.seed(partnerships={})
     referral_demo.seed(partnerships={})
 
-    assert Referral.objects.count() == 3
+    assert Referral.objects.count() == 4
     sign_in(client, FRONT_DOOR_HILLFORD)
     queue = client.get("/referrals/queue/").content.decode()
-    assert Referral.objects.get(referrer__username=PRACTITIONER_HEALTH).reference in queue
+    waiting = Referral.objects.get(referrer__username=PRACTITIONER_HEALTH, decision="")
+    assert waiting.reference in queue
+    # The decisions start the clocks that follow them: a conference and two assessments.
+    assert Referral.objects.exclude(conference_due_on=None).count() == 1
+    assert Referral.objects.exclude(assessment_due_on=None).count() == 2
 
 
 def test_a_referrer_adds_a_second_child_and_removes_it(client, demo):
