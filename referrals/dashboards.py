@@ -21,8 +21,6 @@ from safeguarding.charts import chart
 
 from . import selectors
 from .choices import (
-    ASSESSMENT_WORKING_DAYS,
-    CONFERENCE_WORKING_DAYS,
     Category,
     Decision,
     EscalationResolution,
@@ -84,19 +82,18 @@ def referral_dashboard(partnerships, period) -> dict:
     )
 
 
-def _timeliness_counts(name: str, due: str, done: str, today, *, open_=None) -> dict:
+def _timeliness_counts(name: str, clock: selectors.Clock, today) -> dict:
     """Counts of a clock that follows the decision, by `<name>_<count>`: started, done in time
-    and late (by the stored due date), and still open in time and overdue. `open_` is what
-    leaves it open besides not being done (a conference also closes when found not needed)."""
-    started = Q(**{f"{due}__isnull": False})
-    done_ = Q(**{f"{done}__isnull": False})
-    open_ = started & ~done_ & (open_ or Q())
+    and late (by the stored due date), and still open in time and overdue (a conference found
+    not needed is neither)."""
+    due, done = clock.due, clock.done
+    completed = Q(**{f"{done}__isnull": False})
     return {
-        f"{name}_started": Count("pk", filter=started),
-        f"{name}_on_time": Count("pk", filter=done_ & Q(**{f"{done}__lte": F(due)})),
-        f"{name}_late": Count("pk", filter=done_ & Q(**{f"{done}__gt": F(due)})),
-        f"{name}_open": Count("pk", filter=open_ & Q(**{f"{due}__gte": today})),
-        f"{name}_overdue": Count("pk", filter=open_ & Q(**{f"{due}__lt": today})),
+        f"{name}_started": Count("pk", filter=Q(**{f"{due}__isnull": False})),
+        f"{name}_on_time": Count("pk", filter=completed & Q(**{f"{done}__lte": F(due)})),
+        f"{name}_late": Count("pk", filter=completed & Q(**{f"{done}__gt": F(due)})),
+        f"{name}_open": Count("pk", filter=clock.open() & Q(**{f"{due}__gte": today})),
+        f"{name}_overdue": Count("pk", filter=clock.open() & Q(**{f"{due}__lt": today})),
     }
 
 
@@ -114,14 +111,11 @@ def _count_referrals(partnerships, period, today) -> dict:
         "flagged": Count("pk", filter=Q(immediate_danger=True)),
         # What followed the decisions: the assessments (45 working days after the referral)
         # and the initial child protection conferences (15 after the strategy discussion).
-        **_timeliness_counts("assessments", "assessment_due_on", "assessment_completed_on", today),
-        **_timeliness_counts(
-            "conferences",
-            "conference_due_on",
-            "conference_held_on",
-            today,
-            open_=Q(conference_not_needed_on__isnull=True),
-        ),
+        **{
+            counts: count
+            for name, clock in selectors.CLOCKS.items()
+            for counts, count in _timeliness_counts(name, clock, today).items()
+        },
     }
     by_front_door = summed_by_name(
         referrals.values("partnership", "front_door")
@@ -213,14 +207,14 @@ def _count_referrals(partnerships, period, today) -> dict:
                     "assessments",
                     "Child and family assessments",
                     "Completed",
-                    ASSESSMENT_WORKING_DAYS,
+                    selectors.ASSESSMENT.days,
                     "No decisions have led to an assessment yet.",
                 ),
                 (
                     "conferences",
                     "Initial child protection conferences",
                     "Held",
-                    CONFERENCE_WORKING_DAYS,
+                    selectors.CONFERENCE.days,
                     "No strategy discussions recorded yet.",
                 ),
             )

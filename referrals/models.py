@@ -208,14 +208,14 @@ class Referral(models.Model):
                 ],
                 name="referral_figures",
             ),
-            # A front door's open clocks after its decisions, soonest due first.
+            # A front door's open clocks after its decisions, soonest due first (follow-ups).
             models.Index(
-                fields=["front_door", "assessment_due_on"],
+                fields=["front_door", "assessment_due_on", "id"],
                 condition=Q(assessment_due_on__isnull=False, assessment_completed_on__isnull=True),
                 name="referral_assessment_open",
             ),
             models.Index(
-                fields=["front_door", "conference_due_on"],
+                fields=["front_door", "conference_due_on", "id"],
                 condition=Q(
                     conference_due_on__isnull=False,
                     conference_held_on__isnull=True,

@@ -111,17 +111,19 @@ def decision_deadline_standing(referrals, today: date) -> None:
 class Timescale:
     """A clock that follows the front door's decision, and where the referral stands on it.
 
-    `deadline` explains the stored due date as it was worked out (it stands once set);
-    `working_days_left` counts the working days from today to it. Once its day has passed it is
-    overdue, on the weekend or bank holiday after it too (as the decision deadline is).
+    `working_days_left` counts the working days from today to the stored due date. Once its day
+    has passed it is overdue, on the weekend or bank holiday after it too (as the decision
+    deadline is). `deadline`, on the referral's page, explains how the due date was worked out
+    (it stands once set).
     """
 
     name: str
-    deadline: WorkingDayCount
+    due: date
     done_on: date | None
     not_needed_on: date | None
     working_days_left: int
     overdue: bool
+    deadline: WorkingDayCount | None = None
 
     @property
     def standing(self) -> tuple[str, str]:
@@ -129,7 +131,7 @@ class Timescale:
         if self.not_needed_on is not None:
             return "grey", "Not needed"
         if self.done_on is not None:
-            if self.done_on <= self.deadline.due:
+            if self.done_on <= self.due:
                 return "green", "Completed on time"
             return "red", "Completed late"
         if self.overdue:
@@ -140,40 +142,92 @@ class Timescale:
         return "blue", f"Due in {self.working_days_left} {unit}"
 
 
+@dataclass(frozen=True)
+class Clock:
+    """One of the clocks a decision starts: its name, its columns and its working days, counted
+    from the day in `counts_from` (blank: the day the referral was received)."""
+
+    name: str
+    due: str
+    done: str
+    days: int
+    counts_from: str = ""
+    not_needed: str = ""
+
+    def start(self, referral: Referral) -> date:
+        if self.counts_from:
+            return getattr(referral, self.counts_from)
+        return timezone.localdate(referral.received_at)
+
+    def open(self) -> Q:
+        """Started and not done: what its partial index on the front door and due date holds."""
+        still = Q(**{f"{self.due}__isnull": False, f"{self.done}__isnull": True})
+        if self.not_needed:
+            still &= Q(**{f"{self.not_needed}__isnull": True})
+        return still
+
+    def timescale(self, referral, calendar: WorkingDayCalendar, today: date, *, explain=False):
+        due = getattr(referral, self.due)
+        return Timescale(
+            name=self.name,
+            due=due,
+            done_on=getattr(referral, self.done),
+            not_needed_on=getattr(referral, self.not_needed) if self.not_needed else None,
+            working_days_left=calendar.between(today, due),
+            overdue=due < today,
+            deadline=calendar.explain(self.start(referral), self.days, due) if explain else None,
+        )
+
+
+ASSESSMENT = Clock(
+    "Child and family assessment",
+    "assessment_due_on",
+    "assessment_completed_on",
+    ASSESSMENT_WORKING_DAYS,
+)
+CONFERENCE = Clock(
+    "Initial child protection conference",
+    "conference_due_on",
+    "conference_held_on",
+    CONFERENCE_WORKING_DAYS,
+    counts_from="strategy_discussion_on",
+    not_needed="conference_not_needed_on",
+)
+CLOCKS = {"assessments": ASSESSMENT, "conferences": CONFERENCE}
+
+
 def outcome_timescales(
     referral: Referral, calendar: WorkingDayCalendar, today: date
 ) -> dict[str, Timescale]:
-    """The assessment's and the conference's clocks, each once it has started, by name."""
+    """The assessment's and the conference's clocks, each once it has started, by name, with
+    how each due date was worked out."""
+    return {
+        name: clock.timescale(referral, calendar, today, explain=True)
+        for name, clock in (("assessment", ASSESSMENT), ("conference", CONFERENCE))
+        if getattr(referral, clock.due) is not None
+    }
 
-    def timescale(name, start, days, due, done_on, not_needed_on=None):
-        return Timescale(
-            name=name,
-            deadline=calendar.explain(start, days, due),
-            done_on=done_on,
-            not_needed_on=not_needed_on,
-            working_days_left=calendar.between(today, due),
-            overdue=due < today,
-        )
 
-    clocks = {}
-    if referral.assessment_due_on is not None:
-        clocks["assessment"] = timescale(
-            "Child and family assessment",
-            timezone.localdate(referral.received_at),
-            ASSESSMENT_WORKING_DAYS,
-            referral.assessment_due_on,
-            referral.assessment_completed_on,
+def front_door_follow_ups(user, clock: Clock):
+    """Referrals sent to the person's front door whose `clock` is still open, soonest due first.
+
+    Read through the front door's own reach and in order from the clock's partial index, which
+    holds only the open ones.
+    """
+    return with_categories(
+        permissions.restrict_to_reach(
+            Referral.objects.filter(clock.open()), user, ReachKind.SENT_TO_YOUR_FRONT_DOOR
         )
-    if referral.conference_due_on is not None:
-        clocks["conference"] = timescale(
-            "Initial child protection conference",
-            referral.strategy_discussion_on,
-            CONFERENCE_WORKING_DAYS,
-            referral.conference_due_on,
-            referral.conference_held_on,
-            referral.conference_not_needed_on,
-        )
-    return clocks
+        .select_related("referrer_agency")
+        .order_by(clock.due, "id")
+    )
+
+
+def follow_up_standing(referrals, clock: Clock, today: date) -> None:
+    """Give each referral of a page its `timescale` on the clock (calendars read in one query)."""
+    calendars = calendars_for(referral.partnership_id for referral in referrals)
+    for referral in referrals:
+        referral.timescale = clock.timescale(referral, calendars[referral.partnership_id], today)
 
 
 def possible_duplicates(referral: Referral):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .choices import ReachKind
+from .selectors import CLOCKS
 
 app_name = "referrals"
 
@@ -14,6 +15,15 @@ urlpatterns = [
     ),
     path("new/", views.ReferralStartView.as_view(), name="referral-start"),
     path("queue/", views.FrontDoorQueueView.as_view(), name="queue"),
+    *(
+        path(
+            f"queue/{clock}/",
+            views.FrontDoorFollowUpView.as_view(),
+            {"clock": clock},
+            name=f"queue-{clock}",
+        )
+        for clock in CLOCKS
+    ),
     path("dashboard/", views.ReferralDashboardView.as_view(), name="dashboard"),
     path("<int:pk>/", views.ReferralDetailView.as_view(), name="referral-detail"),
     path("<int:pk>/child/", views.ReferralChildView.as_view(), name="referral-child"),

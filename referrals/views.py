@@ -574,6 +574,18 @@ class ReferralShareWithdrawView(LoginRequiredMixin, View):
         return redirect(referral)
 
 
+# The front door's lists, as tabs: (label, URL name, its follow-up clock's name or "").
+FRONT_DOOR_LISTS = (
+    ("Waiting for a decision", "referrals:queue", ""),
+    ("Assessments open", "referrals:queue-assessments", "assessments"),
+    ("Conferences open", "referrals:queue-conferences", "conferences"),
+)
+
+
+def front_door_tabs(selected: str) -> list[tuple[str, str, bool]]:
+    return [(label, reverse(name), clock == selected) for label, name, clock in FRONT_DOOR_LISTS]
+
+
 class FrontDoorQueueView(RoleRequiredMixin, ListView):
     """Referrals waiting for a decision at the person's council: flagged first, then oldest."""
 
@@ -588,7 +600,41 @@ class FrontDoorQueueView(RoleRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         selectors.decision_deadline_standing(context["object_list"], today)
-        context["today"] = today
+        context.update(today=today, front_door_tabs=front_door_tabs(""))
+        return context
+
+
+class FrontDoorFollowUpView(RoleRequiredMixin, ListView):
+    """Referrals sent to the person's council whose assessment (or conference) is still open,
+    soonest due first, each with where it stands. Counted only so far past the page: open
+    assessments run to thousands at a large front door."""
+
+    required_roles = (Role.FRONT_DOOR_WORKER,)
+    template_name = "referrals/follow_ups.html"
+    paginate_by = 50
+    paginator_class = BoundedCountPaginator
+    descriptions = {
+        "assessments": "Child and family assessments not yet completed: each is due 45 working "
+        "days after the referral was received.",
+        "conferences": "Initial child protection conferences not yet held or found not needed: "
+        "each is due 15 working days after the strategy discussion.",
+    }
+
+    @cached_property
+    def clock(self):
+        return selectors.CLOCKS[self.kwargs["clock"]]
+
+    def get_queryset(self):
+        return selectors.front_door_follow_ups(self.request.user, self.clock)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        selectors.follow_up_standing(context["object_list"], self.clock, timezone.localdate())
+        context.update(
+            title=f"{self.clock.name}s open",
+            description=self.descriptions[self.kwargs["clock"]],
+            front_door_tabs=front_door_tabs(self.kwargs["clock"]),
+        )
         return context
 
 

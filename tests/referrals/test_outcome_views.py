@@ -1,12 +1,14 @@
 """The referral page's account of what followed the decision, and the front door's forms."""
 
+import re
 from datetime import date, datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from referrals import services
+from referrals import selectors, services
+from referrals.models import Referral
 from tests.personas import (
     ANONYMOUS,
     BUSINESS,
@@ -19,7 +21,11 @@ from tests.personas import (
     check_access,
     sign_in,
 )
-from tests.referrals.factories import DecidedReferralFactory, referral_shared_with_the_police
+from tests.referrals.factories import (
+    DecidedReferralFactory,
+    bulk_referrals,
+    referral_shared_with_the_police,
+)
 from tests.support.clock import LONDON
 from tests.support.pages import assert_error_summary_links_land, tags
 
@@ -246,3 +252,72 @@ def test_the_referral_page_reads_no_more_with_the_clocks_started(
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(counts[1]):
         client.get(followed.get_absolute_url())
+
+
+@READ_ON
+def test_the_front_door_lists_its_open_assessments_and_conferences_soonest_due_first(
+    client, demo, django_assert_max_num_queries
+):
+    front_door = demo.user(FRONT_DOOR_HILLFORD)
+    later = DecidedReferralFactory(
+        received_at=datetime(2026, 12, 1, 10, tzinfo=LONDON), decision="child_in_need_assessment"
+    )
+    overdue = DecidedReferralFactory(
+        received_at=datetime(2026, 10, 1, 10, tzinfo=LONDON), decision="strategy_discussion"
+    )
+    completed = decided("child_in_need_assessment")
+    services.referral_assessment_record(
+        referral=completed, by=front_door, completed_on=date(2027, 1, 19)
+    )
+    services.referral_strategy_discussion_record(
+        referral=overdue, by=front_door, held_on=date(2026, 12, 14)
+    )
+    decided("early_help")
+    sign_in(client, FRONT_DOOR_HILLFORD)
+
+    with django_assert_max_num_queries(12):
+        assessments = client.get("/referrals/queue/assessments/").content.decode()
+    conferences = client.get("/referrals/queue/conferences/").content.decode()
+
+    listed = re.findall(r'href="/referrals/(\d+)/">R-', assessments)
+    assert listed == [str(overdue.pk), str(later.pk)]
+    assert tags(assessments) == [("red", "Overdue"), ("blue", "Due in 12 working days")]
+    assert "2 open" in assessments and 'aria-current="page">Assessments open' in assessments
+    assert re.findall(r'href="/referrals/(\d+)/">R-', conferences) == [str(overdue.pk)]
+    assert tags(conferences) == [("red", "Overdue")]
+    queue = client.get("/referrals/queue/").content.decode()
+    assert 'href="/referrals/queue/conferences/"' in queue
+
+    sign_in(client, FRONT_DOOR_RIVERSIDE)
+    assert "Nothing is open." in client.get("/referrals/queue/assessments/").content.decode()
+    for url in ("/referrals/queue/assessments/", "/referrals/queue/conferences/"):
+        check_access(
+            client,
+            url,
+            {
+                FRONT_DOOR_HILLFORD: 200,
+                PRACTITIONER_HEALTH: 403,
+                BUSINESS: 403,
+                OTHER_PARTNERSHIP: 403,
+                SCRUTINEER: 403,
+                ANONYMOUS: 302,
+            },
+        )
+
+
+def test_the_open_assessments_are_read_through_their_index(demo, needs_services):
+    done = {"status": "decided", "decision": "early_help"}
+    Referral.objects.bulk_create(bulk_referrals(3000, **done))
+    Referral.objects.bulk_create(
+        bulk_referrals(
+            5, status="decided", decision="child_in_need_assessment", assessment_due_on=date.today()
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_referral")
+
+    user = demo.user(FRONT_DOOR_HILLFORD)
+    for clock in selectors.CLOCKS.values():
+        plan = selectors.front_door_follow_ups(user, clock)[:50].explain()
+        assert re.search(r"Seq Scan on referrals_referral\w*", plan) is None, plan
+        assert "referral_assessment_open" in plan or "referral_conference_open" in plan, plan
