@@ -214,6 +214,21 @@ class Referral(models.Model):
                 condition=Q(assessment_due_on__isnull=False, assessment_completed_on__isnull=True),
                 name="referral_assessment_open",
             ),
+            # The reminder sweep's: every front door's open clocks due by a day.
+            models.Index(
+                fields=["assessment_due_on"],
+                condition=Q(assessment_due_on__isnull=False, assessment_completed_on__isnull=True),
+                name="referral_assessment_due",
+            ),
+            models.Index(
+                fields=["conference_due_on"],
+                condition=Q(
+                    conference_due_on__isnull=False,
+                    conference_held_on__isnull=True,
+                    conference_not_needed_on__isnull=True,
+                ),
+                name="referral_conference_due",
+            ),
             models.Index(
                 fields=["front_door", "conference_due_on", "id"],
                 condition=Q(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from partnerships import indicators
@@ -44,6 +45,7 @@ from .models import (
     ReferralHousehold,
 )
 from .selectors import (
+    CLOCKS,
     acts_for_the_raiser,
     earlier_referral_of_a_child,
     is_front_door_for,
@@ -594,19 +596,10 @@ def referral_deadline_reminders_send(*, today: date | None = None) -> int:
     recipients_by_agency: dict[int, list] = {}
     created = 0
     for referral in due.iterator(chunk_size=500):
-        if referral.front_door_id not in recipients_by_agency:
-            recipients_by_agency[referral.front_door_id] = list(
-                people_in_group(
-                    permissions.agency_group(referral.front_door, role=Role.FRONT_DOOR_WORKER),
-                    permissions.agency_group(
-                        referral.front_door, role=Role.AGENCY_SAFEGUARDING_LEAD
-                    ),
-                )
-            )
         stage, wording = referral_deadline_stage(due_on=referral.decision_due_on, today=today)
         flagged = " (immediate danger)" if referral.immediate_danger else ""
         created += notify_all(
-            recipients_by_agency[referral.front_door_id],
+            _front_door_and_managers(referral.front_door, recipients_by_agency),
             kind="referral_deadline",
             subject=referral,
             partnership_id=referral.partnership_id,
@@ -617,6 +610,72 @@ def referral_deadline_reminders_send(*, today: date | None = None) -> int:
                 url=referral.get_absolute_url(),
             ),
         )
+    return created
+
+
+def _front_door_and_managers(front_door: Agency, known: dict[int, list]) -> list:
+    """The council's front door workers and its agency safeguarding leads (its managers here),
+    read once for each council a sweep reminds (`known` keeps them by council)."""
+    if front_door.pk not in known:
+        known[front_door.pk] = list(
+            people_in_group(
+                permissions.agency_group(front_door, role=Role.FRONT_DOOR_WORKER),
+                permissions.agency_group(front_door, role=Role.AGENCY_SAFEGUARDING_LEAD),
+            )
+        )
+    return known[front_door.pk]
+
+
+# A reminder comes this many working days before an assessment or conference is due.
+FOLLOW_UP_NOTICE_WORKING_DAYS = 5
+# Read as far ahead as that notice could reach: 5 working days span at most 12 calendar days
+# over Christmas and New Year; a week more leaves room for a partnership's closure days.
+FOLLOW_UP_NOTICE_READ_AHEAD = timedelta(days=19)
+
+
+def referral_follow_up_reminders_send(*, today: date | None = None) -> int:
+    """Remind each front door, and its managers, of an open child and family assessment or
+    initial child protection conference due within 5 working days, and again once it is overdue:
+    each once (the outbox's key carries the clock and the stage).
+
+    Only open clocks due by the read-ahead are read, through each clock's partial index on its
+    due date; the working days left are counted on each partnership's calendar (read in one
+    query). Returns how many reminders were new.
+    """
+    today = today or timezone.localdate()
+    recipients_by_agency: dict[int, list] = {}
+    created = 0
+    for name, clock in CLOCKS.items():
+        due = Referral.objects.filter(
+            clock.open(), **{f"{clock.due}__lte": today + FOLLOW_UP_NOTICE_READ_AHEAD}
+        )
+        calendars = calendars_for(due.order_by().values_list("partnership_id", flat=True))
+        for referral in (
+            due.select_related("front_door").order_by(clock.due, "pk").iterator(chunk_size=500)
+        ):
+            standing = clock.timescale(referral, calendars[referral.partnership_id], today)
+            if standing.overdue:
+                stage, wording = "overdue", "is overdue"
+            elif standing.working_days_left <= FOLLOW_UP_NOTICE_WORKING_DAYS:
+                left = standing.working_days_left
+                stage = "due_soon"
+                wording = (
+                    f"is due in {left} working day{pluralize(left)}" if left else "is due today"
+                )
+            else:
+                continue
+            created += notify_all(
+                _front_door_and_managers(referral.front_door, recipients_by_agency),
+                kind="referral_follow_up",
+                subject=referral,
+                partnership_id=referral.partnership_id,
+                stage=f"{name}_{stage}",
+                message=Message(
+                    title=f"Referral {referral.reference}: the {clock.name.lower()} {wording}",
+                    body=f"It is due by {standing.due:%A %-d %B %Y}.",
+                    url=referral.get_absolute_url(),
+                ),
+            )
     return created
 
 

@@ -416,6 +416,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.send_referral_deadline_reminders",
         "schedule": crontab(hour="8,12,15", minute=0, day_of_week="mon-fri"),
     },
+    "referral-follow-up-reminders": {
+        "task": "referrals.tasks.send_referral_follow_up_reminders",
+        "schedule": crontab(hour=8, minute=5, day_of_week="mon-fri"),
+    },
 }
 
 LOGGING = {

@@ -1,20 +1,23 @@
 """What follows a front door decision: the assessment's and the conference's clocks, recorded."""
 
+import re
 from datetime import date, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 
 from partnerships.models import ClosureDay
-from referrals import services
+from referrals import selectors, services
 from referrals.models import Referral
+from safeguarding.models import Notification
 from tests.personas import (
     FRONT_DOOR_HILLFORD,
     FRONT_DOOR_RIVERSIDE,
     OTHER_PARTNERSHIP,
     PRACTITIONER_HEALTH,
 )
-from tests.referrals.factories import DecidedReferralFactory
+from tests.referrals.factories import DecidedReferralFactory, bulk_referrals
 from tests.support.clock import LONDON
 from tests.support.concurrency import run_at_once
 
@@ -262,3 +265,82 @@ def test_a_strategy_discussion_recorded_from_two_pages_at_once_is_recorded_once(
     assert (
         referral.history.filter(history_change_reason="Strategy discussion recorded").count() == 1
     )
+
+
+def test_the_front_door_is_reminded_once_before_each_clock_is_due_and_once_when_overdue(
+    demo, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Conference due Thursday 7 January 2027, assessment due Tuesday 26 January 2027.
+    referral = record_strategy_discussion(demo, decided())
+    decided("early_help")
+
+    counts = {}
+    for today in (
+        date(2026, 12, 29),  # 6 working days before the conference: not yet
+        date(2026, 12, 30),  # 5 before it
+        date(2026, 12, 31),
+        date(2027, 1, 8),  # the conference is overdue
+        date(2027, 1, 11),
+        date(2027, 1, 19),  # 5 working days before the assessment
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            counts[today] = services.referral_follow_up_reminders_send(today=today)
+
+    assert list(counts.values()) == [0, 1, 0, 1, 0, 1]
+    reminders = Notification.objects.filter(kind="referral_follow_up", subject_id=referral.pk)
+    assert sorted(reminders.values_list("recipient__username", "stage")) == [
+        (FRONT_DOOR_HILLFORD, "assessments_due_soon"),
+        (FRONT_DOOR_HILLFORD, "conferences_due_soon"),
+        (FRONT_DOOR_HILLFORD, "conferences_overdue"),
+    ]
+    subjects = sorted(message.subject for message in mailoutbox)
+    assert subjects == [
+        f"Referral {referral.reference}: the child and family assessment is due in 5 working days",
+        f"Referral {referral.reference}: the initial child protection conference is due in 5 "
+        "working days",
+        f"Referral {referral.reference}: the initial child protection conference is overdue",
+    ]
+
+
+def test_a_clock_done_or_not_needed_is_not_reminded(demo):
+    held = record_strategy_discussion(demo, decided())
+    services.referral_conference_record(
+        referral=held, by=front_door(demo), held_on=date(2027, 1, 5), today=AFTER_CHRISTMAS
+    )
+    services.referral_assessment_record(
+        referral=held, by=front_door(demo), completed_on=date(2027, 1, 6), today=AFTER_CHRISTMAS
+    )
+    not_needed = record_strategy_discussion(demo, decided("strategy_discussion"))
+    services.referral_conference_record(
+        referral=not_needed,
+        by=front_door(demo),
+        not_needed_on=date(2027, 1, 5),
+        not_needed_reason="Threshold not met.",
+        today=AFTER_CHRISTMAS,
+    )
+
+    sent = services.referral_follow_up_reminders_send(today=date(2027, 1, 20))
+
+    # Only the second referral's assessment, due in 4 working days, is reminded.
+    assert sent == 1
+    assert Notification.objects.get(kind="referral_follow_up").stage == "assessments_due_soon"
+
+
+def test_the_reminder_sweep_reads_only_the_open_clocks_due_soon(demo, needs_services):
+    Referral.objects.bulk_create(
+        bulk_referrals(
+            3000,
+            status="decided",
+            decision="child_in_need_assessment",
+            assessment_due_on=date(2030, 1, 1),
+            conference_due_on=date(2030, 1, 1),
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_referral")
+
+    for clock in selectors.CLOCKS.values():
+        due = Referral.objects.filter(clock.open(), **{f"{clock.due}__lte": date(2027, 1, 20)})
+        plan = due.order_by(clock.due, "pk").explain()
+        assert re.search(r"Seq Scan on referrals_referral\w*", plan) is None, plan
+        assert "_due" in plan, plan

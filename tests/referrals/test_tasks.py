@@ -18,6 +18,7 @@ def test_the_beat_schedule_runs_both_sweeps():
 
     assert {
         "referrals.tasks.send_referral_deadline_reminders",
+        "referrals.tasks.send_referral_follow_up_reminders",
         "referrals.tasks.move_overdue_escalations",
     } <= tasks
 
