@@ -391,6 +391,25 @@ def _outcome_date_errors(
     return {}
 
 
+def _refuse_again(what: str, recorded: date | None) -> None:
+    """Refuse a step already recorded (from another page, meanwhile): the first one stands."""
+    if recorded is not None:
+        raise ValidationError(f"{what} was already recorded: {recorded:%-d %B %Y}.")
+
+
+def _require_since_receipt(referral: Referral, field: str, value: date | None, today) -> None:
+    """Raise the field's error unless `value` is a day from the referral's receipt to today."""
+    errors = _outcome_date_errors(
+        field,
+        value,
+        earliest=timezone.localdate(referral.received_at),
+        after="the referral was received",
+        today=today,
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
 def referral_assessment_record(
     *, referral: Referral, by, completed_on: date | None, today: date | None = None
 ) -> Referral:
@@ -406,20 +425,8 @@ def referral_assessment_record(
         lock(referral, "decision", "assessment_due_on", "assessment_completed_on")
         if referral.assessment_due_on is None:
             raise ValidationError("This referral's decision did not lead to an assessment.")
-        if referral.assessment_completed_on is not None:
-            raise ValidationError(
-                "The assessment's completion was already recorded: "
-                f"{referral.assessment_completed_on:%-d %B %Y}."
-            )
-        errors = _outcome_date_errors(
-            "completed_on",
-            completed_on,
-            earliest=timezone.localdate(referral.received_at),
-            after="the referral was received",
-            today=today,
-        )
-        if errors:
-            raise ValidationError(errors)
+        _refuse_again("The assessment's completion", referral.assessment_completed_on)
+        _require_since_receipt(referral, "completed_on", completed_on, today)
         referral.assessment_completed_on = completed_on
         referral._change_reason = "Assessment completion recorded"
         referral.save(update_fields=["assessment_completed_on"])
@@ -441,20 +448,8 @@ def referral_strategy_discussion_record(
         lock(referral, "decision", "strategy_discussion_on")
         if referral.decision != Decision.STRATEGY_DISCUSSION:
             raise ValidationError("This referral's decision was not a strategy discussion.")
-        if referral.strategy_discussion_on is not None:
-            raise ValidationError(
-                "The strategy discussion was already recorded: "
-                f"{referral.strategy_discussion_on:%-d %B %Y}."
-            )
-        errors = _outcome_date_errors(
-            "held_on",
-            held_on,
-            earliest=timezone.localdate(referral.received_at),
-            after="the referral was received",
-            today=today,
-        )
-        if errors:
-            raise ValidationError(errors)
+        _refuse_again("The strategy discussion", referral.strategy_discussion_on)
+        _require_since_receipt(referral, "held_on", held_on, today)
         referral.strategy_discussion_on = held_on
         referral.conference_due_on = calendar.add(held_on, CONFERENCE_WORKING_DAYS).due
         referral._change_reason = "Strategy discussion recorded"
