@@ -79,6 +79,14 @@ class IndicatorKey(models.TextChoices):
 
     FRONT_DOOR_TIMELINESS = "front_door_timeliness", "Front door decisions within 1 working day"
     REPEAT_REFERRALS = "repeat_referrals", "Repeat referrals within 12 months"
+    ASSESSMENT_TIMELINESS = (
+        "assessment_timeliness",
+        "Child and family assessments completed within 45 working days",
+    )
+    CONFERENCE_TIMELINESS = (
+        "conference_timeliness",
+        "Initial child protection conferences within 15 working days",
+    )
     NOTIFICATION_TIMELINESS = (
         "notification_timeliness",
         "Serious incidents notified within 5 working days",

@@ -30,6 +30,7 @@ from audits.choices import ReturnStatus as AuditReturnStatus
 from audits.models import AuditReturn, SelfAssessmentRound, StandardRating
 from referrals.choices import Decision, EscalationResolution, EscalationStatus, ReferralStatus
 from referrals.models import Escalation, Referral
+from referrals.selectors import ASSESSMENT, CONFERENCE, Clock
 from reviews.models import PracticeReview, RapidReview, SeriousIncident
 from safeguarding.charts import chart as _chart
 from safeguarding.working_days import FIRST_YEAR, LAST_YEAR
@@ -280,9 +281,24 @@ def summed_by_name(rows, names: tuple[str, ...], counts) -> list[dict]:
     return list(summed.values())
 
 
+def _clock_counts(name: str, clock: Clock, today) -> dict:
+    """A referral clock's counts (referrals.selectors.Clock), as `<name>_total`, `_met` and
+    `_missed`: those started and needed (a conference found not needed is none of them)."""
+    needed = Q(**{f"{clock.due}__isnull": False})
+    if clock.not_needed:
+        needed &= Q(**{f"{clock.not_needed}__isnull": True})
+    met, missed = _met_and_missed(done=clock.done, due=clock.due, today=today)
+    return {
+        f"{name}_total": Count("pk", filter=needed),
+        f"{name}_met": Count("pk", filter=needed & met),
+        f"{name}_missed": Count("pk", filter=needed & missed),
+    }
+
+
 def referral_counts(partnership, period: Period, *, today) -> list[dict]:
     """The period's referrals in one grouped pass: by quarter, referring agency and decision,
-    each group with its decisions made in time or late and its repeat referrals.
+    each group with its decisions made in time or late, its repeat referrals, and the
+    assessments and conferences its decisions led to, in time or late.
 
     Grouped by the agency's key, which the covering index holds. With the statistics of these
     groups (migration referrals.0009) PostgreSQL expects a few thousand groups, not one a row, and
@@ -298,6 +314,8 @@ def referral_counts(partnership, period: Period, *, today) -> list[dict]:
             met=Count("pk", filter=met),
             missed=Count("pk", filter=missed),
             repeats=Count("pk", filter=Q(is_repeat=True)),
+            **_clock_counts("assessments", ASSESSMENT, today),
+            **_clock_counts("conferences", CONFERENCE, today),
         )
         .annotate(agency_name=name_of(Agency, "referrer_agency"))
         .order_by("quarter", "agency_name", "decision")
@@ -333,6 +351,16 @@ def referrals_by_agency_and_outcome(period: Period, rows: list[dict]) -> dict:
 
 def front_door_timeliness(period: Period, rows: list[dict]) -> dict:
     return _timeliness_summary(period, _sum_by_quarter(rows, ("total", "met", "missed")))
+
+
+def clock_timeliness(period: Period, rows: list[dict], name: str) -> dict:
+    """The assessments' or the conferences' timeliness (`_clock_counts`), by quarter received."""
+    fields = ("total", "met", "missed")
+    quarters = _sum_by_quarter(rows, tuple(f"{name}_{f}" for f in fields))
+    return _timeliness_summary(
+        period,
+        [{"quarter": q["quarter"], **{f: q[f"{name}_{f}"] for f in fields}} for q in quarters],
+    )
 
 
 def repeat_referrals(period: Period, rows: list[dict]) -> dict:
@@ -573,6 +601,8 @@ def _count_indicators(partnership, period: Period, today) -> dict:
         "referrals": referrals_by_agency_and_outcome(period, referrals),
         "front_door_decisions": front_door_timeliness(period, referrals),
         "repeat_referrals": repeat_referrals(period, referrals),
+        "assessments": clock_timeliness(period, referrals, "assessments"),
+        "conferences": clock_timeliness(period, referrals, "conferences"),
         "notifications": notification_timeliness(partnership, period, today=today),
         "rapid_reviews": rapid_review_timeliness(partnership, period, today=today),
         "practice_reviews": practice_review_timeliness(partnership, period, today=today),
@@ -587,6 +617,8 @@ def _count_indicators(partnership, period: Period, today) -> dict:
 HEADLINE_SOURCES = {
     IndicatorKey.FRONT_DOOR_TIMELINESS: "front_door_decisions",
     IndicatorKey.REPEAT_REFERRALS: "repeat_referrals",
+    IndicatorKey.ASSESSMENT_TIMELINESS: "assessments",
+    IndicatorKey.CONFERENCE_TIMELINESS: "conferences",
     IndicatorKey.NOTIFICATION_TIMELINESS: "notifications",
     IndicatorKey.RAPID_REVIEW_TIMELINESS: "rapid_reviews",
     IndicatorKey.PRACTICE_REVIEW_TIMELINESS: "practice_reviews",
@@ -642,6 +674,8 @@ BENCHMARKS = (
     ("referrals", "Referrals received"),
     (IndicatorKey.FRONT_DOOR_TIMELINESS.value, IndicatorKey.FRONT_DOOR_TIMELINESS.label),
     (IndicatorKey.REPEAT_REFERRALS.value, IndicatorKey.REPEAT_REFERRALS.label),
+    (IndicatorKey.ASSESSMENT_TIMELINESS.value, IndicatorKey.ASSESSMENT_TIMELINESS.label),
+    (IndicatorKey.CONFERENCE_TIMELINESS.value, IndicatorKey.CONFERENCE_TIMELINESS.label),
     (IndicatorKey.NOTIFICATION_TIMELINESS.value, IndicatorKey.NOTIFICATION_TIMELINESS.label),
     (IndicatorKey.RAPID_REVIEW_TIMELINESS.value, IndicatorKey.RAPID_REVIEW_TIMELINESS.label),
     (IndicatorKey.PRACTICE_REVIEW_TIMELINESS.value, IndicatorKey.PRACTICE_REVIEW_TIMELINESS.label),
@@ -672,6 +706,13 @@ def benchmark(partnerships, period: Period, *, today=None) -> list[dict]:
 
     deadlines = (
         (IndicatorKey.FRONT_DOOR_TIMELINESS, referrals, "decided_at__date", "decision_due_on"),
+        (IndicatorKey.ASSESSMENT_TIMELINESS, referrals, ASSESSMENT.done, ASSESSMENT.due),
+        (
+            IndicatorKey.CONFERENCE_TIMELINESS,
+            referrals.filter(**{f"{CONFERENCE.not_needed}__isnull": True}),
+            CONFERENCE.done,
+            CONFERENCE.due,
+        ),
         (
             IndicatorKey.NOTIFICATION_TIMELINESS,
             incidents(ids, period),

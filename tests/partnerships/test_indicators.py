@@ -274,6 +274,46 @@ def test_it_counts_front_door_decisions_within_one_working_day(fixture):
     assert [(q["met"], q["missed"]) for q in front_door["by_quarter"]] == [(1, 1), (1, 1)]
 
 
+def test_it_counts_assessments_and_conferences_against_their_due_dates(fixture):
+    def followed(received, **dates):
+        referral = fixture.referral(
+            fixture.user_a, received, received, received, "strategy_discussion"
+        )
+        Referral.objects.filter(pk=referral.pk).update(**dates)
+
+    followed(  # both in time
+        date(2026, 1, 12),
+        assessment_due_on=date(2026, 3, 16),
+        assessment_completed_on=date(2026, 3, 1),
+        conference_due_on=date(2026, 2, 2),
+        conference_held_on=date(2026, 2, 2),
+    )
+    followed(  # the assessment late; no conference needed, so it is not counted
+        date(2026, 2, 2),
+        assessment_due_on=date(2026, 4, 6),
+        assessment_completed_on=date(2026, 4, 7),
+        conference_due_on=date(2026, 2, 23),
+        conference_not_needed_on=date(2026, 2, 20),
+    )
+    followed(  # both open past their dates: missed
+        date(2026, 4, 1), assessment_due_on=date(2026, 6, 5), conference_due_on=date(2026, 4, 22)
+    )
+    followed(date(2026, 6, 1), assessment_due_on=date(2026, 8, 4))  # open, still in time
+
+    figures = indicators.indicators_for(fixture.partnership, PERIOD, today=TODAY)
+
+    assessments, conferences = figures["assessments"], figures["conferences"]
+    assert (assessments["total"], assessments["met"], assessments["missed"]) == (4, 1, 2)
+    assert (assessments["pending"], assessments["percent"]) == (1, 33.3)
+    assert [(q["met"], q["missed"]) for q in assessments["by_quarter"]] == [(1, 1), (0, 1)]
+    assert (conferences["total"], conferences["met"], conferences["missed"]) == (2, 1, 1)
+    assert (conferences["pending"], conferences["percent"]) == (0, 50.0)
+    headline = {h["key"]: h["percent"] for h in indicators.headlines(figures, [])}
+    assert (headline["assessment_timeliness"], headline["conference_timeliness"]) == (33.3, 50.0)
+    [row] = indicators.benchmark([fixture.partnership], PERIOD, today=TODAY)
+    assert row["figures"]["assessment_timeliness"]["suppressed"] is True  # 3 judged: too few
+
+
 def test_it_finds_repeat_referrals_of_the_same_child_within_12_months(fixture):
     repeat = indicators.indicators_for(fixture.partnership, PERIOD, today=TODAY)["repeat_referrals"]
 
