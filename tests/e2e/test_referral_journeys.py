@@ -1,6 +1,7 @@
 """The referral journey in a real browser: refer, decide, and who can see it."""
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -11,6 +12,7 @@ from tests.personas import (
     PRACTITIONER_HEALTH,
     PRACTITIONER_POLICE,
 )
+from tests.referrals.factories import DecidedReferralFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,4 +86,37 @@ def test_a_health_visitor_refers_a_hillford_child_and_hears_the_outcome(
     page = sign_in_as(PRACTITIONER_HEALTH)
     page.goto(referral_url)
     expect(page.get_by_text("Family support worker to visit this week.")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_front_door_records_the_strategy_discussion_and_the_referrer_sees_the_dates(
+    transactional_demo, live_server, sign_in_as, assert_accessible
+):
+    referral = DecidedReferralFactory(
+        decision="strategy_discussion", decided_by=transactional_demo.user(FRONT_DOOR_HILLFORD)
+    )
+    referral_url = f"{live_server.url}{referral.get_absolute_url()}"
+    page = sign_in_as(FRONT_DOOR_HILLFORD)
+    page.goto(referral_url)
+    expect(page.get_by_text("Due 15 working days after the strategy discussion")).to_be_visible()
+
+    page.get_by_label("Date of the strategy discussion").fill("2999-01-01")
+    page.get_by_role("button", name="Record strategy discussion").click()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Date of the strategy discussion").fill(date.today().isoformat())
+    page.get_by_role("button", name="Record strategy discussion").click()
+    expect(page.get_by_text("Strategy discussion recorded")).to_be_visible()
+    expect(page.get_by_text("Due in 15 working days")).to_be_visible()
+    page.get_by_text("No conference needed?", exact=True).click()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/referrals/queue/conferences/")
+    expect(page.get_by_role("link", name=referral.reference)).to_be_visible()
+    assert_accessible(page)
+
+    page.context.clear_cookies()
+    page = sign_in_as(PRACTITIONER_HEALTH)
+    page.goto(referral_url)
+    expect(page.get_by_text("Initial child protection conference")).to_be_visible()
+    expect(page.get_by_role("button", name="Record strategy discussion")).to_have_count(0)
     assert_accessible(page)
