@@ -54,7 +54,9 @@ class Referral(models.Model):
 
     The pseudonymised case record: the children's identifying details and the household are in
     `ReferralChild` and `ReferralHousehold`. It is a draft, visible to its referrer only, until
-    submitted; the front door of the child's council then decides within one working day.
+    submitted; the front door of the child's council then decides within one working day. A
+    decision that leads to an assessment or a strategy discussion starts the clocks that follow
+    it (`selectors.Clock`): their due dates are stored here, as the decision's is.
     """
 
     partnership = models.ForeignKey(

@@ -303,7 +303,12 @@ def referral_decide(
 
     A decision that leads to a child and family assessment (`ASSESSMENT_DECISIONS`) starts its
     clock: due 45 working days after the day the referral was received, on the partnership's
-    calendar, as the decision deadline was.
+    calendar, as the decision deadline was. A child in need assessment does; so does a strategy
+    discussion, because Working Together 2023 carries out a child protection enquiry (s47)
+    through the same child and family assessment, whose 45 working days run from the referral
+    (DOMAIN.md's "Child and family assessment: after the referral"), not from the discussion.
+    The strategy discussion's own date, recorded after it (`referral_strategy_discussion_record`),
+    starts the initial child protection conference's clock.
     """
     if not is_front_door_for(by, referral) or not permissions.can(by, permissions.VIEW, referral):
         raise PermissionDenied(
