@@ -154,10 +154,21 @@ class AccessLogView(RoleRequiredMixin, PositionPaginatedMixin, FilteredListView)
     position_pagination = NewestReadFirst
     template_name = "safeguarding/access_log.html"
 
+    # The columns the table shows and no more: the reader's name and agency, not every column
+    # of the person, the agency, the partnership and the record type joined to each entry.
+    shown = (
+        "at",
+        "record",
+        "channel",
+        "path",
+        "user__first_name",
+        "user__last_name",
+        "user__username",
+        "agency__name",
+    )
+
     def get_queryset(self):
-        return (
-            super().get_queryset().select_related("user", "agency", "partnership", "content_type")
-        )
+        return super().get_queryset().select_related("user", "agency").only(*self.shown)
 
 
 class WorkingDayForm(forms.Form):
