@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
 from partnerships.models import PublishedArrangement
-from safeguarding.access_log import record_access
+from referrals.models import ReferralChild
+from safeguarding.access_log import identifying_content_types, record_access
 from safeguarding.models import AccessLogEntry, AppendOnlyError
 from tests.personas import (
     ADMIN,
@@ -139,6 +140,32 @@ def test_the_access_log_filters_by_person_agency_and_record(client, demo):
     assert readers(object_id=arrangement(demo.northgate).pk) == []
     assert len(readers(object_id=arrangement(demo.riverside).pk, channel="api")) == 3
     assert readers(channel="admin") == []
+
+
+def test_the_access_log_offers_and_filters_by_the_record_types_that_name_a_child(client, demo):
+    read(demo.user(PRACTITIONER_HEALTH), [arrangement(demo.riverside)])
+    child = ContentType.objects.get_for_model(ReferralChild)
+    AccessLogEntry.objects.create(
+        user=demo.user(PRACTITIONER_POLICE),
+        partnership=demo.riverside,
+        content_type=child,
+        object_id=1,
+        record="Child 1 on referral R-000001",
+        channel="page",
+    )
+    sign_in(client, BUSINESS)
+
+    offered = client.get("/access-log/").context["filter_form"].fields["content_type"].choices
+    children = client.get("/access-log/", {"content_type": child.pk})
+    unknown = client.get("/access-log/", {"content_type": 10**9})
+
+    assert [label for key, label in offered if key] == [
+        str(content_type)
+        for content_type in sorted(identifying_content_types(), key=lambda type_: type_.pk)
+    ]
+    assert str(child) in dict(offered).values()
+    assert [e.record for e in children.context["object_list"]] == ["Child 1 on referral R-000001"]
+    assert unknown.context["filter_form"].errors["content_type"]
 
 
 def test_the_access_log_filters_whole_days_in_uk_time(client, demo):
