@@ -141,7 +141,14 @@ class ActionListView(FilteredListView):
     paginator_class = BoundedCountPaginator
 
     def get_queryset(self):
-        return super().get_queryset().select_related("partnership", "owner_agency")
+        # The columns the table shows: not each action's description and evidence, nor every
+        # column of its partnership and owner.
+        return (
+            super()
+            .get_queryset()
+            .select_related("partnership", "owner_agency")
+            .only("title", "due_on", "status", "partnership__name", "owner_agency__name")
+        )
 
 
 class ActionDetailView(RestrictedViewMixin, FormMixin, DetailView):
