@@ -96,8 +96,13 @@ class ReferralListView(FilteredListView):
         return permissions.restrict_to_reach(queryset, self.request.user, self.reach)
 
     def get_queryset(self):
+        # The columns the table shows: not each referral's concerns, notes and decision, nor
+        # every column of its front door and the referrer's agency, which it does not show.
         return selectors.with_categories(
-            super().get_queryset().select_related("front_door", "referrer_agency")
+            super()
+            .get_queryset()
+            .select_related("front_door")
+            .only("status", "decision", "immediate_danger", "received_at", "front_door__name")
         )
 
     def get_context_data(self, **kwargs):
