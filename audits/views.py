@@ -264,6 +264,16 @@ class AuditReturnListView(FilteredListView):
             super()
             .get_queryset()
             .select_related("audit", "case", "agency")
+            # The columns the table shows: not what each return says about its case.
+            .only(
+                "grade",
+                "immediate_concern",
+                "status",
+                "audit__title",
+                "audit__return_due_on",
+                "case__reference",
+                "agency__name",
+            )
             .order_by("-audit_id", "case_id", "agency_id")
         )
 
