@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
+from safeguarding.record_urls import record_url
 
 from .choices import Grade, Rating, ReturnStatus, SelfAssessmentKind
 
@@ -50,7 +51,7 @@ class Audit(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("audits:audit-detail", args=[self.pk])
+        return record_url("audits:audit-detail", self.pk)
 
 
 class AuditUserObjectPermission(UserObjectPermissionBase):
@@ -136,7 +137,7 @@ class AuditCase(models.Model):
         return f"Case {self.reference}"
 
     def get_absolute_url(self):
-        return reverse("audits:case-moderate", args=[self.pk])
+        return record_url("audits:case-moderate", self.pk)
 
 
 class AuditReturn(models.Model):
@@ -203,7 +204,7 @@ class AuditReturn(models.Model):
         return f"{self.agency} on case {self.case.reference}"
 
     def get_absolute_url(self):
-        return reverse("audits:return-detail", args=[self.pk])
+        return record_url("audits:return-detail", self.pk)
 
     @property
     def is_submitted(self) -> bool:
@@ -258,7 +259,7 @@ class SelfAssessmentRound(models.Model):
         return f"{self.get_kind_display()} self-assessment {self.year}"
 
     def get_absolute_url(self):
-        return reverse("audits:round-detail", args=[self.pk])
+        return record_url("audits:round-detail", self.pk)
 
 
 class Standard(models.Model):
@@ -323,7 +324,7 @@ class SelfAssessment(models.Model):
         return f"{self.agency}: {self.get_kind_display()} {self.year}"
 
     def get_absolute_url(self):
-        return reverse("audits:self-assessment-detail", args=[self.pk])
+        return record_url("audits:self-assessment-detail", self.pk)
 
 
 class SelfAssessmentUserObjectPermission(UserObjectPermissionBase):

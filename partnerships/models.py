@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
+from safeguarding.record_urls import record_url
 
 from .choices import (
     EDUCATION_SECTORS,
@@ -101,7 +102,7 @@ class Agency(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("partnerships:agency-detail", args=[self.pk])
+        return record_url("partnerships:agency-detail", self.pk)
 
     @property
     def reference(self) -> str:
@@ -176,7 +177,7 @@ class Partnership(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("partnerships:partnership-detail", args=[self.pk])
+        return record_url("partnerships:partnership-detail", self.pk)
 
     @cached_property
     def is_constituted(self) -> bool:
@@ -565,7 +566,7 @@ class Action(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("partnerships:action-detail", args=[self.pk])
+        return record_url("partnerships:action-detail", self.pk)
 
     @property
     def is_open(self) -> bool:
@@ -697,7 +698,7 @@ class ScrutinyChallenge(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("partnerships:scrutiny-detail", args=[self.pk])
+        return record_url("partnerships:scrutiny-detail", self.pk)
 
     @property
     def is_answered(self) -> bool:
@@ -785,7 +786,7 @@ class YearlyReport(models.Model):
         return f"Yearly report {self.period_start:%B %Y} to {self.period_end:%B %Y}"
 
     def get_absolute_url(self):
-        return reverse("partnerships:report-detail", args=[self.pk])
+        return record_url("partnerships:report-detail", self.pk)
 
     @property
     def sending_due_on(self):
@@ -873,7 +874,7 @@ class TrainingEvent(models.Model):
         return f"{self.title} ({self.held_on:%-d %B %Y})"
 
     def get_absolute_url(self):
-        return reverse("partnerships:training-detail", args=[self.pk])
+        return record_url("partnerships:training-detail", self.pk)
 
 
 class TrainingAttendance(models.Model):

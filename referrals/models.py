@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
+from safeguarding.record_urls import record_url
 
 from .choices import (
     Category,
@@ -262,7 +263,7 @@ class Referral(models.Model):
         return self.reference
 
     def get_absolute_url(self):
-        return reverse("referrals:referral-detail", args=[self.pk])
+        return record_url("referrals:referral-detail", self.pk)
 
     @property
     def reference(self) -> str:
@@ -534,7 +535,7 @@ class Escalation(models.Model):
         return self.reference
 
     def get_absolute_url(self):
-        return reverse("referrals:escalation-detail", args=[self.pk])
+        return record_url("referrals:escalation-detail", self.pk)
 
     @property
     def reference(self) -> str:

@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from partnerships.models import Agency, Partnership
+from safeguarding.record_urls import record_url
 
 from .choices import (
     OPEN_REVIEW_STATUSES,
@@ -89,7 +89,7 @@ class SeriousIncident(models.Model):
         return self.reference
 
     def get_absolute_url(self):
-        return reverse("reviews:incident-detail", args=[self.pk])
+        return record_url("reviews:incident-detail", self.pk)
 
     def get_categories_display(self) -> str:
         from .choices import AbuseCategory
@@ -189,7 +189,7 @@ class RapidReview(models.Model):
         return f"Rapid review of {self.incident.reference}"
 
     def get_absolute_url(self):
-        return reverse("reviews:review-detail", args=[self.pk])
+        return record_url("reviews:review-detail", self.pk)
 
     @property
     def is_open(self) -> bool:
@@ -279,7 +279,7 @@ class AgencyReturn(models.Model):
         return f"{self.agency} return for {self.rapid_review}"
 
     def get_absolute_url(self):
-        return reverse("reviews:return-detail", args=[self.pk])
+        return record_url("reviews:return-detail", self.pk)
 
     def is_overdue(self, today=None) -> bool:
         return self.status != ReturnStatus.SUBMITTED and self.due_on < (
@@ -336,7 +336,7 @@ class PracticeReview(models.Model):
         return f"Practice review of {self.rapid_review.incident.reference}"
 
     def get_absolute_url(self):
-        return reverse("reviews:practice-review-detail", args=[self.pk])
+        return record_url("reviews:practice-review-detail", self.pk)
 
     def access_log_label(self) -> str:
         # The final report is an uploaded file the system cannot read, so it may name a child:
