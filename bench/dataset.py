@@ -38,6 +38,9 @@ from partnerships.models import (
     User,
 )
 from referrals.choices import (
+    ASSESSMENT_DECISIONS,
+    ASSESSMENT_WORKING_DAYS,
+    CONFERENCE_WORKING_DAYS,
     Category,
     Consent,
     Decision,
@@ -113,6 +116,15 @@ CHANNELS = [("page", 94), ("api", 5), ("admin", 1)]
 CHILDREN_PER_REFERRAL = 1.1
 REPEAT_SHARE = 0.25  # of referrals about a child already referred to the same council
 SHARED_SHARE = 0.02  # of referrals the front door shares with another agency
+# What follows a decision that leads to an assessment (ASSESSMENT_DECISIONS), roughly England's
+# shares: most assessments completed within their 45 working days, most initial child protection
+# conferences held within their 15, and a good share of child protection enquiries ending without
+# one. A few of each clock are never closed: past their due date they stay open, overdue.
+ASSESSMENT_LATE_SHARE = 0.15
+CONFERENCE_NOT_NEEDED_SHARE = 0.4
+CONFERENCE_LATE_SHARE = 0.2  # of those held
+LEFT_OPEN_SHARE = 0.05
+STRATEGY_DISCUSSION_WORKING_DAYS = (0, 1, 1, 2, 3)  # after the decision
 LA_PARTNER = MembershipRole.LOCAL_AUTHORITY_PARTNER
 RELEVANT = MembershipRole.RELEVANT_AGENCY
 
@@ -162,12 +174,15 @@ class Generator:
         # The directory draws from its own stream, so the records drawn after it are the same
         # rows, seed for seed, as before it was added.
         self.directory_random = random.Random(seed + 1)
+        # So do the clocks that follow the decisions, for the same reason.
+        self.clocks_random = random.Random(seed + 2)
         self.today = today or timezone.localdate()
         self.start = self.today - timedelta(days=365 * sizes.years)
         self.writer = CopyWriter()
         self.places: list[Place] = []
         self.timings: dict[str, float] = {}
         self._groups: dict[str, int] = {}
+        self._calendars: dict[tuple, WorkingDayCalendar] = {}
         self._due: dict[tuple[int, date, int], date] = {}
         self.zone = timezone.get_current_timezone()
 
@@ -196,8 +211,14 @@ class Generator:
     def partnership_group(self, partnership, role) -> int:
         return self.group_id(f"partnership:{partnership.pk}:{role}")
 
+    def calendar(self, partnership: Partnership) -> WorkingDayCalendar:
+        """The partnership's working-day calendar: one for all the partnerships with the same
+        closure days, so that each due date is worked out once for all of them."""
+        calendar = WorkingDayCalendar.for_partnership(partnership)
+        return self._calendars.setdefault(tuple(sorted(calendar.closure_days.items())), calendar)
+
     def working_days_after(self, place: Place, day: date, days: int) -> date:
-        key = (place.partnership.pk, day, days)
+        key = (id(place.calendar), day, days)  # the calendars are kept, so their ids stand
         if key not in self._due:
             self._due[key] = place.calendar.add(day, days).due
         return self._due[key]
@@ -325,7 +346,7 @@ class Generator:
             practitioners=practitioners,
             front_door_workers=front_door,
             business=business,
-            calendar=WorkingDayCalendar.for_partnership(partnership),
+            calendar=self.calendar(partnership),
             referral_ids=[],
             review_ids=[],
             children=[],
@@ -482,6 +503,10 @@ class Generator:
                 if self.random.random() < 0.85
                 else due + timedelta(days=self.random.randint(1, 5))
             )
+            # Drawn in the order they always were, so the seed gives the same referrals.
+            immediate_danger = self.random.random() < 0.03
+            consent = self.random.choice(Consent.values)
+            decision = "" if waiting else self.random.choices(decisions, decision_weights)[0]
             referral = writer.add(
                 Referral,
                 partnership_id=place.partnership.pk,
@@ -492,10 +517,10 @@ class Generator:
                 received_at=received,
                 decision_due_on=due,
                 concerns="Bruising seen on the child's arm; the explanation given does not fit.",
-                immediate_danger=self.random.random() < 0.03,
-                consent=self.random.choice(Consent.values),
+                immediate_danger=immediate_danger,
+                consent=consent,
                 reason_without_consent="Asking would put the child at greater risk.",
-                decision="" if waiting else self.random.choices(decisions, decision_weights)[0],
+                decision=decision,
                 decision_reasons="" if waiting else "Threshold considered with the partners.",
                 decided_at=None if waiting else self.moment(min(decided_on, self.today)),
                 decided_by_id=None
@@ -503,6 +528,7 @@ class Generator:
                 else self.random.choice(place.front_door_workers[council.pk]).pk,
                 quality_rating="" if waiting else self.random.choice(["good", "adequate", "poor"]),
                 created_at=received,
+                **self.clocks(place, day, decision, min(decided_on, self.today)),
             )
             place.referral_ids.append(referral)
             known = seen_children.setdefault(council.pk, [])
@@ -550,6 +576,57 @@ class Generator:
                     recorded_by_id=self.random.choice(place.front_door_workers[council.pk]).pk,
                     recorded_at=received,
                 )
+
+    def clocks(self, place: Place, received_on: date, decision: str, decided_on: date) -> dict:
+        """The dates that follow a decision, as the front door would have recorded them by today:
+        the due dates worked out as `referral_decide` and `referral_strategy_discussion_record`
+        work them out, each step on a day from the one before it to today, or not yet."""
+        if decision not in ASSESSMENT_DECISIONS:
+            return {}
+        draw = self.clocks_random
+        due = self.working_days_after(place, received_on, ASSESSMENT_WORKING_DAYS)
+        clocks = {
+            "assessment_due_on": due,
+            "assessment_completed_on": self._done_by_today(
+                decided_on, due, before=30, after=25 if draw.random() < ASSESSMENT_LATE_SHARE else 0
+            ),
+        }
+        if decision != Decision.STRATEGY_DISCUSSION:
+            return clocks
+        held = self.working_days_after(
+            place, decided_on, draw.choice(STRATEGY_DISCUSSION_WORKING_DAYS)
+        )
+        if held > self.today:
+            return clocks
+        due = self.working_days_after(place, held, CONFERENCE_WORKING_DAYS)
+        clocks.update(strategy_discussion_on=held, conference_due_on=due)
+        if draw.random() < CONFERENCE_NOT_NEEDED_SHARE:
+            not_needed = self._done_by_today(held, due, before=15)
+            if not_needed is not None:
+                clocks.update(
+                    conference_not_needed_on=not_needed,
+                    conference_not_needed_reason="The enquiry found the threshold for a "
+                    "conference was not met; the family accepted a child in need plan.",
+                )
+        else:
+            late = draw.random() < CONFERENCE_LATE_SHARE
+            clocks["conference_held_on"] = self._done_by_today(
+                held, due, before=5, after=15 if late else 0
+            )
+        return clocks
+
+    def _done_by_today(self, started: date, due: date, *, before: int, after: int = 0):
+        """The day a clock due on `due` was done: late, up to `after` days after it, when `after`
+        is given, else in time, up to `before` days before it (not before `started`). None when
+        that is after today, and for the few left open."""
+        draw = self.clocks_random
+        if draw.random() < LEFT_OPEN_SHARE:
+            return None
+        if after:
+            done = due + timedelta(days=draw.randint(1, after))
+        else:
+            done = max(started, due - timedelta(days=draw.randint(0, before)))
+        return done if done <= self.today else None
 
     # -- escalations ---------------------------------------------------------------------------
 
