@@ -1,5 +1,11 @@
+from datetime import date
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.core.exceptions import ValidationError
+
+DATE_HINT = "For example, 27 3 2026"
 
 
 class AnyYesNoSelect(forms.NullBooleanSelect):
@@ -20,3 +26,66 @@ def add_service_errors(form, error: ValidationError) -> None:
     for name, messages in error.message_dict.items():
         field = fields.get(name, name)
         form.add_error(field if field in form.fields else None, messages)
+
+
+class DateBoxes(DateInputWidget):
+    """crispy-forms-gds's day, month and year boxes, which bring up a number keypad on a phone."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        for box in self.widgets:
+            box.attrs["inputmode"] = "numeric"
+
+
+class GovukDateField(DateInputField):
+    """A date a person types as GOV.UK's Date input asks: day, month and year in three boxes
+    (named NAME_0, NAME_1 and NAME_2), cleaned to a `datetime.date`.
+
+    The errors are the Design System's, worded from the label: "Enter date of birth" when all
+    three are blank, "Date of birth must include a month", "... must be a real
+    date", "... must include a year with 4 numbers". The boxes at fault are marked as
+    crispy-forms-gds expects (on each box's field's widget), so only they are drawn in red and
+    the error summary leads to the first of them (safeguarding/templatetags/govuk_errors.py);
+    a date wrong as a whole, as a form's or a service's own checks find it, marks the lot.
+    """
+
+    widget = DateBoxes
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, *, label, help_text=DATE_HINT, **kwargs):
+        super().__init__(label=label, help_text=help_text, require_all_fields=False, **kwargs)
+        self.label = str(label)
+        self.error_messages["required"] = f"Enter {self.label[:1].lower()}{self.label[1:]}"
+
+    def clean(self, value):
+        day, month, year = (str(box or "").strip() for box in (list(value or ()) + [""] * 3)[:3])
+        for box in self.fields:
+            box.widget.errors = []
+        if not (day or month or year):
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return None
+        missing = [i for i, box in enumerate((day, month, year)) if not box]
+        if missing:
+            parts = " and ".join(self.PARTS[i] for i in missing)
+            self._fail(missing, f"{self.label} must include a {parts}", "incomplete")
+        not_real = f"{self.label} must be a real date"
+        self._fail([i for i, box in enumerate((day, month, year)) if not box.isdecimal()], not_real)
+        if len(year) != 4:
+            self._fail([2], f"{self.label} must include a year with 4 numbers")
+        if not 1 <= int(month) <= 12:
+            self._fail([1], not_real)
+        try:
+            value = date(int(year), int(month), int(day))
+        except ValueError:  # a day the month does not have (31 2 2026), or the year 0000
+            self._fail([0] if int(year) else [2], not_real)
+        self.run_validators(value)
+        return value
+
+    def _fail(self, boxes, message, code="invalid"):
+        """Refuse the date for the boxes at fault, if any are."""
+        if not boxes:
+            return
+        for i in boxes:
+            self.fields[i].widget.errors.append(message)
+        raise ValidationError(message, code=code)

@@ -16,6 +16,7 @@ from partnerships.choices import Role
 
 from . import drafts, permissions
 from .filtersets import AccessLogEntryFilterSet
+from .forms import DATE_HINT, GovukDateField
 from .models import AccessLogEntry, Notification
 from .navigation import destinations_for
 from .notifications import notification_mark_read, notification_resend, undelivered_notifications
@@ -172,8 +173,8 @@ class AccessLogView(RoleRequiredMixin, PositionPaginatedMixin, FilteredListView)
 
 
 class WorkingDayForm(forms.Form):
-    start = forms.DateField(
-        label="Start date", help_text="For example, 2026-11-20 (the day the clock starts from)"
+    start = GovukDateField(
+        label="Start date", help_text=f"The day the clock starts from. {DATE_HINT}"
     )
     days = forms.IntegerField(label="Number of working days", min_value=0, max_value=MAX_DAYS)
 
@@ -194,7 +195,7 @@ class WorkingDayCalculatorView(LoginRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        if "start" in self.request.GET:
+        if "days" in self.request.GET:
             kwargs["data"] = self.request.GET
         return kwargs
 

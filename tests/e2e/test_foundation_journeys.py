@@ -1,7 +1,10 @@
+from datetime import date
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.personas import BUSINESS, OTHER_PARTNERSHIP
+from tests.support.dates import fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,7 +38,7 @@ def test_the_working_day_calculator_explains_a_christmas_deadline(
 ):
     page = sign_in_as(BUSINESS)
     page.goto(f"{live_server.url}/working-days/")
-    page.get_by_label("Start date").fill("2026-12-10")
+    fill_date(page, "Start date", date(2026, 12, 10))
     page.get_by_label("Number of working days").fill("15")
     page.get_by_role("button", name="Work it out").click()
 

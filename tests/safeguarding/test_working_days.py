@@ -6,6 +6,7 @@ from safeguarding import working_days
 from safeguarding.working_days import WorkingDayCalendar, add_working_days
 from tests.partnerships.factories import PartnershipFactory
 from tests.personas import ANONYMOUS, BUSINESS, OTHER_PARTNERSHIP, check_access, sign_in
+from tests.support.dates import date_input
 
 URL = "/api/v1/working-days/"
 
@@ -143,7 +144,7 @@ def test_the_api_applies_closure_days_of_a_partnership_you_can_see(client, demo)
 def test_the_calculator_page_shows_how_the_date_was_worked_out(client, demo):
     sign_in(client, BUSINESS)
 
-    response = client.get("/working-days/", {"start": "2026-12-10", "days": 15})
+    response = client.get("/working-days/", {**date_input("start", "2026-12-10"), "days": 15})
 
     assert response.status_code == 200
     assert "Due Tuesday 5 January 2027" in response.content.decode()
@@ -153,7 +154,7 @@ def test_the_calculator_page_shows_how_the_date_was_worked_out(client, demo):
 def test_the_calculator_page_shows_errors(client, demo):
     sign_in(client, BUSINESS)
 
-    response = client.get("/working-days/", {"start": "not a date", "days": 15})
+    response = client.get("/working-days/", {**date_input("start", "2026-13-40"), "days": 15})
 
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
@@ -167,7 +168,7 @@ def test_a_start_outside_the_calendar_is_explained_not_a_server_error(client, de
     sign_in(client, BUSINESS)
 
     api = client.get(URL, {"start": start, "days": days})
-    page = client.get("/working-days/", {"start": start, "days": days})
+    page = client.get("/working-days/", {**date_input("start", start), "days": days})
 
     assert api.status_code == 400
     assert "2000" in api.json()["start"][0] and "2100" in api.json()["start"][0]
