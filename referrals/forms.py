@@ -3,6 +3,7 @@ from django.db.models import Exists, OuterRef
 
 from partnerships.forms import AgencyChoiceField
 from partnerships.models import Agency, Membership
+from safeguarding.forms import GovukDateField
 
 from .choices import (
     CONSENT_WITHOUT,
@@ -28,11 +29,15 @@ def agencies_in_partnership(partnership_ids):
 
 
 class ChildForm(forms.ModelForm):
-    date_of_birth = forms.DateField(
-        required=False, help_text="For example, 2019-05-04. Leave blank for an unborn child."
+    date_of_birth = GovukDateField(
+        label="Date of birth",
+        required=False,
+        help_text="For example, 4 5 2019. Leave blank for an unborn child.",
     )
-    expected_due_date = forms.DateField(
-        required=False, help_text="Only for an unborn child. For example, 2027-02-14."
+    expected_due_date = GovukDateField(
+        label="Expected due date",
+        required=False,
+        help_text="Only for an unborn child. For example, 14 2 2027.",
     )
 
     class Meta:
@@ -143,34 +148,20 @@ class DecisionForm(forms.Form):
     )
 
 
-DATE_HELP = "For example, 2026-11-20"
-
-
-def _date(label):
-    return forms.DateField(
-        label=label,
-        help_text=DATE_HELP,
-        error_messages={
-            "required": "Enter the date.",
-            "invalid": "Enter a real date, like 2026-11-20.",
-        },
-    )
-
-
 class AssessmentForm(forms.Form):
-    completed_on = _date("Date the assessment was completed")
+    completed_on = GovukDateField(label="Date the assessment was completed")
 
 
 class StrategyDiscussionForm(forms.Form):
-    held_on = _date("Date of the strategy discussion")
+    held_on = GovukDateField(label="Date of the strategy discussion")
 
 
 class ConferenceHeldForm(forms.Form):
-    held_on = _date("Date the conference was held")
+    held_on = GovukDateField(label="Date the conference was held")
 
 
 class ConferenceNotNeededForm(forms.Form):
-    not_needed_on = _date("Date the enquiry concluded")
+    not_needed_on = GovukDateField(label="Date the enquiry concluded")
     not_needed_reason = forms.CharField(
         label="Why was no conference needed?",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -1,6 +1,6 @@
 """Long forms keep what was typed when the session runs out (static/src/js/keep-drafts.js)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -11,6 +11,7 @@ from referrals.models import Referral
 from tests.audits.factories import AuditFactory
 from tests.personas import BUSINESS, FRONT_DOOR_HILLFORD, PRACTITIONER_HEALTH
 from tests.referrals.factories import DraftReferralFactory, OpenEscalationFactory
+from tests.support.dates import fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,13 +37,19 @@ def sign_in_here(page, username, password="demo-pass-2026"):
     page.wait_for_load_state()
 
 
+def draft_referral_page(sign_in_as, live_server, name):
+    """practitioner.health on the page `name` of a referral they have not sent yet."""
+    referral = DraftReferralFactory()
+    page = sign_in_as(PRACTITIONER_HEALTH)
+    url = f"{live_server.url}/referrals/{referral.pk}/{name}/"
+    page.goto(url)
+    return referral, page, url
+
+
 def test_a_referral_page_sent_after_the_session_ended_is_put_back_after_signing_in(
     transactional_demo, live_server, sign_in_as, assert_accessible
 ):
-    referral = DraftReferralFactory()
-    page = sign_in_as(PRACTITIONER_HEALTH)
-    url = f"{live_server.url}/referrals/{referral.pk}/concerns/"
-    page.goto(url)
+    referral, page, url = draft_referral_page(sign_in_as, live_server, "concerns")
     page.get_by_label("What are you worried about?").fill(CONCERN)
     page.get_by_label("Physical abuse").check()
     page.get_by_label("Neglect").check()
@@ -76,6 +83,25 @@ def test_a_referral_page_sent_after_the_session_ended_is_put_back_after_signing_
         "physical",
         "neglect",
     }
+
+
+def test_a_date_typed_in_its_three_boxes_is_put_back_after_signing_in(
+    transactional_demo, live_server, sign_in_as, assert_accessible
+):
+    _, page, url = draft_referral_page(sign_in_as, live_server, "child")
+    page.get_by_label("First name").fill("Ellie")
+    fill_date(page, "Date of birth", date(2022, 2, 3))
+
+    Session.objects.all().delete()  # the session expired on the server
+    page.get_by_role("button", name="Save and continue").click()
+    sign_in_here(page, PRACTITIONER_HEALTH)
+
+    expect(page).to_have_url(url)
+    expect(page.get_by_text(BANNER)).to_be_visible()
+    born = page.get_by_role("group", name="Date of birth", exact=True)
+    for box, typed in (("Day", "3"), ("Month", "2"), ("Year", "2022")):
+        expect(born.get_by_label(box, exact=True)).to_have_value(typed)
+    assert_accessible(page)
 
 
 RESPONSE = "We will hold a strategy discussion on Thursday."

@@ -13,6 +13,7 @@ from tests.personas import (
     PRACTITIONER_POLICE,
 )
 from tests.referrals.factories import DecidedReferralFactory
+from tests.support.dates import fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,7 +38,7 @@ def test_a_health_visitor_refers_a_hillford_child_and_hears_the_outcome(
 
     page.get_by_label("First name").fill("Ellie")
     page.get_by_label("Last name").fill("Marsh")
-    page.get_by_label("Date of birth").fill("2022-02-02")
+    fill_date(page, "Date of birth", date(2022, 2, 2))
     page.get_by_label("Address").fill("7 Quarry Lane, Hillford")
     page.get_by_label("Postcode").fill("HF2 4PL")
     page.get_by_label("NHS number").fill("943 476 5918")  # one digit wrong
@@ -100,11 +101,11 @@ def test_the_front_door_records_the_strategy_discussion_and_the_referrer_sees_th
     page.goto(referral_url)
     expect(page.get_by_text("Due 15 working days after the strategy discussion")).to_be_visible()
 
-    page.get_by_label("Date of the strategy discussion").fill("2999-01-01")
+    fill_date(page, "Date of the strategy discussion", date(2999, 1, 1))
     page.get_by_role("button", name="Record strategy discussion").click()
     expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("Date of the strategy discussion").fill(date.today().isoformat())
+    fill_date(page, "Date of the strategy discussion", date.today())
     page.get_by_role("button", name="Record strategy discussion").click()
     expect(page.get_by_text("Strategy discussion recorded")).to_be_visible()
     expect(page.get_by_text("Due in 15 working days")).to_be_visible()

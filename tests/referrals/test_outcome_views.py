@@ -27,6 +27,7 @@ from tests.referrals.factories import (
     referral_shared_with_the_police,
 )
 from tests.support.clock import LONDON
+from tests.support.dates import date_input
 from tests.support.pages import assert_error_summary_links_land, tags
 
 # Received on Thursday 19 November 2026; the page is read on Wednesday 20 January 2027.
@@ -51,7 +52,7 @@ def after_a_strategy_discussion(client) -> str:
     discussion on Monday 14 December 2026, through the page."""
     url = decided().get_absolute_url()
     sign_in(client, FRONT_DOOR_HILLFORD)
-    client.post(f"{url}strategy-discussion/", {"strategy-held_on": "2026-12-14"})
+    client.post(f"{url}strategy-discussion/", date_input("strategy-held_on", "2026-12-14"))
     return url
 
 
@@ -73,15 +74,17 @@ def test_the_front_door_records_what_followed_and_the_referrer_reads_it(client, 
     assert "Due 15 working days after the strategy discussion, once it is recorded" in before
     assert "Record the strategy discussion" in before and "Record the conference" not in before
 
-    recorded = client.post(f"{url}strategy-discussion/", {"strategy-held_on": "2026-12-14"})
+    recorded = client.post(
+        f"{url}strategy-discussion/", date_input("strategy-held_on", "2026-12-14")
+    )
     assert recorded.status_code == 302 and recorded["Location"] == url
     page = client.get(url).content.decode()
     assert "15 working days after Monday 14 December 2026 is Thursday 7 January 2027." in page
     assert outcome_tags(page) == [("blue", "Due in 4 working days"), ("red", "Overdue")]
     assert 'data-keep-draft="referral-no-conference"' in page
 
-    client.post(f"{url}conference/", {"conference-held_on": "2027-01-08"})
-    client.post(f"{url}assessment/", {"assessment-completed_on": "2027-01-19"})
+    client.post(f"{url}conference/", date_input("conference-held_on", "2027-01-08"))
+    client.post(f"{url}assessment/", date_input("assessment-completed_on", "2027-01-19"))
     done = client.get(url).content.decode()
     assert outcome_tags(done) == [("green", "Completed on time"), ("red", "Completed late")]
     assert "Record" not in done.split("What followed the decision", 1)[1].split("<h2", 1)[0]
@@ -100,7 +103,7 @@ def test_no_conference_needed_is_shown_with_its_reason(client, demo):
     response = client.post(
         f"{url}conference/not-needed/",
         {
-            "no_conference-not_needed_on": "2027-01-05",
+            **date_input("no_conference-not_needed_on", "2027-01-05"),
             "no_conference-not_needed_reason": "The enquiry found no conference was needed.",
         },
     )
@@ -137,10 +140,18 @@ def test_early_help_has_nothing_following_it(client, demo):
 @pytest.mark.parametrize(
     ("address", "answers", "message"),
     [
-        ("strategy-discussion/", {"strategy-held_on": "2027-02-01"}, "cannot be in the future"),
-        ("strategy-discussion/", {"strategy-held_on": "2027-02-31"}, "Enter a real date"),
-        ("strategy-discussion/", {}, "Enter the date."),
-        ("assessment/", {"assessment-completed_on": "2026-11-01"}, "before the referral"),
+        (
+            "strategy-discussion/",
+            date_input("strategy-held_on", "2027-02-01"),
+            "cannot be in the future",
+        ),
+        (
+            "strategy-discussion/",
+            date_input("strategy-held_on", "2027-02-31"),
+            "discussion must be a real date",
+        ),
+        ("strategy-discussion/", {}, "Enter date of the strategy discussion"),
+        ("assessment/", date_input("assessment-completed_on", "2026-11-01"), "before the referral"),
     ],
 )
 def test_a_form_with_mistakes_draws_the_page_again_with_an_error_summary(
@@ -165,7 +176,7 @@ def test_no_conference_without_a_reason_keeps_what_was_typed_open(client, demo):
     url = after_a_strategy_discussion(client)
 
     response = client.post(
-        f"{url}conference/not-needed/", {"no_conference-not_needed_on": "2026-12-01"}
+        f"{url}conference/not-needed/", date_input("no_conference-not_needed_on", "2026-12-01")
     )
 
     html = response.content.decode()
@@ -180,7 +191,7 @@ def test_a_step_recorded_meanwhile_from_another_page_is_refused_with_a_message(c
     url = after_a_strategy_discussion(client)
 
     again = client.post(
-        f"{url}strategy-discussion/", {"strategy-held_on": "2026-12-15"}, follow=True
+        f"{url}strategy-discussion/", date_input("strategy-held_on", "2026-12-15"), follow=True
     )
 
     assert again.redirect_chain[-1][0] == url
@@ -200,11 +211,11 @@ def test_only_the_front_door_records_what_followed(client, demo):
         reasons="Police and social care meet today.",
     )
     answers = {
-        "assessment/": {"assessment-completed_on": "2027-01-19"},
-        "strategy-discussion/": {"strategy-held_on": "2026-12-14"},
-        "conference/": {"conference-held_on": "2027-01-08"},
+        "assessment/": date_input("assessment-completed_on", "2027-01-19"),
+        "strategy-discussion/": date_input("strategy-held_on", "2026-12-14"),
+        "conference/": date_input("conference-held_on", "2027-01-08"),
         "conference/not-needed/": {
-            "no_conference-not_needed_on": "2027-01-08",
+            **date_input("no_conference-not_needed_on", "2027-01-08"),
             "no_conference-not_needed_reason": "Not needed.",
         },
     }

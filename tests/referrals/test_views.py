@@ -41,6 +41,7 @@ from tests.referrals.factories import (
     child_details,
     referral_shared_with_the_police,
 )
+from tests.support.dates import date_input
 from tests.support.pages import assert_error_summary_links_land, part_from
 
 CANNOT_SEE = {
@@ -54,7 +55,7 @@ CANNOT_SEE = {
 CHILD = {
     "first_name": "Maya",
     "last_name": "Brook",
-    "date_of_birth": "2019-05-04",
+    **date_input("date_of_birth", date(2019, 5, 4)),
     "address": "1 Mill Lane, Hillford",
     "postcode": "HF1 2AB",
     "school": "Hillford Infants",
@@ -72,8 +73,8 @@ def test_the_must_show_journey_through_the_pages(client, demo, mailoutbox):
     base = f"/referrals/{referral.pk}"
 
     # A mistake on a page is shown, and what was typed survives leaving the page.
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
-    mistake = client.post(f"{base}/child/", {**CHILD, "date_of_birth": tomorrow})
+    tomorrow = date.today() + timedelta(days=1)
+    mistake = client.post(f"{base}/child/", {**CHILD, **date_input("date_of_birth", tomorrow)})
     assert mistake.status_code == 200
     assert "There is a problem" in mistake.content.decode()
     assert "must be in the past" in mistake.content.decode()
