@@ -3,14 +3,9 @@ from django import forms
 from partnerships.choices import Sector
 from partnerships.forms import AgencyChoiceField, AgencyMultipleChoiceField
 from partnerships.models import Agency, Membership, Partnership
+from safeguarding.forms import DATE_HINT, GovukDateField
 
 from .choices import AbuseCategory, Decision, IncidentType
-
-DATE_HELP = "For example, 2026-11-20"
-
-
-def _date(label, **kwargs):
-    return forms.DateField(label=label, help_text=kwargs.pop("help_text", DATE_HELP), **kwargs)
 
 
 def _text(label, rows=5, **kwargs):
@@ -39,7 +34,7 @@ class SeriousIncidentForm(forms.Form):
         choices=AbuseCategory.choices,
         widget=forms.CheckboxSelectMultiple,
     )
-    became_aware_on = _date("Date the local authority became aware")
+    became_aware_on = GovukDateField(label="Date the local authority became aware")
     summary = _text("Short summary", help_text="Do not include the child's name.")
     agencies_involved = AgencyMultipleChoiceField(
         label="Agencies involved with the child and family",
@@ -60,7 +55,7 @@ class SeriousIncidentForm(forms.Form):
 class IncidentChildForm(forms.Form):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100)
-    date_of_birth = _date("Date of birth")
+    date_of_birth = GovukDateField(label="Date of birth")
 
 
 class BaseIncidentChildFormSet(forms.BaseFormSet):
@@ -84,11 +79,11 @@ IncidentChildFormSet = forms.formset_factory(
 
 
 class NotificationForm(forms.Form):
-    notified_on = _date("Date the Panel was notified")
+    notified_on = GovukDateField(label="Date the Panel was notified")
 
 
 class MeetingForm(forms.Form):
-    held_on = _date("Date of the rapid review meeting")
+    held_on = GovukDateField(label="Date of the rapid review meeting")
     attendees = _text("Who attended", rows=3)
     notes = _text("Notes of the meeting", required=False)
     immediate_safety_actions = _text("Immediate safety actions", required=False)
@@ -101,11 +96,11 @@ class DecisionForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    submitted_on = _date("Date the rapid review went to the Panel")
+    submitted_on = GovukDateField(label="Date the rapid review went to the Panel")
 
 
 class ExtensionForm(forms.Form):
-    new_due_on = _date("New deadline")
+    new_due_on = GovukDateField(label="New deadline")
     reason = _text("Reason for the extension", rows=3, required=False)
 
 
@@ -113,7 +108,7 @@ class RecommendationForm(forms.Form):
     owner_agency = AgencyChoiceField(label="Agency that owns it")
     recommendation = _text("Recommendation", rows=3)
     title = forms.CharField(label="Action", max_length=200, help_text="What the agency will do.")
-    due_on = _date("Due")
+    due_on = GovukDateField(label="Due date")
 
     def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,12 +131,12 @@ class PracticeReviewForm(forms.Form):
     reviewer = forms.CharField(label="Independent reviewer", max_length=200, required=False)
     terms_of_reference = _text("Terms of reference", required=False)
     final_report = forms.FileField(label="Final report", required=False)
-    sent_to_panel_on = _date(
-        "Date sent to the Panel and the Secretary of State",
+    sent_to_panel_on = GovukDateField(
+        label="Date sent to the Panel and the Secretary of State",
         required=False,
-        help_text="At least 7 working days before publication. " + DATE_HELP,
+        help_text=f"At least 7 working days before publication. {DATE_HINT}",
     )
-    published_on = _date("Date published", required=False)
+    published_on = GovukDateField(label="Date published", required=False)
     learning_briefing = _text(
         "Learning lessons briefing", rows=8, required=False, help_text="One page."
     )
@@ -151,4 +146,4 @@ class MilestoneForm(forms.Form):
     title = forms.CharField(
         label="Milestone", max_length=200, error_messages={"required": "Give the milestone."}
     )
-    due_on = _date("Due", error_messages={"required": "Give the date it is due."})
+    due_on = GovukDateField(label="Due date")

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.personas import BUSINESS, LEAD_HEALTH, LEAD_LA, LEAD_POLICE, PRACTITIONER_POLICE
+from tests.support.dates import fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,13 +23,13 @@ def test_a_rapid_review_from_incident_to_submission(
     )
     page.get_by_label("Death").check()
     page.get_by_label("Neglect").check()
-    page.get_by_label("Date the local authority became aware").fill(became_aware.isoformat())
+    fill_date(page, "Date the local authority became aware", became_aware)
     page.get_by_label("Short summary").fill("A baby died; neglect is suspected.")
     page.get_by_label("Midshire Police").check()
     page.get_by_label("Riverside Council").check()
     page.locator("#id_children-0-first_name").fill("Jordan")
     page.locator("#id_children-0-last_name").fill("Example")
-    page.locator("#id_children-0-date_of_birth").fill("2026-01-04")
+    fill_date(page.locator("#div_id_children-0-date_of_birth"), "Date of birth", date(2026, 1, 4))
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("Record|Save|Continue")).last.click()
 
@@ -36,7 +37,7 @@ def test_a_rapid_review_from_incident_to_submission(
         timeout=10_000
     )
     assert_accessible(page)
-    page.locator("#id_notified_on").fill(became_aware.isoformat())
+    fill_date(page, "Date the Panel was notified", became_aware)
     page.get_by_role("button", name="Record the notification").click()
     expect(page.get_by_text("On time").first).to_be_visible()
     page.get_by_role("button", name="Start the rapid review").click()
@@ -59,7 +60,7 @@ def test_a_rapid_review_from_incident_to_submission(
 
     page.goto(review_url)
     page.get_by_role("link", name="Record the meeting").click()
-    page.get_by_label("Date of the rapid review meeting").fill(meeting.isoformat())
+    fill_date(page, "Date of the rapid review meeting", meeting)
     page.get_by_label("Who attended").fill("The three safeguarding partners")
     page.get_by_label("Learning identified").fill("Escalate repeat call-outs involving babies.")
     page.get_by_role("button", name="Save").click()
@@ -80,7 +81,7 @@ def test_a_rapid_review_from_incident_to_submission(
 
     page.goto(review_url)
     page.get_by_role("link", name="Submit to the Panel").click()
-    page.get_by_label("Date the rapid review went to the Panel").fill(today.isoformat())
+    fill_date(page, "Date the rapid review went to the Panel", today)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("On time").first).to_be_visible()
     assert_accessible(page)

@@ -30,6 +30,7 @@ from tests.reviews.factories import (
     make_reviews,
 )
 from tests.support.clock import DURING_THE_REVIEW, LONDON, a_year_from_today
+from tests.support.dates import date_input
 
 # Steps only the business team takes on a record others can see.
 BUSINESS_ONLY = {
@@ -519,7 +520,7 @@ def test_the_notification_date_cannot_be_rewritten_once_recorded(api, client, de
     rewritten = api.post(url, {"notified_on": "2026-11-12"})
     sign_in(client, BUSINESS)
     replayed = client.post(
-        f"/reviews/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-12"}
+        f"/reviews/incidents/{incident.pk}/notification/", date_input("notified_on", "2026-11-12")
     )
 
     incident.refresh_from_db()

@@ -36,6 +36,7 @@ from tests.reviews.factories import (
     make_reviews,
 )
 from tests.support.clock import A_DEMO_DAY, DURING_THE_REVIEW, LONDON, a_year_from_today
+from tests.support.dates import box_values, date_input
 from tests.support.pages import (
     assert_error_summary_links_land,
     error_summary_links,
@@ -74,7 +75,7 @@ def incident_form(demo, **overrides):
         "incident_type": "death",
         "looked_after": "on",
         "categories": ["neglect"],
-        "became_aware_on": "2026-11-20",
+        **date_input("became_aware_on", "2026-11-20"),
         "summary": "A looked-after young person died; neglect is suspected.",
         "agencies_involved": [demo.agency(name).pk for name in INVOLVED],
         "children-TOTAL_FORMS": "4",
@@ -83,7 +84,7 @@ def incident_form(demo, **overrides):
         "children-MAX_NUM_FORMS": "4",
         "children-0-first_name": "Jordan",
         "children-0-last_name": "Example",
-        "children-0-date_of_birth": "2010-05-04",
+        **date_input("children-0-date_of_birth", "2010-05-04"),
     }
     data.update(overrides)
     return data
@@ -95,7 +96,7 @@ def test_the_full_life_of_a_rapid_review_through_the_browser(client, demo):
     assert client.get("/reviews/incidents/new/").status_code == 200
     invalid = client.post(
         "/reviews/incidents/new/",
-        incident_form(demo, became_aware_on=a_year_from_today().isoformat()),
+        incident_form(demo, **date_input("became_aware_on", a_year_from_today())),
     )
     assert invalid.status_code == 200
     assert "There is a problem" in invalid.content.decode()
@@ -109,13 +110,15 @@ def test_the_full_life_of_a_rapid_review_through_the_browser(client, demo):
     assert "Friday 27 November 2026" in page  # notification due
     assert "Jordan Example" in page
     too_early = client.post(
-        f"/reviews/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-19"}
+        f"/reviews/incidents/{incident.pk}/notification/", date_input("notified_on", "2026-11-19")
     )
     assert too_early.status_code == 200
     assert "cannot be notified before the local authority became aware" in (
         too_early.content.decode()
     )
-    client.post(f"/reviews/incidents/{incident.pk}/notification/", {"notified_on": "2026-11-20"})
+    client.post(
+        f"/reviews/incidents/{incident.pk}/notification/", date_input("notified_on", "2026-11-20")
+    )
     started = client.post(f"/reviews/incidents/{incident.pk}/start-review/")
     review = RapidReview.objects.get()
     assert started["Location"] == review.get_absolute_url()
@@ -137,19 +140,23 @@ def test_the_full_life_of_a_rapid_review_through_the_browser(client, demo):
     step = f"/reviews/{review.pk}/"
     client.post(
         step + "meeting/",
-        {"held_on": "2026-11-21", "attendees": "The three partners", "learning": "Escalate."},
+        {
+            **date_input("held_on", "2026-11-21"),
+            "attendees": "The three partners",
+            "learning": "Escalate.",
+        },
     )
     no_reasons = client.post(step + "decision/", {"decision": "lcspr", "reasons": ""})
     assert "Give the reasons for the decision" in no_reasons.content.decode()
     client.post(step + "decision/", {"decision": "lcspr", "reasons": "Multi-agency learning."})
-    blocked = client.post(step + "submit/", {"submitted_on": "2026-11-22"})
+    blocked = client.post(step + "submit/", date_input("submitted_on", "2026-11-22"))
     assert "Still to sign off: local authority, health, police." in blocked.content.decode()
     for partner in (LEAD_LA, LEAD_HEALTH, LEAD_POLICE):
         sign_in(client, partner)
         assert "Sign off for" in client.get(step).content.decode()
         client.post(step + "sign-off/")
     sign_in(client, BUSINESS)
-    client.post(step + "submit/", {"submitted_on": "2026-11-22"})
+    client.post(step + "submit/", date_input("submitted_on", "2026-11-22"))
     review.refresh_from_db()
     assert review.status == "submitted"
     assert "On time" in client.get(step).content.decode()
@@ -160,7 +167,7 @@ def test_the_full_life_of_a_rapid_review_through_the_browser(client, demo):
             "owner_agency": demo.agency("Midshire Police").pk,
             "recommendation": "Police attend strategy discussions for babies.",
             "title": "Attend every strategy discussion for babies",
-            "due_on": "2027-03-31",
+            **date_input("due_on", "2027-03-31"),
         },
     )
     assert Action.objects.get(source_id=review.pk).owner_agency.name == "Midshire Police"
@@ -170,8 +177,8 @@ def test_the_full_life_of_a_rapid_review_through_the_browser(client, demo):
         {
             "reviewer": "Dr Jane Reviewer",
             "terms_of_reference": "How agencies responded to bruising.",
-            "sent_to_panel_on": "2026-11-18",
-            "published_on": "2026-11-20",
+            **date_input("sent_to_panel_on", "2026-11-18"),
+            **date_input("published_on", "2026-11-20"),
             "learning_briefing": "Bruising in babies who do not move is never normal.",
             "final_report": SimpleUploadedFile("report.pdf", b"%PDF-1.4"),
         },
@@ -290,7 +297,10 @@ def test_the_practice_review_pages(client, demo):
     check_access(client, url + "milestones/", BUSINESS_STEP, method="post", data={})
     check_access(client, url, BUSINESS_STEP, method="post", data={})
     sign_in(client, BUSINESS)
-    client.post(url + "milestones/", {"title": "Terms of reference agreed", "due_on": "2026-12-18"})
+    client.post(
+        url + "milestones/",
+        {"title": "Terms of reference agreed", **date_input("due_on", "2026-12-18")},
+    )
     milestone = practice_review.milestones.get()
     assert milestone.title == "Terms of reference agreed"
     assert "Mark as done today" in client.get(url).content.decode()
@@ -606,9 +616,15 @@ def test_an_extension_is_refused_beyond_a_year_after_the_original_deadline(clien
     sign_in(client, BUSINESS)
     url = f"/reviews/{review.pk}/extensions/new/"
 
-    far = client.post(url, {"new_due_on": "9999-12-31", "reason": "Awaiting the trial"})
-    year_on = client.post(url, {"new_due_on": "2027-12-13", "reason": "Awaiting the trial"})
-    within = client.post(url, {"new_due_on": "2027-12-10", "reason": "Awaiting the trial"})
+    far = client.post(
+        url, {**date_input("new_due_on", "9999-12-31"), "reason": "Awaiting the trial"}
+    )
+    year_on = client.post(
+        url, {**date_input("new_due_on", "2027-12-13"), "reason": "Awaiting the trial"}
+    )
+    within = client.post(
+        url, {**date_input("new_due_on", "2027-12-10"), "reason": "Awaiting the trial"}
+    )
 
     review.refresh_from_db()
     assert far.status_code == year_on.status_code == 200
@@ -624,13 +640,14 @@ def test_a_milestone_with_mistakes_comes_back_with_what_was_typed(client, demo):
 
     response = client.post(
         f"{practice_review.get_absolute_url()}milestones/",
-        {"title": "Terms of reference agreed", "due_on": "18 December"},
+        {"title": "Terms of reference agreed", **date_input("due_on", "2026-December-18")},
     )
 
     page = response.content.decode()
     assert response.status_code == 200
     assert_error_summary_links_land(page)
-    assert 'value="Terms of reference agreed"' in page and 'value="18 December"' in page
+    assert 'value="Terms of reference agreed"' in page and 'value="December"' in page
+    assert "Due date must be a real date" in page
     assert not practice_review.milestones.exists()
 
 
@@ -638,7 +655,8 @@ def test_the_childrens_mistakes_are_in_the_incidents_error_summary(client, demo)
     sign_in(client, BUSINESS)
 
     wrong_date = client.post(
-        "/reviews/incidents/new/", incident_form(demo, **{"children-0-date_of_birth": "2010-02-31"})
+        "/reviews/incidents/new/",
+        incident_form(demo, **date_input("children-0-date_of_birth", "2010-02-31")),
     )
     no_child = client.post(
         "/reviews/incidents/new/",
@@ -648,19 +666,23 @@ def test_the_childrens_mistakes_are_in_the_incidents_error_summary(client, demo)
     for response in (wrong_date, no_child):
         assert response.status_code == 200
         assert_error_summary_links_land(response.content.decode())
-    assert 'href="#id_children-0-date_of_birth"' in wrong_date.content.decode()
+    assert 'href="#id_children-0-date_of_birth_0"' in wrong_date.content.decode()
     assert 'href="#id_children-0-first_name"' in no_child.content.decode()
     assert not SeriousIncident.objects.filter(summary__startswith="A looked-after").exists()
 
 
 def test_an_incident_with_no_child_asks_plainly_for_one(client, demo):
     sign_in(client, BUSINESS)
-    no_child = {f"children-0-{name}": "" for name in ("first_name", "last_name", "date_of_birth")}
+    no_child = {
+        "children-0-first_name": "",
+        "children-0-last_name": "",
+        **date_input("children-0-date_of_birth", None),
+    }
     second_only = {
         **no_child,
         "children-1-first_name": "Jordan",
         "children-1-last_name": "Example",
-        "children-1-date_of_birth": "2010-05-04",
+        **date_input("children-1-date_of_birth", "2010-05-04"),
     }
 
     none = client.post("/reviews/incidents/new/", incident_form(demo, **no_child))
@@ -673,3 +695,15 @@ def test_an_incident_with_no_child_asks_plainly_for_one(client, demo):
     assert_error_summary_links_land(page)
     assert second.status_code == 302  # the first of the four may be the one left blank
     assert SeriousIncident.objects.get().children.get().first_name == "Jordan"
+
+
+def test_a_date_already_recorded_is_shown_in_its_boxes(client, demo):
+    practice_review = SubmittedRapidReviewFactory().practice_review
+    practice_review.sent_to_panel_on = date(2027, 3, 27)
+    practice_review.save(update_fields=["sent_to_panel_on"])
+    sign_in(client, BUSINESS)
+
+    page = client.get(practice_review.get_absolute_url()).content.decode()
+
+    assert box_values(page, "sent_to_panel_on") == ["27", "3", "2027"]
+    assert box_values(page, "published_on") == ["", "", ""]
