@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from django import forms
 
+from safeguarding.forms import GovukDateField
+
 from .choices import (
     LOWER_IS_BETTER,
     ActionStatus,
@@ -55,9 +57,7 @@ class AgencyMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class ActionProgressForm(forms.Form):
     status = forms.ChoiceField(choices=ActionStatus.choices, widget=forms.RadioSelect)
-    completed_on = forms.DateField(
-        required=False, label="Date completed", help_text="For example, 2026-11-20"
-    )
+    completed_on = GovukDateField(required=False, label="Date completed")
     evidence_of_completion = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -178,7 +178,7 @@ class ScrutinyChallengeForm(forms.Form):
     detail = forms.CharField(
         label="What you found or what you are asking", widget=forms.Textarea(attrs={"rows": 6})
     )
-    response_due_on = forms.DateField(label="Response due", help_text="For example, 2026-12-18")
+    response_due_on = GovukDateField(label="Date the response is due")
 
     def __init__(self, *args, partnerships, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,8 +201,8 @@ class ScrutinyResponseForm(forms.Form):
 
 class YearlyReportStartForm(forms.Form):
     partnership = forms.ModelChoiceField(queryset=None, empty_label=None)
-    period_start = forms.DateField(
-        label="First day of the 12 months the report covers", help_text="For example, 2025-04-01"
+    period_start = GovukDateField(
+        label="First day of the 12 months the report covers", help_text="For example, 1 4 2025"
     )
 
     def __init__(self, *args, partnerships, **kwargs):
@@ -232,13 +232,13 @@ class YearlyReportEditForm(forms.Form):
 
 
 class YearlyReportPublishForm(forms.Form):
-    published_on = forms.DateField(label="Date published", help_text="For example, 2026-09-30")
+    published_on = GovukDateField(label="Date published")
 
 
 class YearlyReportSentForm(forms.Form):
-    sent_to_panel_on = forms.DateField(label="Sent to the national Panel on", required=False)
-    sent_to_what_works_on = forms.DateField(
-        label="Sent to the What Works Centre (Foundations) on", required=False
+    sent_to_panel_on = GovukDateField(label="Date sent to the national Panel", required=False)
+    sent_to_what_works_on = GovukDateField(
+        label="Date sent to the What Works Centre (Foundations)", required=False
     )
 
 
@@ -295,14 +295,7 @@ class TrainingEventForm(forms.Form):
     title = forms.CharField(
         max_length=200, error_messages={"required": "Give the training a title."}
     )
-    held_on = forms.DateField(
-        label="Date held",
-        help_text="For example, 2026-03-12",
-        error_messages={
-            "required": "Give the date the training was held.",
-            "invalid": "Enter the date as year-month-day, for example 2026-03-12.",
-        },
-    )
+    held_on = GovukDateField(label="Date the training was held")
     theme = forms.ChoiceField(
         label="Learning theme",
         choices=[("", "Choose a theme"), *TrainingTheme.choices],

@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 from partnerships.models import FinancialContribution, TrainingEvent
 from partnerships.services import yearly_report_start
 from tests.personas import BUSINESS, SCRUTINEER
+from tests.support.dates import fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,7 +42,7 @@ def test_the_business_team_records_training_and_a_contribution(
     assert_accessible(page)
     page.get_by_role("link", name="Record training").click()
     page.get_by_label("Title").fill("Working with fathers")
-    page.get_by_label("Date held").fill("2026-01-15")
+    fill_date(page, "Date the training was held", date(2026, 1, 15))
     page.get_by_label("Learning theme").select_option(label="Hearing the child's voice")
     page.get_by_role("group", name="Who it was for (optional)").get_by_label(
         "Midshire Police"

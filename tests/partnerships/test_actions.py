@@ -32,6 +32,7 @@ from tests.personas import (
 )
 from tests.reviews.factories import RapidReviewFactory
 from tests.support.clock import A_DEMO_DAY, a_year_from_today
+from tests.support.dates import date_input
 from tests.support.pages import part_from, tags
 
 TRAINING = "Refresh whole-staff training on recognising neglect"
@@ -122,7 +123,7 @@ def test_the_owning_agencys_lead_records_completion_with_evidence(client, demo, 
         url,
         {
             "status": "completed",
-            "completed_on": "2026-11-20",
+            **date_input("completed_on", "2026-11-20"),
             "evidence_of_completion": "All 32 staff trained on 18 November; register attached.",
             "evidence_of_impact": "Two early help referrals for neglect since, both appropriate.",
         },

@@ -30,6 +30,7 @@ from tests.personas import (
     sign_in,
 )
 from tests.support.concurrency import run_at_once
+from tests.support.dates import date_input
 from tests.support.pages import part_from, tags
 
 
@@ -60,7 +61,7 @@ def test_the_scrutineer_records_a_challenge_and_lead_police_responds(client, dem
             "addressed_to": demo.agency("Midshire Police").pk,
             "title": "Police attendance at strategy discussions",
             "detail": "Police attended 6 of 10 strategy discussions. What will change?",
-            "response_due_on": due.isoformat(),
+            **date_input("response_due_on", due),
         },
     )
 
@@ -101,7 +102,7 @@ def test_it_refuses_a_challenge_without_its_details(client, demo):
             "addressed_to": demo.agency("Northgate Academy").pk,  # not a member of Riverside
             "title": "x",
             "detail": "y",
-            "response_due_on": timezone.localdate().isoformat(),
+            **date_input("response_due_on", timezone.localdate()),
         },
     )
 
@@ -116,7 +117,7 @@ def test_it_refuses_a_challenge_without_its_details(client, demo):
             "addressed_to": demo.agency("Midshire Police").pk,
             "title": "x",
             "detail": "y",
-            "response_due_on": timezone.localdate().isoformat(),
+            **date_input("response_due_on", timezone.localdate()),
         },
     )
     assert "The response must be due after today." in response.content.decode()
@@ -378,6 +379,12 @@ def test_a_title_written_over_two_lines_is_emailed_on_one(
     client, demo, mailoutbox, django_capture_on_commit_callbacks, through
 ):
     raise_with = client if through == "form" else APIClient()
+    due = timezone.localdate() + timedelta(days=21)
+    due_on = (
+        date_input("response_due_on", due)
+        if through == "form"
+        else {"response_due_on": due.isoformat()}
+    )
     sign_in(raise_with, SCRUTINEER)
     with django_capture_on_commit_callbacks(execute=True):
         created = raise_with.post(
@@ -390,7 +397,7 @@ def test_a_title_written_over_two_lines_is_emailed_on_one(
                 "addressed_to": demo.agency("Midshire Police").pk,
                 "title": "Police attendance\r\nat strategy discussions",
                 "detail": "Police attended 6 of 10 strategy discussions.\r\nWhat will change?",
-                "response_due_on": (timezone.localdate() + timedelta(days=21)).isoformat(),
+                **due_on,
             },
         )
     assert created.status_code in (201, 302)
@@ -418,7 +425,7 @@ def test_submitting_a_challenge_twice_records_it_once(client, demo):
         "addressed_to": demo.agency("Midshire Police").pk,
         "title": "Police attendance at strategy discussions",
         "detail": "Police attended 6 of 10 strategy discussions. What will change?",
-        "response_due_on": due.isoformat(),
+        **date_input("response_due_on", due),
     }
     sign_in(client, SCRUTINEER)
 
@@ -434,7 +441,7 @@ def test_submitting_a_challenge_twice_records_it_once(client, demo):
     # A different due date is a different challenge.
     client.post(
         reverse("partnerships:scrutiny-create"),
-        {**data, "response_due_on": (due + timedelta(days=7)).isoformat()},
+        {**data, **date_input("response_due_on", due + timedelta(days=7))},
     )
     assert ScrutinyChallenge.objects.count() == 2
     # Another scrutineer's challenge is their own, however alike.

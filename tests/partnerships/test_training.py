@@ -27,6 +27,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.support.dates import date_input
 from tests.support.pages import folded_groups, part_from
 
 
@@ -142,7 +143,7 @@ def test_a_period_without_training_says_so_in_figures(demo):
 def form_data(demo, **overrides):
     data = {
         "title": "Professional curiosity with adolescents",
-        "held_on": "2026-10-01",
+        **date_input("held_on", "2026-10-01"),
         "theme": "professional_curiosity",
         "learning_from": "An escalation about a 15-year-old's repeated missing episodes.",
         "recommendation": "",
@@ -307,8 +308,8 @@ def test_a_large_partnership_gives_attendance_by_sector_with_the_schools_folded(
     "overrides, message",
     [
         ({"title": " "}, "Give the training a title"),
-        ({"held_on": ""}, "Give the date the training was held"),
-        ({"held_on": "1 October"}, "Enter the date as year-month-day"),
+        (date_input("held_on", None), "Enter date the training was held"),
+        (date_input("held_on", "2026-October-1"), "training was held must be a real date"),
         ({"theme": ""}, "Choose the learning theme"),
         ({"attendees": "10"}, "add up to 15, more than the 10 in total"),
         ({"attendees": "-1"}, "greater than or equal to 0"),
@@ -376,11 +377,11 @@ def test_a_signed_off_report_fixes_the_training_it_counts(client, demo):
 
     added = client.post(
         reverse("partnerships:training-create", args=[demo.riverside.pk]),
-        form_data(demo, held_on="2026-01-10"),
+        form_data(demo, **date_input("held_on", "2026-01-10")),
     )
     changed = client.post(
         reverse("partnerships:training-change", args=[counted.pk]),
-        form_data(demo, held_on="2026-06-10"),
+        form_data(demo, **date_input("held_on", "2026-06-10")),
     )
 
     assert "its training figures are fixed" in added.content.decode()
@@ -390,7 +391,7 @@ def test_a_signed_off_report_fixes_the_training_it_counts(client, demo):
     # Outside the report's period, training is recorded as usual.
     later = client.post(
         reverse("partnerships:training-create", args=[demo.riverside.pk]),
-        form_data(demo, held_on="2026-06-10"),
+        form_data(demo, **date_input("held_on", "2026-06-10")),
     )
     assert later.status_code == 302
 

@@ -27,6 +27,7 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.support.dates import date_input
 
 START = date(2025, 4, 1)
 
@@ -61,7 +62,7 @@ def test_business_drafts_edits_gets_sign_off_and_publishes_and_the_pdf_has_the_f
     sign_in(client, BUSINESS)
     started = client.post(
         reverse("partnerships:report-list"),
-        {"partnership": demo.riverside.pk, "period_start": START.isoformat()},
+        {"partnership": demo.riverside.pk, **date_input("period_start", START)},
     )
     report = YearlyReport.objects.get()
     assert started.status_code == 302 and started.url == report.get_absolute_url()
@@ -93,12 +94,16 @@ def test_business_drafts_edits_gets_sign_off_and_publishes_and_the_pdf_has_the_f
     assert report.narratives["priorities"] == "We focused on neglect."
     today = timezone.localdate()
     published = client.post(
-        report.get_absolute_url(), {"step": "publish", "published_on": today.isoformat()}
+        report.get_absolute_url(), {"step": "publish", **date_input("published_on", today)}
     )
     assert published.status_code == 302
     sent = client.post(
         report.get_absolute_url(),
-        {"step": "sent", "sent_to_panel_on": today.isoformat(), "sent_to_what_works_on": ""},
+        {
+            "step": "sent",
+            **date_input("sent_to_panel_on", today),
+            **date_input("sent_to_what_works_on", None),
+        },
     )
     assert sent.status_code == 302
     report.refresh_from_db()
@@ -125,7 +130,7 @@ def test_publishing_needs_all_three_partners(client, demo):
 
     response = client.post(
         report.get_absolute_url(),
-        {"step": "publish", "published_on": timezone.localdate().isoformat()},
+        {"step": "publish", **date_input("published_on", timezone.localdate())},
     )
 
     assert response.status_code == 200
@@ -162,7 +167,7 @@ def test_only_the_business_team_starts_or_edits_a_report(client, demo):
         reverse("partnerships:report-list"),
         {SCRUTINEER: 403, LEAD_POLICE: 403, OTHER_PARTNERSHIP: 200, ANONYMOUS: 302},
         method="post",
-        data={"partnership": demo.riverside.pk, "period_start": "2024-04-01"},
+        data={"partnership": demo.riverside.pk, **date_input("period_start", "2024-04-01")},
     )
     check_access(
         client,
@@ -283,7 +288,7 @@ def start_report(client, demo, period_start: str):
     sign_in(client, BUSINESS)
     return client.post(
         reverse("partnerships:report-list"),
-        {"partnership": demo.riverside.pk, "period_start": period_start},
+        {"partnership": demo.riverside.pk, **date_input("period_start", period_start)},
     )
 
 
