@@ -5,6 +5,7 @@ from partnerships.choices import Role
 from partnerships.forms import AgencyChoiceField, AgencyMultipleChoiceField
 from partnerships.models import Agency, Partnership
 from safeguarding import permissions
+from safeguarding.forms import GovukDateField
 from safeguarding.working_days import FIRST_YEAR, LAST_YEAR
 
 from .choices import Grade, Rating, SelfAssessmentKind
@@ -60,10 +61,8 @@ class AuditForm(BusinessTeamPartnershipMixin, forms.Form):
             "draw a random sample from a list later."
         ),
     )
-    return_due_on = forms.DateField(label="Returns due", help_text="For example, 2026-12-18")
-    moderation_on = forms.DateField(
-        required=False, label="Moderation meeting", help_text="For example, 2027-01-12"
-    )
+    return_due_on = GovukDateField(label="Date the returns are due")
+    moderation_on = GovukDateField(required=False, label="Date of the moderation meeting")
 
     def clean_questions(self):
         return [q.strip() for q in self.cleaned_data["questions"].splitlines() if q.strip()]
@@ -191,7 +190,7 @@ class ModerationActionForm(forms.Form):
     recommendation = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Finding it answers"
     )
-    due_on = forms.DateField(label="Due", help_text="For example, 2027-03-31")
+    due_on = GovukDateField(label="Due date")
 
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,8 +199,8 @@ class ModerationActionForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     title = forms.CharField(max_length=MAX_TITLE, required=False, help_text="Leave blank to reuse.")
-    return_due_on = forms.DateField(label="Returns due", help_text="For example, 2027-06-30")
-    moderation_on = forms.DateField(required=False, label="Moderation meeting")
+    return_due_on = GovukDateField(label="Date the returns are due")
+    moderation_on = GovukDateField(required=False, label="Date of the moderation meeting")
 
 
 class SelfAssessmentRoundForm(BusinessTeamPartnershipMixin, forms.Form):
@@ -210,7 +209,7 @@ class SelfAssessmentRoundForm(BusinessTeamPartnershipMixin, forms.Form):
     year = forms.IntegerField(
         min_value=FIRST_YEAR, max_value=LAST_YEAR, initial=lambda: timezone.localdate().year
     )
-    deadline = forms.DateField(help_text="For example, 2027-03-31")
+    deadline = GovukDateField(label="Deadline")
     agencies = AgencyMultipleChoiceField(label="Agencies or schools invited")
 
 
@@ -257,7 +256,7 @@ class SelfAssessmentForm(forms.Form):
 
 class ChallengeEventForm(forms.Form):
     agency = AgencyChoiceField()
-    held_on = forms.DateField(label="Date held", help_text="For example, 2026-11-20")
+    held_on = GovukDateField(label="Date the challenge event was held")
     discussion = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
     challenges = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 4}), label="Challenges raised"

@@ -35,6 +35,7 @@ from tests.personas import (
     sign_in,
     staff,
 )
+from tests.support.dates import date_input
 from tests.support.pages import (
     assert_error_summary_links_land,
     error_summary_links,
@@ -42,7 +43,7 @@ from tests.support.pages import (
     tags,
 )
 
-DUE = (timezone.localdate() + timedelta(days=20)).isoformat()
+DUE = timezone.localdate() + timedelta(days=20)
 
 
 def a_return(audit, agency_name, reference=None):
@@ -78,7 +79,7 @@ def test_business_team_runs_an_audit_that_agencies_return_and_moderation_conclud
             "agencies": [a.pk for a in agencies],
             "questions": "Was neglect recognised early?",
             "references": "NB-001\nNB-002",
-            "return_due_on": DUE,
+            **date_input("return_due_on", DUE),
         },
     )
     audit = Audit.objects.get(title="Neglect in families with babies")
@@ -147,7 +148,7 @@ def test_business_team_runs_an_audit_that_agencies_return_and_moderation_conclud
             "add_action": "1",
             "owner_agency": demo.agency("Midshire Police").pk,
             "title": "Share domestic abuse call-outs with health visitors",
-            "due_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+            **date_input("due_on", timezone.localdate() + timedelta(days=60)),
         },
     )
     case.refresh_from_db()
@@ -272,7 +273,7 @@ def test_cases_are_added_by_reference_and_a_follow_up_scheduled(client, demo, au
     sign_in(client, BUSINESS)
 
     client.post(f"/audits/{audit.pk}/cases/", {"references": "RH-103\nRH-104"})
-    follow = client.post(f"/audits/{audit.pk}/follow-up/", {"return_due_on": DUE})
+    follow = client.post(f"/audits/{audit.pk}/follow-up/", date_input("return_due_on", DUE))
 
     assert audit.cases.count() == 4
     follow_up = Audit.objects.get(follow_up_of=audit)
@@ -606,7 +607,7 @@ def test_the_round_page_shows_standards_across_agencies_and_challenge_events(cli
         url,
         {
             "agency": demo.agency("Midshire Police").pk,
-            "held_on": timezone.localdate().isoformat(),
+            **date_input("held_on", timezone.localdate()),
             "discussion": "Escalation policy awareness.",
             "challenges": "How do response officers learn the policy?",
             "responses": "A briefing at every shift change.",
@@ -652,7 +653,7 @@ def test_self_assessment_lists_and_round_creation(client, demo):
             "partnership": demo.riverside.pk,
             "kind": "s175",
             "year": 2027,
-            "deadline": "2027-03-31",
+            **date_input("deadline", "2027-03-31"),
             "agencies": [demo.agency("St Anne's Primary School").pk],
         },
     )
@@ -815,7 +816,7 @@ def test_a_question_longer_than_500_characters_is_explained_not_a_server_error(c
             "theme": "Neglect",
             "agencies": [demo.agency("Midshire Police").pk],
             "questions": "Was neglect recognised early?\n" + "Why " * 130,
-            "return_due_on": DUE,
+            **date_input("return_due_on", DUE),
         },
     )
 
@@ -828,7 +829,7 @@ def test_a_follow_up_of_a_long_titled_audit_keeps_its_title_within_200_character
     audit = AuditFactory(title="Neglect " + "x" * 192)
     sign_in(client, BUSINESS)
 
-    response = client.post(f"/audits/{audit.pk}/follow-up/", {"return_due_on": DUE})
+    response = client.post(f"/audits/{audit.pk}/follow-up/", date_input("return_due_on", DUE))
 
     follow_up = Audit.objects.get(follow_up_of=audit)
     assert response.status_code == 302

@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -6,6 +7,7 @@ from playwright.sync_api import expect
 from audits.models import Audit
 from tests.partnerships.test_agency_choices import SCHOOLS, join_schools
 from tests.personas import BUSINESS, PRACTITIONER_POLICE
+from tests.support.dates import fill_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +55,7 @@ def test_the_business_team_invites_a_school_from_the_folded_schools(
     page.get_by_label("Title").fill("Persistent absence")
     page.get_by_label("Theme", exact=True).fill("Neglect")
     page.get_by_label("Case references").fill("PA-001")
-    page.get_by_label("Returns due").fill("2027-01-29")
+    fill_date(page, "Date the returns are due", date(2027, 1, 29))
     agencies = page.get_by_role("group", name="Agencies taking part")
     school = agencies.get_by_label(schools[12].name, exact=True)
     expect(school).to_be_hidden()  # folded away with the other schools

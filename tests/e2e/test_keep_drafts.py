@@ -190,9 +190,7 @@ def add_an_action(page, *, due=True):
     page.get_by_label("Owning agency").select_option(label="Midshire Police")
     page.get_by_label("Action", exact=True).fill("Share call-outs with health visitors")
     if due:
-        page.get_by_label("Due", exact=True).fill(
-            (timezone.localdate() + timedelta(days=60)).isoformat()
-        )
+        fill_date(page, "Due date", timezone.localdate() + timedelta(days=60))
     page.get_by_role("button", name="Add the action").click()
 
 

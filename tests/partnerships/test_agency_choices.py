@@ -7,6 +7,7 @@ from tests.partnerships.factories import MembershipFactory, SchoolFactory
 from tests.personas import BUSINESS, PRACTITIONER_HEALTH, sign_in
 from tests.referrals.factories import DecidedReferralFactory
 from tests.reviews.test_views import incident_form
+from tests.support.dates import date_input
 from tests.support.pages import folded_groups
 
 SCHOOLS = 30
@@ -77,7 +78,7 @@ def test_an_audit_invites_agencies_from_the_folded_groups(client, demo):
             "theme": "Neglect",
             "agencies": [schools[0].pk, schools[-1].pk, demo.agency("Midshire Police").pk],
             "references": "AT-001",
-            "return_due_on": "2027-01-29",
+            **date_input("return_due_on", "2027-01-29"),
         },
     )
     assert created.status_code == 302

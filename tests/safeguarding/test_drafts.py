@@ -30,6 +30,7 @@ from tests.referrals.factories import (
     OpenEscalationFactory,
 )
 from tests.reviews.factories import SubmittedRapidReviewFactory
+from tests.support.dates import date_input
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +123,7 @@ def test_accepting_one_of_two_forms_posting_to_one_address_keeps_the_others_draf
         "add_action": "1",
         "owner_agency": demo.agency("Midshire Police").pk,
         "title": "Share domestic abuse call-outs with health visitors",
-        "due_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        **date_input("due_on", timezone.localdate() + timedelta(days=60)),
     }
     moderation = {
         "keep_draft": "case-moderation",
