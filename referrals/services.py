@@ -415,6 +415,24 @@ def _require_since_receipt(referral: Referral, field: str, value: date | None, t
         raise ValidationError(errors)
 
 
+def _tell_referrer(referral: Referral, stage: str, news: str) -> None:
+    """Tell the referrer what followed the front door's decision, once for each step, as they
+    were told the decision: referrers otherwise chase the front door for it. The message names
+    the referral, never the child."""
+    notify_all(
+        [referral.referrer],
+        kind="referral_followed_up",
+        subject=referral,
+        partnership_id=referral.partnership_id,
+        stage=stage,
+        message=Message(
+            title=f"Referral {referral.reference}: {news}",
+            body=f"{referral.front_door} recorded it: {news}.",
+            url=referral.get_absolute_url(),
+        ),
+    )
+
+
 def referral_assessment_record(
     *, referral: Referral, by, completed_on: date | None, today: date | None = None
 ) -> Referral:
@@ -435,6 +453,11 @@ def referral_assessment_record(
         referral.assessment_completed_on = completed_on
         referral._change_reason = "Assessment completion recorded"
         referral.save(update_fields=["assessment_completed_on"])
+        _tell_referrer(
+            referral,
+            "assessment_completed",
+            f"the child and family assessment was completed on {completed_on:%-d %B %Y}",
+        )
     return referral
 
 
@@ -459,6 +482,11 @@ def referral_strategy_discussion_record(
         referral.conference_due_on = calendar.add(held_on, CONFERENCE_WORKING_DAYS).due
         referral._change_reason = "Strategy discussion recorded"
         referral.save(update_fields=["strategy_discussion_on", "conference_due_on"])
+        _tell_referrer(
+            referral,
+            "strategy_discussion",
+            f"a strategy discussion was held on {held_on:%-d %B %Y}",
+        )
     return referral
 
 
@@ -512,10 +540,15 @@ def referral_conference_record(
         if field == "held_on":
             referral.conference_held_on = held_on
             referral._change_reason = "Conference recorded"
+            news = f"an initial child protection conference was held on {held_on:%-d %B %Y}"
         else:
             referral.conference_not_needed_on = not_needed_on
             referral.conference_not_needed_reason = reason
             referral._change_reason = "No conference needed recorded"
+            news = (
+                "the child protection enquiry concluded on "
+                f"{not_needed_on:%-d %B %Y} that no conference was needed"
+            )
         referral.save(
             update_fields=[
                 "conference_held_on",
@@ -523,6 +556,7 @@ def referral_conference_record(
                 "conference_not_needed_reason",
             ]
         )
+        _tell_referrer(referral, "conference", news)
     return referral
 
 

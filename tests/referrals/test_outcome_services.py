@@ -344,3 +344,48 @@ def test_the_reminder_sweep_reads_only_the_open_clocks_due_soon(demo, needs_serv
         plan = due.order_by(clock.due, "pk").explain()
         assert re.search(r"Seq Scan on referrals_referral\w*", plan) is None, plan
         assert "_due" in plan, plan
+
+
+def test_the_referrer_is_told_each_step_that_followed_the_decision_once(demo):
+    referral = record_strategy_discussion(demo, decided())
+    services.referral_assessment_record(
+        referral=referral,
+        by=front_door(demo),
+        completed_on=date(2027, 1, 15),
+        today=AFTER_CHRISTMAS,
+    )
+    services.referral_conference_record(
+        referral=referral, by=front_door(demo), held_on=date(2027, 1, 5), today=AFTER_CHRISTMAS
+    )
+    with pytest.raises(ValidationError, match="already recorded"):
+        services.referral_conference_record(
+            referral=referral, by=front_door(demo), held_on=date(2027, 1, 6), today=AFTER_CHRISTMAS
+        )
+
+    told = Notification.objects.filter(kind="referral_followed_up").order_by("pk")
+    assert {n.recipient for n in told} == {referral.referrer}
+    assert [n.title.removeprefix(f"Referral {referral.reference}: ") for n in told] == [
+        "a strategy discussion was held on 14 December 2026",
+        "the child and family assessment was completed on 15 January 2027",
+        "an initial child protection conference was held on 5 January 2027",
+    ]
+    assert all(n.url == referral.get_absolute_url() for n in told)
+    names = [child.first_name for child in referral.children.all()]
+    assert names and not any(name in n.title + n.body for n in told for name in names)
+
+
+def test_the_referrer_is_told_when_no_conference_was_needed_but_not_why(demo):
+    referral = record_strategy_discussion(demo, decided())
+
+    services.referral_conference_record(
+        referral=referral,
+        by=front_door(demo),
+        not_needed_on=date(2027, 1, 4),
+        not_needed_reason="The family's circumstances are set out in the enquiry.",
+        today=AFTER_CHRISTMAS,
+    )
+
+    told = Notification.objects.get(kind="referral_followed_up", stage="conference")
+    assert told.recipient == referral.referrer
+    assert "concluded on 4 January 2027 that no conference was needed" in told.title
+    assert "circumstances" not in told.title + told.body
