@@ -89,6 +89,20 @@ def _table(results: dict) -> str:
             f"| {s['open']:,} | {s['due']:,} | {s['reminders_sent']:,} | {s['seconds']} | "
             f"{s['ms_per_due_referral']} | {s['rerun_reminders_sent']} | {s['rerun_seconds']} |"
         )
+    if week := results.get("sweep_week"):
+        lines += [
+            "",
+            f"A week of sweeps ({week['open']:,} open, {week['due']:,} falling due each day, "
+            "none decided; each day's overdue referrals are told once and stay open):",
+            "",
+            "| Day | Already told they are overdue | Reminders sent | Seconds |",
+            "|--:|--:|--:|--:|",
+        ]
+        lines += [
+            f"| {day['day']} | {day['already_told_overdue']:,} | {day['reminders_sent']:,} | "
+            f"{day['seconds']} |"
+            for day in week["week"]
+        ]
     if results["dataset"]:
         rows = results["dataset"]["rows"]
         seconds = results["dataset"]["seconds"]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguarding import permissions
-from safeguarding.notifications import Message, notify_all
+from safeguarding.notifications import Message, already_notified, notify_all
 from safeguarding.records import lock
 from safeguarding.working_days import calendars_for
 
@@ -170,10 +170,14 @@ def action_update_progress(
 def action_overdue_reminders_send(*, today: date | None = None) -> int:
     """Tell the owning agency's safeguarding leads (else the business team) of overdue actions.
 
-    Once per action: the outbox stage is "overdue".
+    Once per action: the outbox stage is "overdue", and an action told is not read again.
     """
     today = today or timezone.localdate()
-    overdue = Action.objects.overdue(on=today).select_related("partnership", "owner_agency")
+    overdue = (
+        Action.objects.overdue(on=today)
+        .exclude(already_notified(Action, kind="action_overdue", stage="overdue"))
+        .select_related("partnership", "owner_agency")
+    )
     created = 0
     for action in overdue.iterator(chunk_size=500):
         recipients = agency_leads_in(action.partnership, action.owner_agency) or list(

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from partnerships.choices import Role
 from partnerships.models import Agency, Membership, Partnership
 from partnerships.selectors import business_team_of
 from safeguarding import permissions
-from safeguarding.notifications import Message, notify_all
+from safeguarding.notifications import Message, already_notified, notify_all
 from safeguarding.records import lock
 from safeguarding.working_days import WorkingDayCalendar, calendars_for
 
@@ -619,11 +620,18 @@ def referral_deadline_reminders_send(*, today: date | None = None) -> int:
     """Remind each front door, and its manager, of referrals due today or past their deadline.
 
     The foundation has no "front door manager" role: the council's agency safeguarding leads
-    are its managers here. Only undecided referrals due by today are read (a partial index).
+    are its managers here. Only undecided referrals due by today are read (a partial index),
+    less those already told of the stage they have reached.
     """
     today = today or timezone.localdate()
     due = (
         Referral.objects.filter(status=ReferralStatus.SUBMITTED, decision_due_on__lte=today)
+        .exclude(
+            Q(decision_due_on=today)
+            & already_notified(Referral, kind="referral_deadline", stage="due_today")
+            | Q(decision_due_on__lt=today)
+            & already_notified(Referral, kind="referral_deadline", stage="overdue")
+        )
         .select_related("front_door")
         .order_by("decision_due_on", "pk")
     )
@@ -672,9 +680,9 @@ def referral_follow_up_reminders_send(*, today: date | None = None) -> int:
     initial child protection conference due within 5 working days, and again once it is overdue:
     each once (the outbox's key carries the clock and the stage).
 
-    Only open clocks due by the read-ahead are read, through each clock's partial index on its
-    due date; the working days left are counted on each partnership's calendar (read in one
-    query). Returns how many reminders were new.
+    Only open clocks due by the read-ahead and not yet told they are overdue are read, through
+    each clock's partial index on its due date; the working days left are counted on each
+    partnership's calendar (read in one query). Returns how many reminders were new.
     """
     today = today or timezone.localdate()
     recipients_by_agency: dict[int, list] = {}
@@ -682,7 +690,7 @@ def referral_follow_up_reminders_send(*, today: date | None = None) -> int:
     for name, clock in CLOCKS.items():
         due = Referral.objects.filter(
             clock.open(), **{f"{clock.due}__lte": today + FOLLOW_UP_NOTICE_READ_AHEAD}
-        )
+        ).exclude(already_notified(Referral, kind="referral_follow_up", stage=f"{name}_overdue"))
         calendars = calendars_for(due.order_by().values_list("partnership_id", flat=True))
         for referral in (
             due.select_related("front_door").order_by(clock.due, "pk").iterator(chunk_size=500)

@@ -14,7 +14,7 @@ from partnerships.choices import Role
 from partnerships.models import Agency, Membership
 from partnerships.selectors import agency_leads_in, business_team_of, people_with_role
 from partnerships.services import action_create
-from safeguarding.notifications import Message, notify_all
+from safeguarding.notifications import Message, already_notified, notify_all
 from safeguarding.records import lock
 from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount, calendars_for
 
@@ -739,7 +739,8 @@ def _days_left(items, today):
 
 def agency_return_reminders_send(*, today: date | None = None) -> int:
     """Remind each agency's safeguarding leads of a return due in 3 and 1 working days, today,
-    and once it is overdue. Only unsubmitted returns of open reviews due soon are read."""
+    and once it is overdue. Only unsubmitted returns of open reviews due soon, and not yet told
+    they are overdue, are read."""
     today = _today(today)
     due = list(
         AgencyReturn.objects.filter(
@@ -747,6 +748,7 @@ def agency_return_reminders_send(*, today: date | None = None) -> int:
             due_on__lte=today + relativedelta(days=LOOK_AHEAD_DAYS),
         )
         .filter(rapid_review__status__in=OPEN_REVIEW_STATUSES)
+        .exclude(already_notified(AgencyReturn, kind="review_return", stage="return_overdue"))
         .select_related("agency", "partnership", "rapid_review__incident")
     )
     created = 0
@@ -843,12 +845,17 @@ def rapid_review_reminders_send(*, today: date | None = None) -> int:
 
 
 def milestone_reminders_send(*, today: date | None = None) -> int:
-    """Remind the business team of practice review milestones due soon, today and overdue."""
+    """Remind the business team of practice review milestones due soon, today and overdue
+    (the last once: a milestone told it is overdue is not read again)."""
     today = _today(today)
     due = list(
         Milestone.objects.filter(
             completed_on__isnull=True, due_on__lte=today + relativedelta(days=LOOK_AHEAD_DAYS)
-        ).select_related("practice_review__rapid_review__incident", "practice_review__partnership")
+        )
+        .exclude(
+            already_notified(Milestone, kind="practice_review_milestone", stage="milestone_overdue")
+        )
+        .select_related("practice_review__rapid_review__incident", "practice_review__partnership")
     )
     for milestone in due:
         milestone.partnership_id = milestone.practice_review.partnership_id

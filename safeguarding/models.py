@@ -140,6 +140,12 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
+            # Which records a sweep has told of a stage (`already_notified`), by stage or by
+            # record.
+            models.Index(
+                fields=["kind", "stage", "subject_type", "subject_id"],
+                name="notification_by_stage",
+            ),
             models.Index(
                 fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_unsent"
             ),

@@ -29,6 +29,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,19 +113,42 @@ def notify_all(
     message: Message,
     partnership_id: int,
 ) -> int:
-    """Record the same notification for each recipient; returns how many were new."""
+    """Record the same notification for each recipient; returns how many were new.
+
+    All or none: a sweep stopped part-way records no one, so `already_notified()` never finds
+    a stage recorded for some of its recipients and leaves out the rest."""
     created = 0
-    for recipient in recipients:
-        if notification_create(
-            recipient=recipient,
-            kind=kind,
-            subject=subject,
-            stage=stage,
-            message=message,
-            partnership_id=partnership_id,
-        ):
-            created += 1
+    with transaction.atomic():
+        for recipient in recipients:
+            if notification_create(
+                recipient=recipient,
+                kind=kind,
+                subject=subject,
+                stage=stage,
+                message=message,
+                partnership_id=partnership_id,
+            ):
+                created += 1
     return created
+
+
+def already_notified(model, *, kind: str, stage: str) -> Exists:
+    """True of a `model` record whose `stage` notification of `kind` is recorded, for anyone.
+
+    A sweep leaves out its records already told of their last stage (overdue), so that its
+    daily cost follows the records reaching a stage, not the backlog that passed it long ago:
+    the unique key alone would keep a reminder once, but only after reading every overdue
+    record and trying its recipients again each day. Someone who takes on the role later is
+    not told of that backlog; their own lists and dashboards show it to them.
+    """
+    return Exists(
+        Notification.objects.filter(
+            kind=kind,
+            stage=stage,
+            subject_type=ContentType.objects.get_for_model(model),
+            subject_id=OuterRef("pk"),
+        )
+    )
 
 
 def notification_deliver(*, notification_id: int) -> bool:

@@ -21,7 +21,7 @@ from referrals.selectors import ASSESSMENT, CONFERENCE, possible_duplicates
 from referrals.services import referral_decide, referral_strategy_discussion_record
 from reviews.models import RapidReview
 from safeguarding import permissions
-from safeguarding.models import AccessLogEntry
+from safeguarding.models import AccessLogEntry, Notification
 from safeguarding.working_days import calendars_for
 
 pytestmark = pytest.mark.django_db
@@ -156,6 +156,23 @@ def test_the_sweeps_open_deadlines_leave_every_decided_referral_with_its_decisio
     closed = Referral.objects.get(pk=waiting_since_generated.pk)
     assert (closed.status, closed.decision) == ("decided", "no_further_action")
     assert closed.decided_at is not None
+
+
+def test_a_week_of_sweeps_tells_each_day_its_due_and_its_newly_overdue_once(generated, monkeypatch):
+    monkeypatch.setattr(sweep, "WEEK", (100, 10, 3))
+
+    week = sweep.week_of_sweeps()
+
+    assert [day["already_told_overdue"] for day in week["week"]] == [0, 0, 10]
+    reminders = Notification.objects.filter(kind="referral_deadline")
+    assert sum(day["reminders_sent"] for day in week["week"]) == reminders.count() > 0
+    told = {
+        stage: set(reminders.filter(stage=stage).values_list("subject_id", flat=True))
+        for stage in ("due_today", "overdue")
+    }
+    assert len(told["due_today"]) == 30
+    # The third day's referrals were due on the last day: none is overdue yet.
+    assert len(told["overdue"]) == 20 and told["overdue"] < told["due_today"]
 
 
 def assessments():

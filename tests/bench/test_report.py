@@ -80,3 +80,18 @@ def test_the_table_shows_each_share_as_a_percentage(tmp_path, monkeypatch):
     assert rows["| API frame"][6:8] == ["25.0%", "100.0%"]
     assert rows["| Queue"][6:8] == ["3.1%", "25.0%"]
     assert rows["| API"][6:8] == ["5.0%", "20.0%"]
+
+
+def test_the_week_of_sweeps_is_tabled_day_by_day(tmp_path, monkeypatch):
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"{report.START}\n{report.END}\n")
+    monkeypatch.setattr(report, "DOC", doc)
+    days = [
+        {"day": 1, "already_told_overdue": 0, "reminders_sent": 3300, "seconds": 11.5},
+        {"day": 3, "already_told_overdue": 1000, "reminders_sent": 6600, "seconds": 22.1},
+    ]
+
+    report.write_table({**run_of([]), "sweep_week": {"open": 100_000, "due": 1000, "week": days}})
+
+    assert "A week of sweeps (100,000 open, 1,000 falling due each day" in doc.read_text()
+    assert "| 3 | 1,000 | 6,600 | 22.1 |" in doc.read_text().splitlines()

@@ -200,6 +200,16 @@ def test_overdue_actions_are_reminded_to_the_owners_lead_once(
     assert [m.to for m in mailoutbox] == [["dsl.school@example.org"]]
 
 
+def test_a_later_sweep_reads_no_action_already_told_it_is_overdue(
+    demo, django_assert_max_num_queries
+):
+    assert action_overdue_reminders_send(today=date(2026, 11, 23)) == 1
+
+    for today in (date(2026, 11, 24), date(2027, 3, 1)):
+        with django_assert_max_num_queries(1):
+            assert action_overdue_reminders_send(today=today) == 0
+
+
 def test_an_action_titled_over_two_lines_in_the_admin_is_reminded_on_one(
     client, demo, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -302,6 +302,30 @@ def test_the_front_door_is_reminded_once_before_each_clock_is_due_and_once_when_
     ]
 
 
+def test_the_sweep_reads_no_clock_again_once_told_it_is_overdue(
+    demo, django_assert_max_num_queries
+):
+    Referral.objects.bulk_create(
+        bulk_referrals(
+            10,
+            status="decided",
+            decision="child_in_need_assessment",
+            assessment_due_on=date(2027, 1, 4),
+            conference_due_on=date(2027, 1, 5),
+        )
+    )
+    assert services.referral_follow_up_reminders_send(today=AFTER_CHRISTMAS) == 20
+
+    for today in (AFTER_CHRISTMAS, date(2027, 1, 21), date(2027, 2, 1)):
+        # Two queries for each clock (its partnerships' calendars, its referrals), however
+        # many were told before.
+        with django_assert_max_num_queries(4):
+            assert services.referral_follow_up_reminders_send(today=today) == 0
+
+    stages = Notification.objects.filter(kind="referral_follow_up").values_list("stage", flat=True)
+    assert sorted(set(stages)) == ["assessments_overdue", "conferences_overdue"]
+
+
 def test_a_clock_done_or_not_needed_is_not_reminded(demo):
     held = record_strategy_discussion(demo, decided())
     services.referral_conference_record(

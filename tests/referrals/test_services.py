@@ -31,6 +31,7 @@ from tests.referrals.factories import (
     DraftReferralFactory,
     OpenEscalationFactory,
     SubmittedReferralFactory,
+    bulk_referrals,
     child_details,
     referral_shared_with_the_police,
 )
@@ -412,6 +413,57 @@ def test_front_door_and_manager_are_reminded_once_when_due_and_when_overdue(
     }
     assert not reminders.filter(subject_id=decided.pk).exists()
     assert len([m for m in mailoutbox if "past its decision deadline" in m.subject]) == 2
+
+
+def test_a_sweep_reads_no_referral_again_once_told_of_its_stage(
+    demo, django_assert_max_num_queries
+):
+    """Twenty referrals told they are due today, then overdue, cost the later sweeps one query
+    between them: the sweep's cost follows the referrals reaching a stage, not its backlog."""
+    manager = front_door_manager(demo)
+    Referral.objects.bulk_create(bulk_referrals(20, decision_due_on=date(2026, 11, 19)))
+    assert services.referral_deadline_reminders_send(today=date(2026, 11, 19)) == 40
+    assert services.referral_deadline_reminders_send(today=date(2026, 11, 20)) == 40
+    # Someone who joins the front door afterwards finds the backlog in the queue, not in email.
+    RoleAssignmentFactory(
+        user=UserFactory(agency=manager.agency, username="newcomer.hillford"),
+        partnership=demo.riverside,
+        role=Role.FRONT_DOOR_WORKER,
+    )
+
+    for today in (date(2026, 11, 20), date(2026, 11, 23), date(2026, 11, 24)):
+        with django_assert_max_num_queries(1):
+            assert services.referral_deadline_reminders_send(today=today) == 0
+
+    assert Notification.objects.filter(kind="referral_deadline").count() == 80
+
+
+def test_a_sweep_stopped_between_two_recipients_records_neither_and_the_next_tells_both(
+    demo, monkeypatch
+):
+    manager = front_door_manager(demo)
+    SubmittedReferralFactory(received_at=datetime(2026, 11, 18, 10, tzinfo=LONDON))
+    create = Notification.objects.create
+    recorded = []
+
+    def stop_after_the_first(**fields):
+        if recorded:
+            raise ConnectionError("The worker lost its database.")
+        recorded.append(create(**fields))
+        return recorded[-1]
+
+    monkeypatch.setattr(Notification.objects, "create", stop_after_the_first)
+    with pytest.raises(ConnectionError):
+        services.referral_deadline_reminders_send(today=date(2026, 11, 19))
+    reminders = Notification.objects.filter(kind="referral_deadline")
+    assert recorded and not reminders.exists()
+
+    monkeypatch.setattr(Notification.objects, "create", create)
+    assert services.referral_deadline_reminders_send(today=date(2026, 11, 19)) == 2
+    assert set(reminders.values_list("recipient__username", flat=True)) == {
+        FRONT_DOOR_HILLFORD,
+        manager.username,
+    }
 
 
 def test_an_escalation_opens_at_stage_one_with_the_default_stages(demo):

@@ -111,7 +111,7 @@ def test_an_extension_or_submission_stops_the_reminders(demo):
 
 
 def test_agencies_are_reminded_of_their_returns_once_per_stage(
-    demo, django_capture_on_commit_callbacks
+    demo, django_capture_on_commit_callbacks, django_assert_max_num_queries
 ):
     review = RapidReviewFactory()
     submitted = AgencyReturn.objects.get(rapid_review=review, agency__name="Riverside Council")
@@ -137,8 +137,13 @@ def test_agencies_are_reminded_of_their_returns_once_per_stage(
         "practitioner.health",
     }
 
+    # Once told they are overdue, the returns are not read again.
+    for today in (date(2026, 12, 7), date(2026, 12, 8), date(2027, 1, 4)):
+        with django_assert_max_num_queries(1):
+            assert services.agency_return_reminders_send(today=today) == 0
 
-def test_practice_review_milestones_are_reminded(demo):
+
+def test_practice_review_milestones_are_reminded(demo, django_assert_max_num_queries):
     practice_review = SubmittedRapidReviewFactory().practice_review
     services.milestone_add(
         practice_review=practice_review,
@@ -155,6 +160,10 @@ def test_practice_review_milestones_are_reminded(demo):
         (BUSINESS, "milestone_due"),
         (BUSINESS, "milestone_overdue"),
     ]
+
+    for today in (date(2026, 12, 15), date(2027, 2, 1)):
+        with django_assert_max_num_queries(1):
+            assert services.milestone_reminders_send(today=today) == 0
 
 
 def test_starting_a_review_sends_each_agency_its_information_request(demo, mailoutbox):

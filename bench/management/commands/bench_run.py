@@ -41,6 +41,7 @@ class Command(BaseCommand):
             runner.drive(runner.targets(today), seconds=seconds, connections=connections)
         )
         results["sweep"] = sweep.run()
+        results["sweep_week"] = sweep.week_of_sweeps()
         results["total_seconds"] = round(time.time() - started)
         path = report.write_results(results)
         report.write_table(results)
