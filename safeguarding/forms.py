@@ -29,12 +29,26 @@ def add_service_errors(form, error: ValidationError) -> None:
 
 
 class DateBoxes(DateInputWidget):
-    """crispy-forms-gds's day, month and year boxes, which bring up a number keypad on a phone."""
+    """crispy-forms-gds's day, month and year boxes, which bring up a number keypad on a phone.
+
+    Django marks every box of a date with an error `aria-invalid`; only the boxes at fault, the
+    ones crispy-forms-gds draws in red, are marked here, so a screen reader says the same as the
+    page shows. (Drawn without crispy-forms-gds, no box is red, and Django's marks stay.)"""
 
     def __init__(self, attrs=None):
         super().__init__(attrs)
         for box in self.widgets:
             box.attrs["inputmode"] = "numeric"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        boxes = context["widget"]["subwidgets"]
+        red = ["govuk-input--error" in box["attrs"].get("class", "").split() for box in boxes]
+        if any(red):
+            for box, at_fault in zip(boxes, red, strict=True):
+                if not at_fault:
+                    box["attrs"].pop("aria-invalid", None)
+        return context
 
 
 class GovukDateField(DateInputField):

@@ -1,9 +1,11 @@
 """Dates are typed in GOV.UK's Date input: day, month and year boxes (safeguarding.forms)."""
 
+import re
 from datetime import date
 
 import pytest
 from django import forms
+from django.template import Context, Template
 
 from safeguarding.forms import GovukDateField
 from tests.personas import BUSINESS, sign_in
@@ -117,3 +119,36 @@ def test_a_date_wrong_as_a_whole_leads_to_the_day(client, demo):
     assert "between 2000 and 2100" in page
     assert error_summary_links(page) == ["#id_start_0"]
     assert page.count("govuk-input--error") == 3
+
+
+def marked_invalid(html: str, name: str) -> list[int]:
+    """Which of the boxes of the date `name` a page marks aria-invalid."""
+    boxes = [re.search(rf'<input[^>]*\bname="{name}_{i}"[^>]*>', html).group(0) for i in range(3)]
+    return [i for i, box in enumerate(boxes) if 'aria-invalid="true"' in box]
+
+
+def drawn_in_red(html: str, name: str) -> list[int]:
+    boxes = [re.search(rf'<input[^>]*\bname="{name}_{i}"[^>]*>', html).group(0) for i in range(3)]
+    return [i for i, box in enumerate(boxes) if "govuk-input--error" in box]
+
+
+def test_only_the_boxes_at_fault_are_marked_invalid_for_a_screen_reader():
+    form = MeetingForm({**boxes("27", "13", "2026"), **boxes("", "3", "", name="minuted_on")})
+    form.is_valid()
+
+    html = Template("{% load crispy_forms_tags %}{{ form|crispy }}").render(Context({"form": form}))
+
+    assert marked_invalid(html, "held_on") == drawn_in_red(html, "held_on") == [1]
+    assert marked_invalid(html, "minuted_on") == drawn_in_red(html, "minuted_on") == [0, 2]
+
+
+def test_a_wrong_month_in_a_filter_marks_only_the_month_and_a_date_wrong_as_a_whole_all(
+    client, demo
+):
+    sign_in(client, BUSINESS)
+
+    month = client.get("/working-days/", {**boxes("10", "13", "2026", name="start"), "days": 5})
+    whole = client.get("/working-days/", {**date_input("start", date(2101, 1, 1)), "days": 1})
+
+    assert marked_invalid(month.content.decode(), "start") == [1]
+    assert marked_invalid(whole.content.decode(), "start") == [0, 1, 2]
