@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from django import forms
 
-from safeguarding.forms import GovukDateField
+from safeguarding.forms import GovukDateField, date_boxes, has_boxes, iso_dates_in_boxes
 
 from .choices import (
     LOWER_IS_BETTER,
@@ -71,22 +71,30 @@ class ActionProgressForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    """The period a page of figures counts: five years at most, the last 12 months unless asked."""
+    """The period a page of figures counts: five years at most, the last 12 months unless asked.
 
-    date_from = forms.DateField(label="From", help_text="For example, 2026-04-01")
-    date_to = forms.DateField(label="To", help_text="For example, 2027-03-31")
+    Its dates are GOV.UK day, month and year boxes (`date_from_0=1&date_from_1=4&...`); a query
+    giving one as ISO text (`date_from=2026-04-01`), as links to the page may, is read too."""
+
+    date_from = GovukDateField(
+        label="From", error_name="the start of the period", help_text="For example, 1 4 2026"
+    )
+    date_to = GovukDateField(
+        label="To", error_name="the end of the period", help_text="For example, 31 3 2027"
+    )
 
     @classmethod
-    def for_query(cls, query, defaults=None, **kwargs):
-        """The form bound to a page's query string; what the query leaves out is defaulted."""
-        period = default_period()
-        # As text, so the boxes show the dates as their hints write them (2026-04-01).
-        data = {
-            "date_from": period.start.isoformat(),
-            "date_to": period.end.isoformat(),
-            **(defaults or {}),
-        }
-        return cls({**data, **query.dict()}, **kwargs)
+    def for_query(cls, query, defaults=None, period=None, iso_names=None, **kwargs):
+        """The form bound to a page's query string; what the query leaves out is defaulted, the
+        period to `period` (the last 12 months unless given). `iso_names` maps other names the
+        query may give the dates as ISO text by to the form's."""
+        period = period or default_period()
+        names = {"date_from": "date_from", "date_to": "date_to", **(iso_names or {})}
+        data = {**(defaults or {}), **iso_dates_in_boxes(query.dict(), names)}
+        for name, day in (("date_from", period.start), ("date_to", period.end)):
+            if not has_boxes(data, name):
+                data.update(date_boxes(name, day))
+        return cls(data, **kwargs)
 
     def clean(self):
         cleaned = super().clean()

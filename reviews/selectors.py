@@ -7,7 +7,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from partnerships.choices import Role
-from partnerships.indicators import by_agency, percent
+from partnerships.indicators import Period, by_agency, percent
 from partnerships.models import Action, Membership
 from safeguarding import permissions
 from safeguarding.working_days import calendars_for
@@ -156,8 +156,9 @@ def dashboard_partnership_ids(user):
     return permissions.partnership_ids_with_role(user, DASHBOARD_ROLES)
 
 
-def dashboard(user, *, period_start: date, period_end: date, today: date | None = None) -> dict:
-    """The review figures for the partnerships a person oversees, computed in the database."""
+def dashboard(user, *, period: Period | None, today: date | None = None) -> dict:
+    """The review figures for the partnerships a person oversees, computed in the database; none
+    submitted in a period not given (one asked for wrongly)."""
     today = today or timezone.localdate()
     partnerships = dashboard_partnership_ids(user)
     # Scrutineers see the RAG counts of every open review, never the reviews themselves.
@@ -196,18 +197,21 @@ def dashboard(user, *, period_start: date, period_end: date, today: date | None 
     )
     # On time as the indicators count it: within the original 15 working days. An agreed
     # extension explains lateness; those submitted by one are counted beside.
-    submitted = RapidReview.objects.filter(
-        partnership__in=partnerships,
-        status=RapidReviewStatus.SUBMITTED,
-        submitted_on__range=(period_start, period_end),
-    ).aggregate(
-        total=Count("pk"),
-        on_time=Count("pk", filter=Q(submitted_on__lte=F("original_due_on"))),
-        by_extension=Count(
-            "pk", filter=Q(submitted_on__gt=F("original_due_on"), submitted_on__lte=F("due_on"))
-        ),
-    )
-    submitted["percent"] = percent(submitted["on_time"], submitted["total"])
+    submitted = None
+    if period is not None:
+        submitted = RapidReview.objects.filter(
+            partnership__in=partnerships,
+            status=RapidReviewStatus.SUBMITTED,
+            submitted_on__range=(period.start, period.end),
+        ).aggregate(
+            total=Count("pk"),
+            on_time=Count("pk", filter=Q(submitted_on__lte=F("original_due_on"))),
+            by_extension=Count(
+                "pk",
+                filter=Q(submitted_on__gt=F("original_due_on"), submitted_on__lte=F("due_on")),
+            ),
+        )
+        submitted["percent"] = percent(submitted["on_time"], submitted["total"])
     actions_overdue = by_agency(
         Action.objects.overdue(on=today)
         .filter(partnership__in=partnerships)

@@ -11,6 +11,8 @@ from django.views import View
 from django.views.generic import DetailView, FormView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from partnerships.forms import PeriodForm
+from partnerships.indicators import Period
 from partnerships.models import Partnership
 from partnerships.selectors import actions_visible_to
 from safeguarding import permissions
@@ -560,20 +562,16 @@ class DashboardView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        period_start = _parse_date(self.request.GET.get("from")) or today.replace(month=1, day=1)
-        period_end = _parse_date(self.request.GET.get("to")) or today
+        # This year so far unless asked; `from` and `to` as ISO text are the dates' old names.
+        form = PeriodForm.for_query(
+            self.request.GET,
+            period=Period(today.replace(month=1, day=1), today),
+            iso_names={"from": "date_from", "to": "date_to"},
+        )
+        period = form.period if form.is_valid() else None
         context.update(
-            selectors.dashboard(
-                self.request.user, period_start=period_start, period_end=period_end, today=today
-            ),
-            period_start=period_start,
-            period_end=period_end,
+            selectors.dashboard(self.request.user, period=period, today=today),
+            form=form,
+            period=period,
         )
         return context
-
-
-def _parse_date(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

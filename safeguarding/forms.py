@@ -51,6 +51,40 @@ class DateBoxes(DateInputWidget):
         return context
 
 
+def date_boxes(name: str, day: date) -> dict[str, str]:
+    """The day, month and year boxes of the date field `name` holding `day`, as a query has them."""
+    return {f"{name}_{i}": str(part) for i, part in enumerate((day.day, day.month, day.year))}
+
+
+def has_boxes(data, name: str) -> bool:
+    """Whether a query gives any of the boxes of the date field `name`."""
+    return any(f"{name}_{i}" in data for i in range(3))
+
+
+def iso_dates_in_boxes(query, names: dict[str, str]):
+    """A copy of a GET filter's query (a QueryDict or a dict) with each date given as one ISO
+    text, as links and bookmarks written before the boxes give it (`date_from=2026-04-01`), put
+    in the day, month and year boxes its GovukDateField reads (`date_from_0=1&date_from_1=4&
+    date_from_2=2026`).
+
+    `names` maps each text's name to its field's. Boxes the query gives win. Text that is not
+    a date is put in the boxes as it splits (2026-13-01 as 1, 13 and 2026), so the field says
+    what is wrong with it."""
+    data = query.copy()
+    for text_name, name in names.items():
+        text = data.get(text_name)
+        if text is None or has_boxes(data, name):
+            continue
+        data.pop(text_name, None)
+        try:
+            boxes = date_boxes(name, date.fromisoformat(text.strip()))
+        except ValueError:
+            parts = ["", "", "", *text.strip().split("-", 2)][-3:]
+            boxes = {f"{name}_{i}": part for i, part in enumerate(reversed(parts))}
+        data.update(boxes)
+    return data
+
+
 class GovukDateField(DateInputField):
     """A date a person types as GOV.UK's Date input asks: day, month and year in three boxes
     (named NAME_0, NAME_1 and NAME_2), cleaned to a `datetime.date`.
@@ -66,10 +100,14 @@ class GovukDateField(DateInputField):
     widget = DateBoxes
     PARTS = ("day", "month", "year")
 
-    def __init__(self, *, label, help_text=DATE_HINT, **kwargs):
+    def __init__(self, *, label, help_text=DATE_HINT, error_name=None, **kwargs):
+        """`error_name` names the date in its errors where the label is too short to
+        ("From" as "the start of the period")."""
         super().__init__(label=label, help_text=help_text, require_all_fields=False, **kwargs)
         self.label = str(label)
-        self.error_messages["required"] = f"Enter {self.label[:1].lower()}{self.label[1:]}"
+        named = str(error_name or label)
+        self.named = f"{named[:1].upper()}{named[1:]}"
+        self.error_messages["required"] = f"Enter {named[:1].lower()}{named[1:]}"
 
     def clean(self, value):
         day, month, year = (str(box or "").strip() for box in (list(value or ()) + [""] * 3)[:3])
@@ -82,11 +120,11 @@ class GovukDateField(DateInputField):
         missing = [i for i, box in enumerate((day, month, year)) if not box]
         if missing:
             parts = " and ".join(self.PARTS[i] for i in missing)
-            self._fail(missing, f"{self.label} must include a {parts}", "incomplete")
-        not_real = f"{self.label} must be a real date"
+            self._fail(missing, f"{self.named} must include a {parts}", "incomplete")
+        not_real = f"{self.named} must be a real date"
         self._fail([i for i, box in enumerate((day, month, year)) if not box.isdecimal()], not_real)
         if len(year) != 4:
-            self._fail([2], f"{self.label} must include a year with 4 numbers")
+            self._fail([2], f"{self.named} must include a year with 4 numbers")
         if not 1 <= int(month) <= 12:
             self._fail([1], not_real)
         try:

@@ -1,7 +1,9 @@
 """The indicator dashboard, targets and regional benchmarking pages."""
 
+import html
 import re
 from datetime import date
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -10,6 +12,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from partnerships.choices import IndicatorKey, Role
+from partnerships.indicators import Period
 from partnerships.models import IndicatorTarget, Partnership, RoleAssignment, User
 from referrals.models import Referral, ReferralChild
 from tests.partnerships.factories import ConstitutedPartnershipFactory, UserFactory
@@ -24,11 +27,22 @@ from tests.personas import (
     check_access,
     sign_in,
 )
-from tests.support.pages import part_from, tags
+from tests.support.dates import box_values, date_input
+from tests.support.pages import (
+    assert_error_summary_links_land,
+    error_summary_links,
+    part_from,
+    tags,
+)
 
 DASHBOARD = reverse("partnerships:indicators")
 BENCHMARKING = reverse("partnerships:benchmarking")
-PERIOD = "date_from=2026-01-01&date_to=2026-06-30"
+# The period as the page's day, month and year boxes send it.
+PERIOD = urlencode(
+    {**date_input("date_from", date(2026, 1, 1)), **date_input("date_to", date(2026, 6, 30))}
+)
+# As links from before the boxes (and the API) write it.
+PERIOD_AS_TEXT = "date_from=2026-01-01&date_to=2026-06-30"
 
 
 def test_it_shows_the_dashboard_to_those_who_oversee_the_partnership(client, demo):
@@ -117,6 +131,59 @@ def test_it_shows_the_hand_counted_figures(client, fixture):
     assert headlines["front_door_timeliness"] == 50.0
     assert headlines["repeat_referrals"] == 50.0
     assert headlines["actions_on_time"] == 33.3
+
+
+def test_a_period_given_as_iso_text_counts_as_the_same_period_in_boxes(client, fixture):
+    client.force_login(overseer(fixture))
+    url = f"{DASHBOARD}?partnership={fixture.partnership.pk}&"
+
+    boxes, text = client.get(url + PERIOD), client.get(url + PERIOD_AS_TEXT)
+
+    assert (
+        boxes.context["period"]
+        == text.context["period"]
+        == Period(date(2026, 1, 1), date(2026, 6, 30))
+    )
+    assert boxes.context["headlines"] == text.context["headlines"]
+    for page in (boxes.content.decode(), text.content.decode()):
+        assert "1 January 2026 to 30 June 2026" in page
+        assert box_values(page, "date_from") == ["1", "1", "2026"]
+        assert box_values(page, "date_to") == ["30", "6", "2026"]
+
+
+def test_the_link_to_compare_with_the_region_carries_the_period(client, fixture):
+    sharing_neighbour(fixture, 7)
+    client.force_login(overseer(fixture))
+    page = client.get(f"{DASHBOARD}?partnership={fixture.partnership.pk}&{PERIOD}")
+
+    link = re.search(r'href="([^"]*)">Compare with the region', page.content.decode()).group(1)
+    compared = client.get(html.unescape(link))
+
+    assert compared.status_code == 200
+    assert compared.context["period"] == Period(date(2026, 1, 1), date(2026, 6, 30))
+    assert compared.context["measures"]
+
+
+@pytest.mark.parametrize(
+    "url", [DASHBOARD, BENCHMARKING, reverse("referrals:dashboard")], ids=lambda u: u
+)
+def test_a_wrong_date_in_the_period_is_explained_on_the_page(client, demo, url):
+    sign_in(client, BUSINESS)
+
+    response = client.get(
+        url,
+        {**date_input("date_from", "2026-02-31"), "date_to_0": "30", "date_to_2": "2026"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert error_summary_links(page) == ["#id_date_from_0", "#id_date_to_1"]
+    assert_error_summary_links_land(page)
+    assert page.count("The start of the period must be a real date") == 2  # summary and field
+    assert page.count("The end of the period must include a month") == 2
+    assert box_values(page, "date_from") == ["31", "02", "2026"]
+    assert response.context.get("period") is None
 
 
 def test_it_reads_the_same_number_of_queries_for_50_or_5000_referrals(

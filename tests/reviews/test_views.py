@@ -444,6 +444,59 @@ def test_the_dashboard_computes_timeliness_and_outstanding_returns(client, demo)
     }
 
 
+@A_DEMO_DAY
+def test_the_dashboard_takes_its_period_in_boxes_or_as_the_iso_text_of_old_links(client, demo):
+    make_reviews(demo.riverside, 40)
+    sign_in(client, BUSINESS)
+    year = {
+        **date_input("date_from", date(2026, 1, 1)),
+        **date_input("date_to", date(2026, 12, 31)),
+    }
+    spring = {
+        **date_input("date_from", date(2026, 3, 1)),
+        **date_input("date_to", date(2026, 5, 31)),
+    }
+
+    boxes = client.get("/reviews/dashboard/", year)
+    text = client.get("/reviews/dashboard/", {"from": "2026-01-01", "to": "2026-12-31"})
+    short = client.get("/reviews/dashboard/", spring)
+    unasked = client.get("/reviews/dashboard/")
+
+    assert boxes.context["submitted"] == text.context["submitted"]
+    assert boxes.context["submitted"]["total"] == 10
+    assert short.context["submitted"]["total"] < 10
+    assert "between 1 March 2026 and 31 May 2026" in short.content.decode()
+    page = text.content.decode()
+    assert box_values(page, "date_from") == ["1", "1", "2026"]
+    assert box_values(page, "date_to") == ["31", "12", "2026"]
+    # This year so far unless asked.
+    assert box_values(unasked.content.decode(), "date_from") == ["1", "1", "2026"]
+    assert box_values(unasked.content.decode(), "date_to") == ["7", "12", "2026"]
+
+
+@A_DEMO_DAY
+def test_a_wrong_date_on_the_dashboard_is_explained_and_the_rest_still_shown(client, demo):
+    make_reviews(demo.riverside, 40)
+    sign_in(client, BUSINESS)
+
+    response = client.get(
+        "/reviews/dashboard/",
+        {**date_input("date_from", "2026-13-01"), **date_input("date_to", date(2026, 12, 31))},
+    )
+    backwards = client.get("/reviews/dashboard/", {"from": "2026-12-01", "to": "2026-11-01"})
+
+    page = response.content.decode()
+    assert response.status_code == backwards.status_code == 200
+    assert "There is a problem" in page
+    assert error_summary_links(page) == ["#id_date_from_1"]
+    assert_error_summary_links_land(page)
+    assert page.count("The start of the period must be a real date") == 2
+    assert response.context["submitted"] is None
+    assert "submitted within their 15 working days" not in page
+    assert response.context["open_total"] == 30  # the rest of the dashboard is still there
+    assert "The end of the period must be after its start." in backwards.content.decode()
+
+
 @pytest.mark.parametrize("url", ["/reviews/", "/reviews/dashboard/"])
 def test_lists_and_dashboard_run_a_bounded_number_of_queries(
     client, demo, django_assert_max_num_queries, url
