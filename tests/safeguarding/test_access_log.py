@@ -1,4 +1,5 @@
-from datetime import datetime
+from datetime import date, datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +25,8 @@ from tests.personas import (
     check_access,
     sign_in,
 )
+from tests.support.dates import box_values, date_input
+from tests.support.pages import assert_error_summary_links_land, error_summary_links
 
 
 def arrangement(partnership):
@@ -168,7 +171,16 @@ def test_the_access_log_offers_and_filters_by_the_record_types_that_name_a_child
     assert unknown.context["filter_form"].errors["content_type"]
 
 
-def test_the_access_log_filters_whole_days_in_uk_time(client, demo):
+JULY_AS_BOXES = {
+    **date_input("from_date", date(2026, 7, 1)),
+    **date_input("to_date", date(2026, 7, 31)),
+}
+# As links and bookmarks from before the day, month and year boxes write it.
+JULY_AS_TEXT = {"from_date": "2026-07-01", "to_date": "2026-07-31"}
+
+
+@pytest.mark.parametrize("july", [JULY_AS_BOXES, JULY_AS_TEXT], ids=["boxes", "iso-text"])
+def test_the_access_log_filters_whole_days_in_uk_time(client, demo, july):
     london = ZoneInfo("Europe/London")
     reader = demo.user(PRACTITIONER_HEALTH)
     for moment in (
@@ -181,14 +193,38 @@ def test_the_access_log_filters_whole_days_in_uk_time(client, demo):
             read(reader, [arrangement(demo.riverside)])
     sign_in(client, BUSINESS)
 
-    july = client.get("/access-log/", {"from_date": "2026-07-01", "to_date": "2026-07-31"})
-    future = client.get("/access-log/", {"from_date": "2099-01-01"})
+    in_july = client.get("/access-log/", july)
+    future = client.get("/access-log/", date_input("from_date", date(2099, 1, 1)))
 
-    assert [e.at.astimezone(london).strftime("%d %H:%M") for e in july.context["object_list"]] == [
-        "31 23:30",
-        "01 00:30",
-    ]
+    assert [
+        e.at.astimezone(london).strftime("%d %H:%M") for e in in_july.context["object_list"]
+    ] == ["31 23:30", "01 00:30"]
+    assert box_values(in_july.content.decode(), "from_date") == ["1", "7", "2026"]
     assert list(future.context["object_list"]) == []
+
+
+def test_a_wrong_day_in_the_access_log_filter_is_explained_on_the_page(client, demo):
+    read(demo.user(PRACTITIONER_HEALTH), [arrangement(demo.riverside)])
+    sign_in(client, BUSINESS)
+
+    wrong = client.get(
+        "/access-log/",
+        {**date_input("from_date", "2026-13-01"), **date_input("to_date", "2026-02-31")},
+    )
+    half = client.get("/access-log/", {"from_date_0": "1", "from_date_2": "2026"})
+    text = client.get("/access-log/", {"from_date": "2026-02-31"})
+
+    assert wrong.status_code == half.status_code == text.status_code == 200
+    page = wrong.content.decode()
+    assert "There is a problem" in page
+    assert error_summary_links(page) == ["#id_from_date_1", "#id_to_date_0"]
+    assert_error_summary_links_land(page)
+    assert page.count("The first day must be a real date") == 2  # in the summary and by the boxes
+    assert page.count("The last day must be a real date") == 2
+    assert box_values(page, "from_date") == ["01", "13", "2026"]
+    assert "The first day must include a month" in half.content.decode()
+    assert "The first day must be a real date" in text.content.decode()
+    assert box_values(text.content.decode(), "from_date") == ["31", "02", "2026"]
 
 
 def test_the_access_log_takes_the_first_and_last_days_of_the_calendar(client, demo):
@@ -214,7 +250,8 @@ def test_the_access_log_is_read_a_page_at_a_time_newest_first_without_counting(c
     expected = newest_first(AccessLogEntry.objects.filter(partnership=demo.riverside))
     sign_in(client, BUSINESS)
 
-    pages, url = [], "/access-log/"
+    # Each page's links carry the days chosen.
+    pages, url = [], f"/access-log/?{urlencode(date_input('from_date', date(2026, 1, 1)))}"
     while url:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
@@ -222,6 +259,7 @@ def test_the_access_log_is_read_a_page_at_a_time_newest_first_without_counting(c
         page = response.context["page_obj"]
         pages.append(list(page.object_list))
         url = page.next_url
+        assert url is None or "from_date_0=1&from_date_1=1&from_date_2=2026" in url
     body = response.content.decode()
 
     assert [len(p) for p in pages] == [50, 50, 20]
@@ -229,6 +267,7 @@ def test_the_access_log_is_read_a_page_at_a_time_newest_first_without_counting(c
     assert "Newer entries" in body and "Older entries" not in body
     newer = client.get(response.context["page_obj"].previous_url).context["page_obj"]
     assert list(newer.object_list) == expected[50:100]
+    assert box_values(body, "from_date") == ["1", "1", "2026"]
 
 
 def test_a_tampered_access_log_position_is_not_found(client, demo):
