@@ -112,7 +112,10 @@ class Notification(models.Model):
         db_index=False,
     )
     kind = models.CharField(max_length=60)
-    subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # Indexed by `notification_subject`, which leads with it.
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     subject_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("subject_type", "subject_id")
     stage = models.CharField(
@@ -140,11 +143,13 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
-            # Which records a sweep has told of a stage (`already_notified`), by stage or by
-            # record.
+            # The notifications about a record: whether a sweep has told it of a stage
+            # (`already_notified`), one lookup for each record read, which stays one even when
+            # the planner's statistics have not yet caught up with a sweep's inserts; and
+            # which to clear when the record's text is removed (retention).
             models.Index(
-                fields=["kind", "stage", "subject_type", "subject_id"],
-                name="notification_by_stage",
+                fields=["subject_type", "subject_id", "kind", "stage"],
+                name="notification_subject",
             ),
             models.Index(
                 fields=["created_at"], condition=Q(sent_at__isnull=True), name="notification_unsent"

@@ -132,6 +132,18 @@ def notify_all(
     return created
 
 
+class _LookedUpForEachRecord(Exists):
+    """EXISTS checked by one index lookup for each record read, whatever the statistics say.
+
+    PostgreSQL would otherwise join the notifications to the records as its statistics plan
+    it; until autovacuum has counted a sweep's newest notifications (hours or days on a table
+    of millions) it expects none, and compared each record with every one of them: 12.5 s
+    for the day after 66,510 follow-up reminders, where a lookup each took 0.16 s. OFFSET 0 is
+    PostgreSQL's usual fence against that plan; to SQLite it changes nothing."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
 def already_notified(model, *, kind: str, stage: str) -> Exists:
     """True of a `model` record whose `stage` notification of `kind` is recorded, for anyone.
 
@@ -141,7 +153,7 @@ def already_notified(model, *, kind: str, stage: str) -> Exists:
     record and trying its recipients again each day. Someone who takes on the role later is
     not told of that backlog; their own lists and dashboards show it to them.
     """
-    return Exists(
+    return _LookedUpForEachRecord(
         Notification.objects.filter(
             kind=kind,
             stage=stage,

@@ -44,8 +44,11 @@ def test_postgresql_plans_each_request_on_one_core_without_compiling_it(needs_se
         jit = cursor.fetchone()[0]
         cursor.execute("SHOW max_parallel_workers_per_gather")
         parallel_workers = cursor.fetchone()[0]
+        cursor.execute("SHOW cursor_tuple_fraction")
+        planned_for = cursor.fetchone()[0]
 
-    assert (jit, parallel_workers) == ("off", "0")
+    # and plans a server-side cursor for every row it has, as `iterator()` reads them all
+    assert (jit, parallel_workers, planned_for) == ("off", "0", "1")
 
 
 def test_seed_demo_is_idempotent(demo):

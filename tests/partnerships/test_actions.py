@@ -210,6 +210,23 @@ def test_a_later_sweep_reads_no_action_already_told_it_is_overdue(
             assert action_overdue_reminders_send(today=today) == 0
 
 
+def test_the_sweep_looks_up_each_action_it_reads_rather_than_joining_every_reminder(
+    demo, needs_services
+):
+    """Joined as the statistics plan it, a sweep run before autovacuum has counted the last
+    one's reminders compares each action with all of them (see `already_notified`)."""
+    action_overdue_reminders_send(today=date(2026, 11, 23))
+    with CaptureQueriesContext(connection) as ran:
+        action_overdue_reminders_send(today=date(2026, 11, 24))
+
+    [read] = [q["sql"] for q in ran.captured_queries if "safeguarding_notification" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {read}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "SubPlan" in plan and "Join" not in plan.split("SubPlan")[1], plan
+    assert "Anti Join" not in plan, plan
+
+
 def test_an_action_titled_over_two_lines_in_the_admin_is_reminded_on_one(
     client, demo, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -1,0 +1,30 @@
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("safeguarding", "0005_notification_partnership_and_given_up"),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name="notification",
+            index=models.Index(
+                fields=["subject_type", "subject_id", "kind", "stage"],
+                name="notification_subject",
+            ),
+        ),
+        # The index above leads with the content type: its own index is no longer needed.
+        migrations.AlterField(
+            model_name="notification",
+            name="subject_type",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="contenttypes.contenttype",
+            ),
+        ),
+    ]
