@@ -42,6 +42,13 @@ def record_strategy_discussion(demo, referral, held_on=STRATEGY_DISCUSSION):
     )
 
 
+def with_open_clocks(count: int, **due_dates) -> None:
+    """`count` referrals whose assessment and conference are open, due on `due_dates`."""
+    Referral.objects.bulk_create(
+        bulk_referrals(count, status="decided", decision="child_in_need_assessment", **due_dates)
+    )
+
+
 def test_the_clocks_skip_bank_holidays_and_the_partnerships_closure_days(demo):
     ClosureDay.objects.create(partnership=demo.riverside, date=date(2026, 12, 24), reason="Eve")
 
@@ -305,15 +312,7 @@ def test_the_front_door_is_reminded_once_before_each_clock_is_due_and_once_when_
 def test_the_sweep_reads_no_clock_again_once_told_it_is_overdue(
     demo, django_assert_max_num_queries
 ):
-    Referral.objects.bulk_create(
-        bulk_referrals(
-            10,
-            status="decided",
-            decision="child_in_need_assessment",
-            assessment_due_on=date(2027, 1, 4),
-            conference_due_on=date(2027, 1, 5),
-        )
-    )
+    with_open_clocks(10, assessment_due_on=date(2027, 1, 4), conference_due_on=date(2027, 1, 5))
     assert services.referral_follow_up_reminders_send(today=AFTER_CHRISTMAS) == 20
 
     for today in (AFTER_CHRISTMAS, date(2027, 1, 21), date(2027, 2, 1)):
@@ -351,15 +350,7 @@ def test_a_clock_done_or_not_needed_is_not_reminded(demo):
 
 
 def test_the_reminder_sweep_reads_only_the_open_clocks_due_soon(demo, needs_services):
-    Referral.objects.bulk_create(
-        bulk_referrals(
-            3000,
-            status="decided",
-            decision="child_in_need_assessment",
-            assessment_due_on=date(2030, 1, 1),
-            conference_due_on=date(2030, 1, 1),
-        )
-    )
+    with_open_clocks(3000, assessment_due_on=date(2030, 1, 1), conference_due_on=date(2030, 1, 1))
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE referrals_referral")
 
