@@ -1,15 +1,19 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from safeguarding.migration_operations import AddIndexWithoutBlockingWrites
+
 
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
         ("safeguarding", "0005_notification_partnership_and_given_up"),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWithoutBlockingWrites(
             model_name="notification",
             index=models.Index(
                 fields=["subject_type", "subject_id", "kind", "stage"],
