@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -670,9 +670,6 @@ def _front_door_and_managers(front_door: Agency, known: dict[int, list]) -> list
 
 # A reminder comes this many working days before an assessment or conference is due.
 FOLLOW_UP_NOTICE_WORKING_DAYS = 5
-# Read as far ahead as that notice could reach: 5 working days span at most 12 calendar days
-# over Christmas and New Year; a week more leaves room for a partnership's closure days.
-FOLLOW_UP_NOTICE_READ_AHEAD = timedelta(days=19)
 
 
 def referral_follow_up_reminders_send(*, today: date | None = None) -> int:
@@ -680,21 +677,36 @@ def referral_follow_up_reminders_send(*, today: date | None = None) -> int:
     initial child protection conference due within 5 working days, and again once it is overdue:
     each once (the outbox's key carries the clock and the stage).
 
-    Only open clocks due by the read-ahead and not yet told they are overdue are read, through
-    each clock's partial index on its due date; the working days left are counted on each
-    partnership's calendar (read in one query). Returns how many reminders were new.
+    Only the clocks with a reminder to give are read, through each clock's partial index on its
+    due date: those due within the notice on the calendar that reaches furthest (the
+    partnerships' calendars are read in one query), less those already told they are overdue
+    and those told they are due soon that are not overdue yet. So the daily cost follows the
+    clocks reaching a stage, not the open ones. Returns how many reminders were new.
     """
     today = today or timezone.localdate()
+    calendars = calendars_for(Partnership.objects.values_list("pk", flat=True))
+    # A clock is due soon while it has no more working days left than the notice: it is due
+    # before the working day after the notice ends, which closure days push later.
+    beyond_notice = max(
+        (
+            calendar.add(today, FOLLOW_UP_NOTICE_WORKING_DAYS + 1).due
+            for calendar in calendars.values()
+        ),
+        default=today,
+    )
     recipients_by_agency: dict[int, list] = {}
     created = 0
     for name, clock in CLOCKS.items():
-        due = Referral.objects.filter(
-            clock.open(), **{f"{clock.due}__lte": today + FOLLOW_UP_NOTICE_READ_AHEAD}
-        ).exclude(already_notified(Referral, kind="referral_follow_up", stage=f"{name}_overdue"))
-        calendars = calendars_for(due.order_by().values_list("partnership_id", flat=True))
-        for referral in (
-            due.select_related("front_door").order_by(clock.due, "pk").iterator(chunk_size=500)
-        ):
+        to_remind = (
+            Referral.objects.select_related("front_door")
+            .filter(clock.open(), **{f"{clock.due}__lt": beyond_notice})
+            .exclude(already_notified(Referral, kind="referral_follow_up", stage=f"{name}_overdue"))
+            .exclude(
+                already_notified(Referral, kind="referral_follow_up", stage=f"{name}_due_soon"),
+                **{f"{clock.due}__gte": today},
+            )
+        )
+        for referral in to_remind.order_by(clock.due, "pk").iterator(chunk_size=500):
             standing = clock.timescale(referral, calendars[referral.partnership_id], today)
             if standing.overdue:
                 stage, wording = "overdue", "is overdue"

@@ -98,6 +98,7 @@ class BulkReferralFactory(factory.django.DjangoModelFactory):
     referrer = factory.LazyFunction(lambda: User.objects.get(username=PRACTITIONER_HEALTH))
     referrer_agency = factory.LazyAttribute(lambda r: r.referrer.agency)
     front_door = factory.LazyFunction(lambda: Agency.objects.get(name="Hillford Council"))
+    partnership = factory.LazyAttribute(lambda r: services.front_door_partnership(r.front_door))
     status = ReferralStatus.SUBMITTED
     received_at = factory.LazyFunction(timezone.now)
     decision_due_on = factory.LazyFunction(timezone.localdate)
@@ -126,10 +127,12 @@ class OpenEscalationFactory(ServiceFactory):
 def bulk_referrals(count: int, **overrides) -> list[Referral]:
     """Unsaved submitted referrals from practitioner.health to Hillford, for bulk_create."""
     referrer = User.objects.select_related("agency").get(username=PRACTITIONER_HEALTH)
+    front_door = Agency.objects.get(name="Hillford Council")
     defaults = {
         "referrer": referrer,
         "referrer_agency": referrer.agency,
-        "front_door": Agency.objects.get(name="Hillford Council"),
+        "front_door": front_door,
+        "partnership": services.front_door_partnership(front_door),
     }
     return BulkReferralFactory.build_batch(count, **{**defaults, **overrides})
 

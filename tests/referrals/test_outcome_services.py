@@ -325,6 +325,46 @@ def test_the_sweep_reads_no_clock_again_once_told_it_is_overdue(
     assert sorted(set(stages)) == ["assessments_overdue", "conferences_overdue"]
 
 
+def test_the_sweep_reads_no_clock_again_once_told_it_is_due_soon_until_it_is_overdue(
+    demo, django_assert_max_num_queries
+):
+    # Due Friday 22 January 2027, 2 working days after Wednesday 20 January.
+    with_open_clocks(10, assessment_due_on=date(2027, 1, 22), conference_due_on=date(2027, 1, 22))
+    assert services.referral_follow_up_reminders_send(today=AFTER_CHRISTMAS) == 20
+
+    for today in (date(2027, 1, 21), date(2027, 1, 22)):
+        # The partnerships' calendars, then the referrals of each clock: none read again.
+        with django_assert_max_num_queries(4):
+            assert services.referral_follow_up_reminders_send(today=today) == 0
+
+    assert services.referral_follow_up_reminders_send(today=date(2027, 1, 23)) == 20
+    stages = Notification.objects.filter(kind="referral_follow_up").values_list("stage", flat=True)
+    assert sorted(stages) == sorted(
+        [
+            "assessments_due_soon",
+            "conferences_due_soon",
+            "assessments_overdue",
+            "conferences_overdue",
+        ]
+        * 10
+    )
+
+
+def test_the_notice_reaches_past_a_long_closure_of_the_partnership(demo):
+    # Closed for the two weeks from Monday 1 February 2027: 5 working days from Friday 29
+    # January is then Friday 19 February, three weeks on.
+    ClosureDay.objects.bulk_create(
+        ClosureDay(partnership=demo.riverside, date=date(2027, 2, day), reason="Office move")
+        for day in (1, 2, 3, 4, 5, 8, 9, 10, 11, 12)
+    )
+    with_open_clocks(1, assessment_due_on=date(2027, 2, 19), conference_due_on=date(2027, 2, 22))
+
+    assert services.referral_follow_up_reminders_send(today=date(2027, 1, 29)) == 1
+    reminder = Notification.objects.get(kind="referral_follow_up")
+    assert reminder.stage == "assessments_due_soon"
+    assert "is due in 5 working days" in reminder.title
+
+
 def test_a_clock_done_or_not_needed_is_not_reminded(demo):
     held = record_strategy_discussion(demo, decided())
     services.referral_conference_record(
