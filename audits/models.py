@@ -17,8 +17,9 @@ class Audit(models.Model):
     whether practice improved.
     """
 
+    # Leads the index on (partnership, theme, created_at), so needs no index of its own.
     partnership = models.ForeignKey(
-        "partnerships.Partnership", on_delete=models.PROTECT, related_name="audits"
+        "partnerships.Partnership", on_delete=models.PROTECT, related_name="audits", db_index=False
     )
     title = models.CharField(max_length=200)
     theme = models.CharField(
@@ -65,7 +66,10 @@ class AuditGroupObjectPermission(GroupObjectPermissionBase):
 class AuditQuestion(models.Model):
     """A question on the audit's theme that every agency answers for every case."""
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="questions")
+    # Leads the unique rule on (audit, position), so needs no index of its own.
+    audit = models.ForeignKey(
+        Audit, on_delete=models.CASCADE, related_name="questions", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     text = models.CharField(max_length=500)
 
@@ -109,7 +113,8 @@ class AuditCase(models.Model):
     The moderation meeting records the grade the agencies agreed and what they found.
     """
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="cases")
+    # Leads the unique rule on (audit, reference), so needs no index of its own.
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="cases", db_index=False)
     reference = models.CharField(max_length=40, help_text="A pseudonymised case reference.")
     agreed_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
     findings = models.TextField(blank=True)
@@ -147,10 +152,20 @@ class AuditReturn(models.Model):
     reopens it with a reason (kept in the history).
     """
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="returns")
-    case = models.ForeignKey(AuditCase, on_delete=models.CASCADE, related_name="returns")
+    # Leads the index on (audit, submitted_at), so needs no index of its own.
+    audit = models.ForeignKey(
+        Audit, on_delete=models.CASCADE, related_name="returns", db_index=False
+    )
+    # Leads the unique rule on (case, agency), so needs no index of its own.
+    case = models.ForeignKey(
+        AuditCase, on_delete=models.CASCADE, related_name="returns", db_index=False
+    )
+    # Leads the index on (agency, status), so needs no index of its own.
     agency = models.ForeignKey(
-        "partnerships.Agency", on_delete=models.PROTECT, related_name="audit_returns"
+        "partnerships.Agency",
+        on_delete=models.PROTECT,
+        related_name="audit_returns",
+        db_index=False,
     )
     grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
     worked_well = models.TextField("What worked well", blank=True)
@@ -214,7 +229,10 @@ class AuditReturn(models.Model):
 class AuditAnswer(models.Model):
     """An agency's answer to one of the audit's theme questions, for one case."""
 
-    audit_return = models.ForeignKey(AuditReturn, on_delete=models.CASCADE, related_name="answers")
+    # Leads the unique rule on (audit_return, question), so needs no index of its own.
+    audit_return = models.ForeignKey(
+        AuditReturn, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     question = models.ForeignKey(AuditQuestion, on_delete=models.CASCADE, related_name="answers")
     answer = models.TextField(blank=True)
 
@@ -231,8 +249,12 @@ class AuditAnswer(models.Model):
 class SelfAssessmentRound(models.Model):
     """A partnership's yearly Section 11 or Section 175 round: its standards, invitees, deadline."""
 
+    # Leads the unique rule on (partnership, kind, year), so needs no index of its own.
     partnership = models.ForeignKey(
-        "partnerships.Partnership", on_delete=models.PROTECT, related_name="self_assessment_rounds"
+        "partnerships.Partnership",
+        on_delete=models.PROTECT,
+        related_name="self_assessment_rounds",
+        db_index=False,
     )
     kind = models.CharField(max_length=8, choices=SelfAssessmentKind.choices)
     year = models.PositiveSmallIntegerField()
@@ -265,8 +287,9 @@ class SelfAssessmentRound(models.Model):
 class Standard(models.Model):
     """A standard agencies rate themselves against in a round (codes match across years)."""
 
+    # Leads the unique rule on (round, code), so needs no index of its own.
     round = models.ForeignKey(
-        SelfAssessmentRound, on_delete=models.CASCADE, related_name="standards"
+        SelfAssessmentRound, on_delete=models.CASCADE, related_name="standards", db_index=False
     )
     position = models.PositiveSmallIntegerField()
     code = models.CharField(max_length=20)
@@ -288,8 +311,12 @@ class SelfAssessment(models.Model):
     An agency in several partnerships completes it once and each of them reads it.
     """
 
+    # Leads the unique rule on (agency, kind, year), so needs no index of its own.
     agency = models.ForeignKey(
-        "partnerships.Agency", on_delete=models.PROTECT, related_name="self_assessments"
+        "partnerships.Agency",
+        on_delete=models.PROTECT,
+        related_name="self_assessments",
+        db_index=False,
     )
     kind = models.CharField(max_length=8, choices=SelfAssessmentKind.choices)
     year = models.PositiveSmallIntegerField()
@@ -338,7 +365,10 @@ class SelfAssessmentGroupObjectPermission(GroupObjectPermissionBase):
 class StandardRating(models.Model):
     """How an agency rates itself against one standard, its evidence and its plan for any gap."""
 
-    assessment = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE, related_name="ratings")
+    # Leads the unique rule on (assessment, code), so needs no index of its own.
+    assessment = models.ForeignKey(
+        SelfAssessment, on_delete=models.CASCADE, related_name="ratings", db_index=False
+    )
     code = models.CharField(max_length=20)
     title = models.CharField(max_length=300)
     rating = models.CharField(max_length=12, choices=Rating.choices, blank=True)
@@ -366,8 +396,12 @@ class ChallengeEvent(models.Model):
     round = models.ForeignKey(
         SelfAssessmentRound, on_delete=models.CASCADE, related_name="challenge_events"
     )
+    # Leads the index on (agency, held_on), so needs no index of its own.
     agency = models.ForeignKey(
-        "partnerships.Agency", on_delete=models.PROTECT, related_name="challenge_events"
+        "partnerships.Agency",
+        on_delete=models.PROTECT,
+        related_name="challenge_events",
+        db_index=False,
     )
     held_on = models.DateField()
     discussion = models.TextField()

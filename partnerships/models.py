@@ -227,10 +227,14 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """An agency's place in a partnership: a safeguarding partner seat or a relevant agency."""
 
+    # Leads the unique rule on (partnership, agency), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="memberships"
+        Partnership, on_delete=models.CASCADE, related_name="memberships", db_index=False
     )
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    # Leads the index on (agency, partnership), so needs no index of its own.
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
     role = models.CharField(max_length=32, choices=MembershipRole.choices)
     joined_on = models.DateField(default=timezone.localdate)
     left_on = models.DateField(null=True, blank=True)
@@ -280,8 +284,9 @@ class Membership(models.Model):
 class ClosureDay(models.Model):
     """A day the partnership does not count as a working day (beyond bank holidays)."""
 
+    # Leads the unique rule on (partnership, date), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="closure_days"
+        Partnership, on_delete=models.CASCADE, related_name="closure_days", db_index=False
     )
     date = models.DateField()
     reason = models.CharField(max_length=200)
@@ -303,8 +308,9 @@ def arrangement_upload_to(instance, filename):
 class PublishedArrangement(models.Model):
     """A version of the partnership's published safeguarding arrangements."""
 
+    # Leads the unique rule on (partnership, version), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="arrangements"
+        Partnership, on_delete=models.CASCADE, related_name="arrangements", db_index=False
     )
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
@@ -386,9 +392,13 @@ class RoleAssignmentQuerySet(models.QuerySet):
 class RoleAssignment(models.Model):
     """A role a person holds in one partnership. Roles decide what they may see and do."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    # Leads the unique rule on (user, partnership, role), so needs no index of its own.
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_assignments", db_index=False
+    )
+    # Leads the index on (partnership, role), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="role_assignments"
+        Partnership, on_delete=models.CASCADE, related_name="role_assignments", db_index=False
     )
     role = models.CharField(max_length=40, choices=Role.choices)
     started_on = models.DateField(
@@ -513,10 +523,22 @@ class Action(models.Model):
     was done and of the difference it made.
     """
 
-    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="actions")
-    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="actions")
+    # Leads the index on (partnership, status, due_on), so needs no index of its own.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="actions", db_index=False
+    )
+    # Leads the index on (owner_agency, status, due_on), so needs no index of its own.
+    owner_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="actions", db_index=False
+    )
+    # Leads the index on (source_type, source), so needs no index of its own.
     source_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     source_id = models.PositiveBigIntegerField(null=True, blank=True)
     source = GenericForeignKey("source_type", "source_id")
@@ -598,8 +620,9 @@ class IndicatorTarget(models.Model):
     are read the other way round.
     """
 
+    # Leads the unique rule on (partnership, indicator), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="indicator_targets"
+        Partnership, on_delete=models.CASCADE, related_name="indicator_targets", db_index=False
     )
     indicator = models.CharField(max_length=40, choices=IndicatorKey.choices)
     green_from = models.DecimalField("Green at", max_digits=5, decimal_places=1)
@@ -658,12 +681,14 @@ class ScrutinyChallenge(models.Model):
     and an overdue response is escalated, once, to the partnership's lead safeguarding partners.
     """
 
+    # Leads the index on (partnership, raised_at), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.PROTECT, related_name="scrutiny_challenges"
+        Partnership, on_delete=models.PROTECT, related_name="scrutiny_challenges", db_index=False
     )
     kind = models.CharField(max_length=20, choices=ScrutinyKind.choices)
+    # Leads the index on (addressed_to, raised_at), so needs no index of its own.
     addressed_to = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="scrutiny_challenges"
+        Agency, on_delete=models.PROTECT, related_name="scrutiny_challenges", db_index=False
     )
     title = models.CharField(max_length=200)
     detail = models.TextField("What the scrutineer found or asks")
@@ -716,8 +741,9 @@ class FinancialContribution(models.Model):
     period (`year_starting` is the report's first day); money, and help given in kind.
     """
 
+    # Leads the unique rule on (partnership, agency, year_starting), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, related_name="contributions"
+        Partnership, on_delete=models.CASCADE, related_name="contributions", db_index=False
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="contributions")
     year_starting = models.DateField(help_text="The first day of the financial year, e.g. 1 April.")
@@ -751,8 +777,9 @@ class YearlyReport(models.Model):
     it is published, and within 7 days it goes to the national Panel and the What Works Centre.
     """
 
+    # Leads the unique rule on (partnership, period_start), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.PROTECT, related_name="yearly_reports"
+        Partnership, on_delete=models.PROTECT, related_name="yearly_reports", db_index=False
     )
     period_start = models.DateField()
     period_end = models.DateField()
@@ -797,7 +824,10 @@ class YearlyReport(models.Model):
 class YearlyReportSignOff(models.Model):
     """One of the three lead safeguarding partners agreeing the yearly report."""
 
-    report = models.ForeignKey(YearlyReport, on_delete=models.CASCADE, related_name="sign_offs")
+    # Leads the unique rule on (report, partner_role), so needs no index of its own.
+    report = models.ForeignKey(
+        YearlyReport, on_delete=models.CASCADE, related_name="sign_offs", db_index=False
+    )
     partner_role = models.CharField(max_length=32, choices=MembershipRole.choices)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     signed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -823,8 +853,9 @@ class TrainingEvent(models.Model):
     attended (in total, and by agency where known) and how it was rated.
     """
 
+    # Leads the index on (partnership, held_on), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.PROTECT, related_name="training_events"
+        Partnership, on_delete=models.PROTECT, related_name="training_events", db_index=False
     )
     title = models.CharField(max_length=200)
     held_on = models.DateField("Date held")
@@ -880,8 +911,12 @@ class TrainingEvent(models.Model):
 class TrainingAttendance(models.Model):
     """How many of one agency's staff attended a training event."""
 
-    event = models.ForeignKey(TrainingEvent, on_delete=models.CASCADE, related_name="attendance")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # Leads the unique rule on (event, agency), so needs no index of its own.
+    event = models.ForeignKey(
+        TrainingEvent, on_delete=models.CASCADE, related_name="attendance", db_index=False
+    )
+    # Leads the index on (agency, event), so needs no index of its own.
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
     attendees = models.PositiveIntegerField()
 
     class Meta:

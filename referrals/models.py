@@ -60,6 +60,7 @@ class Referral(models.Model):
     it (`selectors.Clock`): their due dates are stored here, as the decision's is.
     """
 
+    # Leads the index on (partnership, received_at), so needs no index of its own.
     partnership = models.ForeignKey(
         "partnerships.Partnership",
         on_delete=models.PROTECT,
@@ -67,7 +68,9 @@ class Referral(models.Model):
         null=True,
         blank=True,
         help_text="The partnership whose local authorities include the child's council.",
+        db_index=False,
     )
+    # Leads the index on (front_door, created_at, id), so needs no index of its own.
     front_door = models.ForeignKey(
         "partnerships.Agency",
         on_delete=models.PROTECT,
@@ -76,12 +79,21 @@ class Referral(models.Model):
         blank=True,
         verbose_name="local authority",
         help_text="The council of the area the child lives in; its front door decides.",
+        db_index=False,
     )
+    # Leads the index on (referrer, created_at, id), so needs no index of its own.
     referrer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referrals_made",
+        db_index=False,
     )
+    # Leads the index on (referrer_agency, created_at, id), so needs no index of its own.
     referrer_agency = models.ForeignKey(
-        "partnerships.Agency", on_delete=models.PROTECT, related_name="referrals_made"
+        "partnerships.Agency",
+        on_delete=models.PROTECT,
+        related_name="referrals_made",
+        db_index=False,
     )
     status = models.CharField(
         max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
@@ -308,7 +320,10 @@ class Referral(models.Model):
 class ReferralCategory(models.Model):
     """One category of harm a referral is about (a row each, so it can be filtered and counted)."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="categories")
+    # Leads the unique rule on (referral, category), so needs no index of its own.
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="categories", db_index=False
+    )
     category = models.CharField(max_length=20, choices=Category.choices)
 
     class Meta:
@@ -419,7 +434,10 @@ class InformationSharingDecision(models.Model):
     While it stands, the agency's staff can see the referral; withdrawing it takes that away.
     """
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="sharing")
+    # Leads the index on (referral, agency), so needs no index of its own.
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="sharing", db_index=False
+    )
     agency = models.ForeignKey("partnerships.Agency", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField("Why it is necessary and proportionate")
     lawful_basis = models.CharField(max_length=20, choices=LawfulBasis.choices)
@@ -454,8 +472,12 @@ class InformationSharingDecision(models.Model):
 class EscalationStage(models.Model):
     """A stage of resolving a professional disagreement, as a partnership has set it up."""
 
+    # Leads the unique rule on (partnership, number), so needs no index of its own.
     partnership = models.ForeignKey(
-        "partnerships.Partnership", on_delete=models.CASCADE, related_name="escalation_stages"
+        "partnerships.Partnership",
+        on_delete=models.CASCADE,
+        related_name="escalation_stages",
+        db_index=False,
     )
     number = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=200)
@@ -482,8 +504,12 @@ class Escalation(models.Model):
     contacts are told, once.
     """
 
+    # Leads the index on (partnership, status, stage), so needs no index of its own.
     partnership = models.ForeignKey(
-        "partnerships.Partnership", on_delete=models.PROTECT, related_name="escalations"
+        "partnerships.Partnership",
+        on_delete=models.PROTECT,
+        related_name="escalations",
+        db_index=False,
     )
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, related_name="escalations", null=True, blank=True

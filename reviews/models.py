@@ -41,8 +41,9 @@ class SeriousIncident(models.Model):
     """
 
     reference = models.CharField(max_length=20, unique=True, editable=False)
+    # Leads the index on (partnership, became_aware_on), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.PROTECT, related_name="serious_incidents"
+        Partnership, on_delete=models.PROTECT, related_name="serious_incidents", db_index=False
     )
     local_authority = models.ForeignKey(
         Agency,
@@ -105,7 +106,10 @@ class IncidentChild(models.Model):
     read them, and every read is logged.
     """
 
-    incident = models.ForeignKey(SeriousIncident, on_delete=models.CASCADE, related_name="children")
+    # Leads the unique rule on (incident, position), so needs no index of its own.
+    incident = models.ForeignKey(
+        SeriousIncident, on_delete=models.CASCADE, related_name="children", db_index=False
+    )
     partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
     first_name = models.CharField(max_length=100)
@@ -146,8 +150,9 @@ class RapidReview(models.Model):
     incident = models.OneToOneField(
         SeriousIncident, on_delete=models.PROTECT, related_name="rapid_review"
     )
+    # Leads the index on (partnership, submitted_on), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.PROTECT, related_name="rapid_reviews"
+        Partnership, on_delete=models.PROTECT, related_name="rapid_reviews", db_index=False
     )
     clock_started_on = models.DateField()
     original_due_on = models.DateField(editable=False)
@@ -219,8 +224,9 @@ class Extension(models.Model):
 class SignOff(models.Model):
     """One of the three safeguarding partners agreeing the rapid review, through its delegate."""
 
+    # Leads the unique rule on (rapid_review, partner_kind), so needs no index of its own.
     rapid_review = models.ForeignKey(
-        RapidReview, on_delete=models.CASCADE, related_name="sign_offs"
+        RapidReview, on_delete=models.CASCADE, related_name="sign_offs", db_index=False
     )
     partner_kind = models.CharField(max_length=20, choices=PartnerKind.choices)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
@@ -248,8 +254,14 @@ class AgencyReturn(models.Model):
     Saved as a draft until submitted; overdue when its due date passes unsubmitted.
     """
 
-    rapid_review = models.ForeignKey(RapidReview, on_delete=models.CASCADE, related_name="returns")
-    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    # Leads the unique rule on (rapid_review, agency), so needs no index of its own.
+    rapid_review = models.ForeignKey(
+        RapidReview, on_delete=models.CASCADE, related_name="returns", db_index=False
+    )
+    # Leads the index on (partnership, status, agency), so needs no index of its own.
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="review_returns")
     due_on = models.DateField()
     status = models.CharField(
@@ -307,8 +319,9 @@ class PracticeReview(models.Model):
     rapid_review = models.OneToOneField(
         RapidReview, on_delete=models.PROTECT, related_name="practice_review"
     )
+    # Leads the index on (partnership, target_publication_on), so needs no index of its own.
     partnership = models.ForeignKey(
-        Partnership, on_delete=models.PROTECT, related_name="practice_reviews"
+        Partnership, on_delete=models.PROTECT, related_name="practice_reviews", db_index=False
     )
     decided_on = models.DateField()
     target_publication_on = models.DateField(editable=False)

@@ -96,8 +96,13 @@ class Notification(models.Model):
     that recorded it queues it for sending.
     """
 
+    # Leads the unique rule on (recipient, kind, subject_type, subject_id, stage), so needs no index
+    # of its own.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     # Whose business it is: the partnership's business team and system admins are told when its
     # email is given up. Empty only for one recorded before it was kept, about a record that

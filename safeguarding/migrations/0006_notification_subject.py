@@ -1,7 +1,10 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from safeguarding.migration_operations import AddIndexWithoutBlockingWrites
+from safeguarding.migration_operations import (
+    AddIndexWithoutBlockingWrites,
+    DropForeignKeyIndexWithoutBlockingWrites,
+)
 
 
 class Migration(migrations.Migration):
@@ -21,7 +24,7 @@ class Migration(migrations.Migration):
             ),
         ),
         # The index above leads with the content type: its own index is no longer needed.
-        migrations.AlterField(
+        DropForeignKeyIndexWithoutBlockingWrites(
             model_name="notification",
             name="subject_type",
             field=models.ForeignKey(
