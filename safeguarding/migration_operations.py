@@ -15,11 +15,31 @@ def _on_postgresql(schema_editor) -> bool:
     return schema_editor.connection.vendor == "postgresql"
 
 
+def _drop_if_left_invalid(schema_editor, name: str) -> None:
+    """A `CREATE INDEX CONCURRENTLY` that failed or was stopped (a deployment cut short) leaves
+    its index behind marked invalid: no query uses it, every write still updates it, and it
+    stands in the way of building it again. Drop it so that migrating again builds it."""
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT 1 FROM pg_index
+            JOIN pg_class ON pg_class.oid = pg_index.indexrelid
+            WHERE pg_class.relname = %s AND pg_class.relnamespace = current_schema()::regnamespace
+                AND NOT pg_index.indisvalid
+            """,
+            [name],
+        )
+        left_invalid = cursor.fetchone() is not None
+    if left_invalid:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY {schema_editor.quote_name(name)}")
+
+
 class AddIndexWithoutBlockingWrites(AddIndexConcurrently):
     """Build an index with `CREATE INDEX CONCURRENTLY` on PostgreSQL."""
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if _on_postgresql(schema_editor):
+            _drop_if_left_invalid(schema_editor, self.index.name)
             super().database_forwards(app_label, schema_editor, from_state, to_state)
         else:
             AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
@@ -54,6 +74,10 @@ class DropForeignKeyIndexWithoutBlockingWrites(AlterField):
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
         model = to_state.apps.get_model(app_label, self.model_name)
         field = model._meta.get_field(self.name)
+        _drop_if_left_invalid(
+            schema_editor,
+            schema_editor._create_index_name(model._meta.db_table, [field.column], suffix=""),
+        )
         schema_editor.execute(
             schema_editor._create_index_sql(model, fields=[field], concurrently=True)
         )

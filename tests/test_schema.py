@@ -85,3 +85,34 @@ def test_a_foreign_key_index_is_dropped_and_built_again_without_blocking_writes(
         for query in back.captured_queries + forth.captured_queries
         if "CONSTRAINT" in query["sql"]
     ]
+
+
+def test_an_index_left_invalid_by_a_stopped_build_is_built_again(
+    django_db_setup, django_db_blocker, needs_services
+):
+    def subject_index_is_valid():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indisvalid FROM pg_index "
+                "WHERE indexrelid = 'notification_subject'::regclass"
+            )
+            return cursor.fetchone()[0]
+
+    with django_db_blocker.unblock():
+        call_command("migrate", "safeguarding", "0005", verbosity=0)
+        # What a deployment cut short while building the index leaves: the index, marked
+        # invalid, and its migration not recorded as applied.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE INDEX notification_subject ON safeguarding_notification "
+                "(subject_type_id, subject_id, kind, stage)"
+            )
+            cursor.execute(
+                "UPDATE pg_index SET indisvalid = false "
+                "WHERE indexrelid = 'notification_subject'::regclass"
+            )
+        assert subject_index_is_valid() is False
+
+        call_command("migrate", "safeguarding", verbosity=0)
+
+        assert subject_index_is_valid() is True
