@@ -15,23 +15,27 @@ def _on_postgresql(schema_editor) -> bool:
     return schema_editor.connection.vendor == "postgresql"
 
 
-def _drop_if_left_invalid(schema_editor, name: str) -> None:
-    """A `CREATE INDEX CONCURRENTLY` that failed or was stopped (a deployment cut short) leaves
-    its index behind marked invalid: no query uses it, every write still updates it, and it
-    stands in the way of building it again. Drop it so that migrating again builds it."""
+def _built_already(schema_editor, name: str) -> bool:
+    """Whether a migration stopped part way (a deployment cut short) had already built the
+    index `name`. A `CREATE INDEX CONCURRENTLY` stopped before it finished leaves its index
+    behind marked invalid: no query uses it, every write still updates it, and it stands in
+    the way of building it again, so it is dropped here to be built again."""
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT 1 FROM pg_index
+            SELECT pg_index.indisvalid FROM pg_index
             JOIN pg_class ON pg_class.oid = pg_index.indexrelid
             WHERE pg_class.relname = %s AND pg_class.relnamespace = current_schema()::regnamespace
-                AND NOT pg_index.indisvalid
             """,
             [name],
         )
-        left_invalid = cursor.fetchone() is not None
-    if left_invalid:
+        found = cursor.fetchone()
+    if found is None:
+        return False
+    if not found[0]:
         schema_editor.execute(f"DROP INDEX CONCURRENTLY {schema_editor.quote_name(name)}")
+        return False
+    return True
 
 
 class AddIndexWithoutBlockingWrites(AddIndexConcurrently):
@@ -39,8 +43,8 @@ class AddIndexWithoutBlockingWrites(AddIndexConcurrently):
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if _on_postgresql(schema_editor):
-            _drop_if_left_invalid(schema_editor, self.index.name)
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            if not _built_already(schema_editor, self.index.name):
+                super().database_forwards(app_label, schema_editor, from_state, to_state)
         else:
             AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
@@ -74,13 +78,11 @@ class DropForeignKeyIndexWithoutBlockingWrites(AlterField):
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
         model = to_state.apps.get_model(app_label, self.model_name)
         field = model._meta.get_field(self.name)
-        _drop_if_left_invalid(
-            schema_editor,
-            schema_editor._create_index_name(model._meta.db_table, [field.column], suffix=""),
-        )
-        schema_editor.execute(
-            schema_editor._create_index_sql(model, fields=[field], concurrently=True)
-        )
+        name = schema_editor._create_index_name(model._meta.db_table, [field.column], suffix="")
+        if not _built_already(schema_editor, name):
+            schema_editor.execute(
+                schema_editor._create_index_sql(model, fields=[field], name=name, concurrently=True)
+            )
 
     def _own_index_names(self, schema_editor, model) -> list[str]:
         """The plain indexes on the key's column alone that `db_index=True` built, found as

@@ -87,9 +87,17 @@ def test_a_foreign_key_index_is_dropped_and_built_again_without_blocking_writes(
     ]
 
 
-def test_an_index_left_invalid_by_a_stopped_build_is_built_again(
+def test_a_migration_stopped_part_way_carries_on_when_run_again(
     django_db_setup, django_db_blocker, needs_services
 ):
+    """A deployment cut short while building the notifications' subject index leaves the
+    migration unrecorded and the index built, or left invalid half-built; run again, it
+    keeps the one and builds the other again, without blocking writes."""
+    build = (
+        "CREATE INDEX notification_subject ON safeguarding_notification "
+        "(subject_type_id, subject_id, kind, stage)"
+    )
+
     def subject_index_is_valid():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -100,19 +108,26 @@ def test_an_index_left_invalid_by_a_stopped_build_is_built_again(
 
     with django_db_blocker.unblock():
         call_command("migrate", "safeguarding", "0005", verbosity=0)
-        # What a deployment cut short while building the index leaves: the index, marked
-        # invalid, and its migration not recorded as applied.
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE INDEX notification_subject ON safeguarding_notification "
-                "(subject_type_id, subject_id, kind, stage)"
-            )
+            cursor.execute(build)
             cursor.execute(
                 "UPDATE pg_index SET indisvalid = false "
                 "WHERE indexrelid = 'notification_subject'::regclass"
             )
-        assert subject_index_is_valid() is False
-
-        call_command("migrate", "safeguarding", verbosity=0)
-
+        with CaptureQueriesContext(connection) as rebuilt:
+            call_command("migrate", "safeguarding", verbosity=0)
         assert subject_index_is_valid() is True
+
+        call_command("migrate", "safeguarding", "0005", verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute(build)
+        with CaptureQueriesContext(connection) as kept:
+            call_command("migrate", "safeguarding", verbosity=0)
+        assert subject_index_is_valid() is True
+
+    statements = [query["sql"] for query in rebuilt if "INDEX" in query["sql"]]
+    assert 'DROP INDEX CONCURRENTLY "notification_subject"' in statements
+    assert any(
+        sql.startswith('CREATE INDEX CONCURRENTLY "notification_subject"') for sql in statements
+    )
+    assert not [query for query in kept if "CREATE INDEX" in query["sql"]]

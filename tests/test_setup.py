@@ -37,25 +37,6 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
-def test_the_notifications_are_indexed_by_subject_without_blocking_their_writes(
-    django_db_setup, django_db_blocker, needs_services
-):
-    # Outside a test's transaction, as a deployment's migrate is: CONCURRENTLY refuses one.
-    shown, backwards = io.StringIO(), io.StringIO()
-    with django_db_blocker.unblock():
-        call_command("sqlmigrate", "safeguarding", "0006_notification_subject", stdout=shown)
-        call_command(
-            "sqlmigrate",
-            "safeguarding",
-            "0006_notification_subject",
-            backwards=True,
-            stdout=backwards,
-        )
-
-    assert 'CREATE INDEX CONCURRENTLY "notification_subject"' in shown.getvalue()
-    assert 'DROP INDEX CONCURRENTLY IF EXISTS "notification_subject"' in backwards.getvalue()
-
-
 @pytest.mark.django_db
 def test_postgresql_plans_each_request_on_one_core_without_compiling_it(needs_services):
     with connection.cursor() as cursor:
