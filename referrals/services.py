@@ -18,7 +18,12 @@ from partnerships.selectors import business_team_of
 from safeguarding import permissions
 from safeguarding.notifications import Message, already_notified, notify_all
 from safeguarding.records import lock
-from safeguarding.working_days import WorkingDayCalendar, calendars_for
+from safeguarding.working_days import (
+    WorkingDayCalendar,
+    beyond_notice,
+    calendars_for,
+    every_partnership_calendar,
+)
 
 from .choices import (
     ASSESSMENT_DECISIONS,
@@ -684,22 +689,14 @@ def referral_follow_up_reminders_send(*, today: date | None = None) -> int:
     clocks reaching a stage, not the open ones. Returns how many reminders were new.
     """
     today = today or timezone.localdate()
-    calendars = calendars_for(Partnership.objects.values_list("pk", flat=True))
-    # A clock is due soon while it has no more working days left than the notice: it is due
-    # before the working day after the notice ends, which closure days push later.
-    beyond_notice = max(
-        (
-            calendar.add(today, FOLLOW_UP_NOTICE_WORKING_DAYS + 1).due
-            for calendar in calendars.values()
-        ),
-        default=today,
-    )
+    calendars = every_partnership_calendar()
+    beyond = beyond_notice(calendars.values(), today, FOLLOW_UP_NOTICE_WORKING_DAYS)
     recipients_by_agency: dict[int, list] = {}
     created = 0
     for name, clock in CLOCKS.items():
         to_remind = (
             Referral.objects.select_related("front_door")
-            .filter(clock.open(), **{f"{clock.due}__lt": beyond_notice})
+            .filter(clock.open(), **{f"{clock.due}__lt": beyond})
             .exclude(already_notified(Referral, kind="referral_follow_up", stage=f"{name}_overdue"))
             .exclude(
                 already_notified(Referral, kind="referral_follow_up", stage=f"{name}_due_soon"),

@@ -16,7 +16,12 @@ from partnerships.selectors import agency_leads_in, business_team_of, people_wit
 from partnerships.services import action_create
 from safeguarding.notifications import Message, already_notified, notify_all
 from safeguarding.records import lock
-from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount, calendars_for
+from safeguarding.working_days import (
+    WorkingDayCalendar,
+    WorkingDayCount,
+    beyond_notice,
+    every_partnership_calendar,
+)
 
 from .choices import (
     OPEN_REVIEW_STATUSES,
@@ -711,8 +716,6 @@ MILESTONE_STAGES = (
     (5, "milestone_due_in_5", "is due in 5 working days"),
 )
 ESCALATE_AFTER_WORKING_DAYS = 2
-# Far enough ahead to cover the earliest reminder however many holidays fall in between.
-LOOK_AHEAD_DAYS = 21
 
 
 def reminder_stage(stages, days_left: int) -> tuple[str, str] | None:
@@ -732,8 +735,12 @@ def _deadline_stage(review: RapidReview, stage: str) -> str:
     return f"{stage}:{review.due_on.isoformat()}"
 
 
-def _days_left(items, today):
-    calendars = calendars_for(item.partnership_id for item in items)
+def _notice(stages) -> int:
+    """How many working days ahead the earliest of `stages` comes."""
+    return max(threshold for threshold, _, _ in stages)
+
+
+def _days_left(items, calendars, today):
     return [(item, calendars[item.partnership_id].between(today, item.due_on)) for item in items]
 
 
@@ -742,17 +749,18 @@ def agency_return_reminders_send(*, today: date | None = None) -> int:
     and once it is overdue. Only unsubmitted returns of open reviews due soon, and not yet told
     they are overdue, are read."""
     today = _today(today)
+    calendars = every_partnership_calendar()
     due = list(
         AgencyReturn.objects.filter(
             status__in=(ReturnStatus.NOT_STARTED, ReturnStatus.IN_PROGRESS),
-            due_on__lte=today + relativedelta(days=LOOK_AHEAD_DAYS),
+            due_on__lt=beyond_notice(calendars.values(), today, _notice(RETURN_STAGES)),
         )
         .filter(rapid_review__status__in=OPEN_REVIEW_STATUSES)
         .exclude(already_notified(AgencyReturn, kind="review_return", stage="return_overdue"))
         .select_related("agency", "partnership", "rapid_review__incident")
     )
     created = 0
-    for agency_return, days_left in _days_left(due, today):
+    for agency_return, days_left in _days_left(due, calendars, today):
         if days_left < 0:
             stage, wording = "return_overdue", "is overdue"
         else:
@@ -784,14 +792,14 @@ def rapid_review_reminders_send(*, today: date | None = None) -> int:
     every working day once overdue; at 2 working days overdue escalate to the three
     delegated safeguarding partners. Only open reviews due soon (or overdue) are read."""
     today = _today(today)
+    calendars = every_partnership_calendar()
     due = list(
         RapidReview.objects.open()
-        .filter(due_on__lte=today + relativedelta(days=LOOK_AHEAD_DAYS))
+        .filter(due_on__lt=beyond_notice(calendars.values(), today, _notice(REVIEW_STAGES)))
         .select_related("incident", "partnership")
     )
-    calendars = calendars_for(r.partnership_id for r in due)
     created = 0
-    for review, days_left in _days_left(due, today):
+    for review, days_left in _days_left(due, calendars, today):
         reference = review.incident.reference
         if days_left < 0:
             if not calendars[review.partnership_id].is_working_day(today):
@@ -848,9 +856,11 @@ def milestone_reminders_send(*, today: date | None = None) -> int:
     """Remind the business team of practice review milestones due soon, today and overdue
     (the last once: a milestone told it is overdue is not read again)."""
     today = _today(today)
+    calendars = every_partnership_calendar()
     due = list(
         Milestone.objects.filter(
-            completed_on__isnull=True, due_on__lte=today + relativedelta(days=LOOK_AHEAD_DAYS)
+            completed_on__isnull=True,
+            due_on__lt=beyond_notice(calendars.values(), today, _notice(MILESTONE_STAGES)),
         )
         .exclude(
             already_notified(Milestone, kind="practice_review_milestone", stage="milestone_overdue")
@@ -860,7 +870,7 @@ def milestone_reminders_send(*, today: date | None = None) -> int:
     for milestone in due:
         milestone.partnership_id = milestone.practice_review.partnership_id
     created = 0
-    for milestone, days_left in _days_left(due, today):
+    for milestone, days_left in _days_left(due, calendars, today):
         if days_left < 0:
             stage, wording = "milestone_overdue", "is overdue"
         else:

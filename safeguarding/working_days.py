@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache, lru_cache
@@ -258,6 +259,22 @@ def calendars_for(partnership_ids) -> dict[int, WorkingDayCalendar]:
     ).values_list("partnership_id", "date", "reason"):
         closures[partnership_id][day] = f"Partnership closure: {reason}"
     return {pk: WorkingDayCalendar(closure_days=closures[pk]) for pk in partnership_ids}
+
+
+def every_partnership_calendar() -> dict[int, WorkingDayCalendar]:
+    """Each partnership's calendar, for a sweep that works out deadlines across them all."""
+    from partnerships.models import Partnership
+
+    return calendars_for(Partnership.objects.values_list("pk", flat=True))
+
+
+def beyond_notice(calendars: Iterable[WorkingDayCalendar], today: date, working_days: int) -> date:
+    """The first day more than `working_days` working days after `today` on the calendar of
+    `calendars` that reaches furthest (closure days push it later). A deadline before it is
+    within that notice on its own calendar or is not, which the sweep that reads the
+    deadlines before it works out for each."""
+    plain = WorkingDayCalendar()
+    return max(calendar.add(today, working_days + 1).due for calendar in [plain, *calendars])
 
 
 def _weekdays_in(first: date, last: date) -> int:

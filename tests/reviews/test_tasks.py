@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from partnerships.choices import Role
+from partnerships.models import ClosureDay
 from reviews import services, tasks
 from reviews.models import AgencyReturn
 from safeguarding.models import Notification
@@ -137,9 +138,10 @@ def test_agencies_are_reminded_of_their_returns_once_per_stage(
         "practitioner.health",
     }
 
-    # Once told they are overdue, the returns are not read again.
+    # Once told they are overdue, the returns are not read again: the partnerships' calendars
+    # (two queries), then the returns.
     for today in (date(2026, 12, 7), date(2026, 12, 8), date(2027, 1, 4)):
-        with django_assert_max_num_queries(1):
+        with django_assert_max_num_queries(3):
             assert services.agency_return_reminders_send(today=today) == 0
 
 
@@ -162,8 +164,28 @@ def test_practice_review_milestones_are_reminded(demo, django_assert_max_num_que
     ]
 
     for today in (date(2026, 12, 15), date(2027, 2, 1)):
-        with django_assert_max_num_queries(1):
+        with django_assert_max_num_queries(3):
             assert services.milestone_reminders_send(today=today) == 0
+
+
+def test_a_milestone_is_reminded_5_working_days_ahead_past_a_long_closure(demo):
+    practice_review = SubmittedRapidReviewFactory().practice_review
+    # Closed from Tuesday 2 to Friday 19 February 2027: 5 working days after Monday 1
+    # February is then Friday 26 February, almost four weeks on.
+    ClosureDay.objects.bulk_create(
+        ClosureDay(partnership=practice_review.partnership, date=day, reason="Office move")
+        for day in (date(2027, 2, 2) + timedelta(days=n) for n in range(18))
+        if day.weekday() < 5
+    )
+    services.milestone_add(
+        practice_review=practice_review,
+        title="Draft report",
+        due_on=date(2027, 2, 26),
+        by=demo.user(BUSINESS),
+    )
+
+    assert services.milestone_reminders_send(today=date(2027, 2, 1)) == 1
+    assert stages("practice_review_milestone") == [(BUSINESS, "milestone_due_in_5")]
 
 
 def test_starting_a_review_sends_each_agency_its_information_request(demo, mailoutbox):
