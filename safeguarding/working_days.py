@@ -270,9 +270,9 @@ def every_partnership_calendar() -> dict[int, WorkingDayCalendar]:
 
 def beyond_notice(calendars: Iterable[WorkingDayCalendar], today: date, working_days: int) -> date:
     """The first day more than `working_days` working days after `today` on the calendar of
-    `calendars` that reaches furthest (closure days push it later). A deadline before it is
-    within that notice on its own calendar or is not, which the sweep that reads the
-    deadlines before it works out for each."""
+    `calendars` that reaches furthest (closure days push it later). A sweep reads the
+    deadlines before it, then works out on each deadline's own calendar whether it is within
+    the notice."""
     plain = WorkingDayCalendar()
     return max(calendar.add(today, working_days + 1).due for calendar in [plain, *calendars])
 
