@@ -21,13 +21,15 @@ def tables_whose_columns_we_declare() -> list[str]:
     ]
 
 
-# Each plain b-tree index over every row, with its key columns and their operator classes.
+# Each plain b-tree index over every row, with its key columns, their operator classes and
+# their orders (an index on (x, y DESC) can serve an order that one on (x, y, z) cannot).
 INDEXES = """
     SELECT
         pg_index.indrelid::regclass::text,
         index.relname,
         string_to_array(pg_index.indkey::text, ' ')::int[],
         string_to_array(pg_index.indclass::text, ' ')::oid[],
+        string_to_array(pg_index.indoption::text, ' ')::int[],
         pg_index.indnkeyatts,
         pg_index.indisunique
     FROM pg_index
@@ -48,18 +50,24 @@ def test_no_index_is_the_leading_part_of_another_on_its_table(needs_services):
     write for each referral."""
     with connection.cursor() as cursor:
         cursor.execute(INDEXES, [tables_whose_columns_we_declare()])
-        indexes = cursor.fetchall()
+        fields = ("table", "name", "columns", "classes", "orders", "keys", "unique")
+        indexes = [dict(zip(fields, row, strict=True)) for row in cursor.fetchall()]
+
+    def begins(shorter, longer) -> bool:
+        keys = shorter["keys"]
+        return (
+            shorter["table"] == longer["table"]
+            and shorter["name"] != longer["name"]
+            and keys <= longer["keys"]
+            and all(shorter[part][:keys] == longer[part][:keys] for part in fields[2:5])
+        )
 
     redundant = sorted(
-        f"{table}: {name} is the start of {longer}"
-        for table, name, columns, classes, keys, unique in indexes
-        if not unique
-        for other_table, longer, other_columns, other_classes, other_keys, _ in indexes
-        if other_table == table
-        and longer != name
-        and keys <= other_keys
-        and other_columns[:keys] == columns[:keys]
-        and other_classes[:keys] == classes[:keys]
+        f"{shorter['table']}: {shorter['name']} is the start of {longer['name']}"
+        for shorter in indexes
+        if not shorter["unique"]
+        for longer in indexes
+        if begins(shorter, longer)
     )
     assert redundant == []
 
