@@ -69,24 +69,36 @@ class Message:
     url: str = ""
 
 
+def _unsaved(*, recipient, kind, subject, stage, message: Message, partnership_id) -> Notification:
+    return Notification(
+        recipient=recipient,
+        partnership_id=partnership_id,
+        kind=kind,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        stage=stage,
+        title=message.title[:200],
+        body=message.body,
+        url=message.url,
+    )
+
+
 def notification_create(
     *, recipient, kind: str, subject, stage: str, message: Message, partnership_id: int
 ):
     """Record a notification about `subject`, a record of the partnership `partnership_id`;
     returns it, or None if it had been recorded before."""
+    notification = _unsaved(
+        recipient=recipient,
+        kind=kind,
+        subject=subject,
+        stage=stage,
+        message=message,
+        partnership_id=partnership_id,
+    )
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(
-                recipient=recipient,
-                partnership_id=partnership_id,
-                kind=kind,
-                subject_type=ContentType.objects.get_for_model(subject),
-                subject_id=subject.pk,
-                stage=stage,
-                title=message.title[:200],
-                body=message.body,
-                url=message.url,
-            )
+            notification.save(force_insert=True)
     except IntegrityError:
         return None
     _deliver_after_commit(notification.pk)
@@ -113,23 +125,45 @@ def notify_all(
     message: Message,
     partnership_id: int,
 ) -> int:
-    """Record the same notification for each recipient; returns how many were new.
+    """Record the same notification for each recipient not yet told; returns how many were new.
 
-    All or none: a sweep stopped part-way records no one, so `already_notified()` never finds
-    a stage recorded for some of its recipients and leaves out the rest."""
-    created = 0
-    with transaction.atomic():
-        for recipient in recipients:
-            if notification_create(
-                recipient=recipient,
-                kind=kind,
-                subject=subject,
-                stage=stage,
-                message=message,
-                partnership_id=partnership_id,
-            ):
-                created += 1
-    return created
+    All or none, in one insert: a sweep stopped part-way records no one, so `already_notified()`
+    never finds a stage recorded for some of its recipients and leaves out the rest. If another
+    sweep records some of them at the same moment, the unique rule refuses the insert, and each
+    is then recorded on its own, all or none again."""
+    fields = {
+        "kind": kind,
+        "subject": subject,
+        "stage": stage,
+        "message": message,
+        "partnership_id": partnership_id,
+    }
+    recipients = list(recipients)
+    told = set(
+        Notification.objects.filter(
+            recipient__in=recipients,
+            kind=kind,
+            subject_type=ContentType.objects.get_for_model(subject),
+            subject_id=subject.pk,
+            stage=stage,
+        ).values_list("recipient_id", flat=True)
+    )
+    # Each once, should a person be among the recipients twice (in two roles).
+    untold = list({r.pk: r for r in recipients if r.pk not in told}.values())
+    if not untold:
+        return 0
+    try:
+        with transaction.atomic():
+            recorded = Notification.objects.bulk_create(
+                [_unsaved(recipient=recipient, **fields) for recipient in untold]
+            )
+    except IntegrityError:
+        with transaction.atomic():
+            created = [notification_create(recipient=recipient, **fields) for recipient in untold]
+        return sum(notification is not None for notification in created)
+    for notification in recorded:
+        _deliver_after_commit(notification.pk)
+    return len(recorded)
 
 
 class _LookedUpForEachRecord(Exists):

@@ -443,22 +443,20 @@ def test_a_sweep_stopped_between_two_recipients_records_neither_and_the_next_tel
 ):
     manager = front_door_manager(demo)
     SubmittedReferralFactory(received_at=datetime(2026, 11, 18, 10, tzinfo=LONDON))
-    create = Notification.objects.create
+    bulk_create = Notification.objects.bulk_create
     recorded = []
 
-    def stop_after_the_first(**fields):
-        if recorded:
-            raise ConnectionError("The worker lost its database.")
-        recorded.append(create(**fields))
-        return recorded[-1]
+    def stop_after_the_first(notifications, **options):
+        recorded.extend(bulk_create(notifications[:1], **options))
+        raise ConnectionError("The worker lost its database.")
 
-    monkeypatch.setattr(Notification.objects, "create", stop_after_the_first)
+    monkeypatch.setattr(Notification.objects, "bulk_create", stop_after_the_first)
     with pytest.raises(ConnectionError):
         services.referral_deadline_reminders_send(today=date(2026, 11, 19))
     reminders = Notification.objects.filter(kind="referral_deadline")
     assert recorded and not reminders.exists()
 
-    monkeypatch.setattr(Notification.objects, "create", create)
+    monkeypatch.setattr(Notification.objects, "bulk_create", bulk_create)
     assert services.referral_deadline_reminders_send(today=date(2026, 11, 19)) == 2
     assert set(reminders.values_list("recipient__username", flat=True)) == {
         FRONT_DOOR_HILLFORD,
