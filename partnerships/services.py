@@ -179,12 +179,16 @@ def action_overdue_reminders_send(*, today: date | None = None) -> int:
         .select_related("partnership", "owner_agency")
     )
     created = 0
+    # Read once for each agency in each partnership: a backlog has many actions for each.
+    recipients_of = {}
     for action in overdue.iterator(chunk_size=500):
-        recipients = agency_leads_in(action.partnership, action.owner_agency) or list(
-            business_team_of(action.partnership)
-        )
+        owner = (action.partnership_id, action.owner_agency_id)
+        if owner not in recipients_of:
+            recipients_of[owner] = agency_leads_in(action.partnership, action.owner_agency) or list(
+                business_team_of(action.partnership)
+            )
         created += notify_all(
-            recipients,
+            recipients_of[owner],
             kind="action_overdue",
             subject=action,
             partnership_id=action.partnership_id,

@@ -210,6 +210,27 @@ def test_a_later_sweep_reads_no_action_already_told_it_is_overdue(
             assert action_overdue_reminders_send(today=today) == 0
 
 
+def test_a_backlog_of_one_agencys_actions_reads_its_leads_once(demo):
+    action = Action.objects.get(title=TRAINING)
+    Action.objects.bulk_create(
+        Action(
+            partnership=action.partnership,
+            owner_agency=action.owner_agency,
+            title=f"Audit attendance, term {term}",
+            due_on=action.due_on,
+            source_type=action.source_type,
+            source_id=action.source_id,
+        )
+        for term in range(20)
+    )
+
+    with CaptureQueriesContext(connection) as ran:
+        assert action_overdue_reminders_send(today=date(2026, 11, 23)) == 21
+
+    roles_read = [q for q in ran.captured_queries if "partnerships_roleassignment" in q["sql"]]
+    assert len(roles_read) == 1
+
+
 def test_the_sweep_looks_up_each_action_it_reads_rather_than_joining_every_reminder(
     demo, needs_services
 ):
