@@ -139,3 +139,47 @@ def test_a_migration_stopped_part_way_carries_on_when_run_again(
         sql.startswith('CREATE INDEX CONCURRENTLY "notification_subject"') for sql in statements
     )
     assert not [query for query in kept if "CREATE INDEX" in query["sql"]]
+
+
+# Foreign keys left without an index of their own, on purpose, and why.
+FOREIGN_KEYS_READ_ONLY_THROUGH_A_PARTIAL_INDEX = {
+    # Read only for the few notifications given up (`notification_given_up`); an index over
+    # every notification would be written with each of millions for the rare deletion of a
+    # partnership, which scans them once.
+    ("safeguarding_notification", "partnership_id"),
+}
+
+
+@pytest.mark.django_db
+def test_every_foreign_key_leads_an_index_over_every_row(needs_services):
+    """Deleting a row makes PostgreSQL and Django's collector look up what refers to it, and
+    lists join and filter on these keys: without an index that leads with the key, each is a
+    scan of the whole table. Removing an index that made another redundant (the test above)
+    must not leave a key behind."""
+    all_our_tables = [
+        model._meta.db_table
+        for label in OUR_APPS
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT constraint_.conrelid::regclass::text, attribute.attname
+            FROM pg_constraint AS constraint_
+            JOIN pg_attribute AS attribute
+                ON attribute.attrelid = constraint_.conrelid
+                AND attribute.attnum = constraint_.conkey[1]
+            WHERE constraint_.contype = 'f'
+                AND constraint_.conrelid::regclass::text = ANY(%s)
+                AND NOT EXISTS (
+                    SELECT 1 FROM pg_index
+                    WHERE pg_index.indrelid = constraint_.conrelid
+                        AND pg_index.indpred IS NULL
+                        AND pg_index.indkey[0] = constraint_.conkey[1]
+                )
+            """,
+            [all_our_tables],
+        )
+        unindexed = set(cursor.fetchall())
+
+    assert unindexed == FOREIGN_KEYS_READ_ONLY_THROUGH_A_PARTIAL_INDEX
