@@ -46,7 +46,7 @@ test: install browser
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings > /dev/null
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS) --ignore=tests/e2e
+	$(BIN)/python -m pytest $(PYTEST_ARGS) --every-list-budgeted --ignore=tests/e2e
 	$(BIN)/python -m pytest tests/e2e
 
 lint: install

@@ -8,6 +8,13 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.budget_coverage import (  # noqa: F401 (the budgets' fixture and hooks, registered here)
+    django_assert_max_num_queries,
+    pytest_addoption,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
+    report_unbudgeted,
+)
 from tests.personas import Demo
 
 
@@ -79,7 +86,9 @@ def needs_services():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say how much of the site the route walk covered (tests/test_route_walk.py)."""
+    """Say how much of the site the route walk covered (tests/test_route_walk.py), and which
+    lists no test held to a query budget (tests/budget_coverage.py)."""
+    report_unbudgeted(terminalreporter)
     walked = [
         dict(report.user_properties)
         for report in terminalreporter.stats.get("passed", [])

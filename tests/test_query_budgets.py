@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -27,11 +27,13 @@ from partnerships.models import (
     User,
     YearlyReport,
 )
-from referrals.models import Referral, ReferralCategory
+from referrals.choices import Decision, ReferralStatus
+from referrals.models import InformationSharingDecision, Referral, ReferralCategory
 from reviews import services as review_services
 from reviews.models import RapidReview
 from safeguarding.models import Notification
 from tests.audits.factories import AuditFactory, SelfAssessmentRoundFactory
+from tests.budget_coverage import BUDGETED, list_routes, unbudgeted
 from tests.partnerships.factories import (
     ConstitutedPartnershipFactory,
     DesignatedSafeguardingLeadFactory,
@@ -39,7 +41,15 @@ from tests.partnerships.factories import (
     PartnershipFactory,
     SchoolFactory,
 )
-from tests.personas import BUSINESS, PRACTITIONER_HEALTH, SCRUTINEER, sign_in
+from tests.personas import (
+    BUSINESS,
+    DSL_SCHOOL,
+    FRONT_DOOR_HILLFORD,
+    PRACTITIONER_HEALTH,
+    PRACTITIONER_POLICE,
+    SCRUTINEER,
+    sign_in,
+)
 from tests.referrals.factories import bulk_referrals
 from tests.reviews.factories import make_reviews
 
@@ -251,17 +261,53 @@ def self_assessment_rounds(demo):
     return add
 
 
-def referrals_made_by(username: str):
-    """Submitted referrals, each with a category."""
-    referrer = User.objects.get(username=username)
+def referrals_made_by(username: str, **fields):
+    """Submitted referrals to Hillford's front door, each with a category."""
+    referrer = User.objects.select_related("agency").get(username=username)
 
     def add(n):
-        rows = Referral.objects.bulk_create(bulk_referrals(n, referrer=referrer))
+        rows = Referral.objects.bulk_create(
+            bulk_referrals(n, referrer=referrer, referrer_agency=referrer.agency, **fields)
+        )
         ReferralCategory.objects.bulk_create(
             ReferralCategory(referral=r, category="neglect") for r in rows
         )
+        return rows
 
     return add
+
+
+def referrals_shared_with(agency_name: str):
+    """Referrals Hillford's front door has shared with the agency."""
+    agency = Agency.objects.get(name=agency_name)
+    front_door = User.objects.get(username=FRONT_DOOR_HILLFORD)
+    made = referrals_made_by(PRACTITIONER_HEALTH)
+
+    def add(n):
+        InformationSharingDecision.objects.bulk_create(
+            InformationSharingDecision(
+                referral=referral,
+                agency=agency,
+                reason="Police are holding a strategy discussion.",
+                lawful_basis="safeguarding",
+                recorded_by=front_door,
+            )
+            for referral in made(n)
+        )
+
+    return add
+
+
+# Decided on 1 December 2026 with a strategy discussion held on the 3rd, so both of the
+# clocks that follow are open.
+FOLLOWING_A_STRATEGY_DISCUSSION = {
+    "status": ReferralStatus.DECIDED,
+    "decision": Decision.STRATEGY_DISCUSSION,
+    "decided_at": datetime(2026, 12, 1, 12, tzinfo=UTC),
+    "assessment_due_on": date(2027, 2, 3),
+    "strategy_discussion_on": date(2026, 12, 3),
+    "conference_due_on": date(2026, 12, 24),
+}
 
 
 def scrutiny_challenges(demo):
@@ -403,6 +449,37 @@ LISTINGS = [
         "/api/v1/self-assessment-rounds/", BUSINESS, self_assessment_rounds, api_count, 12, api=True
     ),
     Listing(
+        "/referrals/made-by-your-agency/",
+        DSL_SCHOOL,
+        lambda d: referrals_made_by(DSL_SCHOOL),
+        paginated,
+        10,
+    ),
+    Listing(
+        "/referrals/sent-to-your-front-door/",
+        FRONT_DOOR_HILLFORD,
+        lambda d: referrals_made_by(PRACTITIONER_HEALTH),
+        paginated,
+        10,
+    ),
+    Listing(
+        "/referrals/shared-with-your-agency/",
+        PRACTITIONER_POLICE,
+        lambda d: referrals_shared_with("Midshire Police"),
+        paginated,
+        10,
+    ),
+    *(
+        Listing(
+            f"/referrals/queue/{clock}/",
+            FRONT_DOOR_HILLFORD,
+            lambda d: referrals_made_by(PRACTITIONER_HEALTH, **FOLLOWING_A_STRATEGY_DISCUSSION),
+            paginated,
+            10,
+        )
+        for clock in ("assessments", "conferences")
+    ),
+    Listing(
         "/api/v1/referrals/",
         PRACTITIONER_HEALTH,
         lambda d: referrals_made_by(PRACTITIONER_HEALTH),
@@ -432,3 +509,34 @@ def test_the_queries_do_not_grow_with_the_rows_listed(
         data=listing.data(demo),
         added=listing.added,
     )
+
+
+# ---------------------------------------------------------------------------
+# Every list budgeted somewhere (tests/budget_coverage.py)
+
+
+def test_the_lists_and_dashboards_are_told_from_the_other_pages():
+    lists = list_routes()
+    assert {
+        "referrals:referral-list",
+        "referrals:list-made-by-your-agency",
+        "referrals:queue-conferences",
+        "reviews:dashboard",
+        "partnerships:indicators",
+        "referral-list",  # the API's
+    } <= lists
+    assert not {"referrals:referral-detail", "referrals:referral-start", "home"} & lists
+    assert unbudgeted(lists) == []
+    assert unbudgeted(set()) == sorted(lists)
+
+
+def test_a_request_made_inside_a_budget_is_recorded_against_its_route(
+    client, demo, django_assert_max_num_queries, request
+):
+    sign_in(client, BUSINESS)
+    with django_assert_max_num_queries(30):
+        assert client.get("/partnerships/actions/").status_code == 200
+    assert client.get("/referrals/escalations/").status_code == 200  # outside a budget
+
+    recorded = [value for key, value in request.node.user_properties if key == BUDGETED]
+    assert recorded == ["partnerships:action-list"]
