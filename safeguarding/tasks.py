@@ -8,16 +8,26 @@ from . import api_tokens, notifications
     retry_backoff=True,
     max_retries=8,
 )
-def deliver_notification(notification_id: int) -> bool:
-    return notifications.notification_deliver(notification_id=notification_id)
+def deliver_notifications(*notification_ids: int) -> int:
+    """Send each notification in turn, each under its own row lock; returns how many this call
+    sent. Retried whole while the mail server is unavailable: those already sent are skipped."""
+    return sum(
+        notifications.notification_deliver(notification_id=notification_id)
+        for notification_id in notification_ids
+    )
+
+
+# How many notifications the pending sweep hands to one delivery task, so that catching up
+# after an outage is shared between the workers.
+PENDING_DELIVERY_BATCH = 50
 
 
 @shared_task
 def deliver_pending_notifications() -> int:
     """Send anything recorded but not sent: queued while the broker was down, or a lost task."""
     ids = notifications.pending_notification_ids()
-    for notification_id in ids:
-        deliver_notification.delay(notification_id)
+    for start in range(0, len(ids), PENDING_DELIVERY_BATCH):
+        deliver_notifications.delay(*ids[start : start + PENDING_DELIVERY_BATCH])
     return len(ids)
 
 

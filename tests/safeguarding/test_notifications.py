@@ -6,8 +6,10 @@ from smtplib import SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected
 
 import kombu.pools
 import pytest
+from celery.signals import task_prerun
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.utils import timezone
 
 from partnerships.models import Partnership, PublishedArrangement, User
 from partnerships.services import arrangement_reminder_stage, arrangement_review_reminders_send
@@ -17,10 +19,19 @@ from safeguarding.notifications import (
     Message,
     notification_create,
     notification_deliver,
+    notify_all,
     pending_notification_ids,
 )
-from safeguarding.tasks import deliver_pending_notifications
-from tests.personas import ANONYMOUS, BUSINESS, OTHER_PARTNERSHIP, check_access, sign_in
+from safeguarding.tasks import deliver_notifications, deliver_pending_notifications
+from tests.personas import (
+    ANONYMOUS,
+    BUSINESS,
+    LEAD_HEALTH,
+    LEAD_LA,
+    OTHER_PARTNERSHIP,
+    check_access,
+    sign_in,
+)
 from tests.support.clock import A_DEMO_DAY
 from tests.support.concurrency import run_at_once
 
@@ -395,3 +406,87 @@ def test_a_message_the_mail_server_refuses_is_given_up_after_its_attempts(
     refused.refresh_from_db()
     assert (refused.sent_at, refused.attempts) == (None, MAX_DELIVERY_ATTEMPTS)
     assert refused.pk not in pending_notification_ids(older_than_seconds=0)
+
+
+@pytest.fixture
+def delivery_tasks():
+    """The notification ids of each delivery task run, in order (eager tasks run as queued)."""
+    ran = []
+
+    def record(sender, args, **kwargs):
+        if sender.name == deliver_notifications.name:
+            ran.append(list(args))
+
+    task_prerun.connect(record)
+    yield ran
+    task_prerun.disconnect(record)
+
+
+def test_a_stage_told_to_several_people_is_handed_to_the_workers_as_one_task(
+    demo, mailoutbox, delivery_tasks, django_capture_on_commit_callbacks
+):
+    people = [demo.user(BUSINESS), demo.user(LEAD_LA), demo.user(LEAD_HEALTH)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        told = notify_all(
+            people,
+            kind="test",
+            subject=demo.riverside,
+            stage="three",
+            message=Message("Told to three people"),
+            partnership_id=demo.riverside.pk,
+        )
+
+    assert told == 3
+    recorded = Notification.objects.filter(stage="three").order_by("pk")
+    assert delivery_tasks == [list(recorded.values_list("pk", flat=True))]
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(p.email for p in people)
+    assert all(n.sent_at is not None for n in recorded)
+
+
+def test_the_pending_sweep_shares_a_backlog_between_tasks_of_50(demo, mailoutbox, delivery_tasks):
+    recipient = demo.user(BUSINESS)
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=recipient,
+            partnership=demo.riverside,
+            kind="test",
+            subject_type=ContentType.objects.get_for_model(Partnership),
+            subject_id=demo.riverside.pk,
+            stage=f"backlog-{number}",
+            title=f"Backlog {number}",
+            created_at=timezone.now() - timedelta(hours=1),
+        )
+        for number in range(120)
+    )
+
+    assert deliver_pending_notifications() == 120
+
+    assert [len(ids) for ids in delivery_tasks] == [50, 50, 20]
+    assert len(mailoutbox) == 120
+    assert deliver_pending_notifications() == 0
+
+
+def test_a_mail_server_lost_part_way_through_a_task_sends_each_once_when_it_is_back(
+    demo, mailoutbox, record_unsent, monkeypatch
+):
+    from safeguarding import notifications
+    from safeguarding.notifications import MailServerUnavailable
+
+    ids = [record_unsent(f"lost-{n}", f"Reminder {n}").pk for n in (1, 2, 3)]
+    send_mail = notifications.send_mail
+    tried = []
+
+    def lost_on_the_second(**kwargs):
+        tried.append(kwargs["subject"])
+        if len(tried) == 2:
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+        return send_mail(**kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", lost_on_the_second)
+    with pytest.raises(MailServerUnavailable):
+        deliver_notifications(*ids)
+    assert [m.subject for m in mailoutbox] == ["Reminder 1"]
+
+    assert deliver_notifications(*ids) == 2  # the task tried again: the first is not resent
+    assert [m.subject for m in mailoutbox] == ["Reminder 1", "Reminder 2", "Reminder 3"]

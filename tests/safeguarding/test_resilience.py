@@ -13,7 +13,7 @@ from django.db import DatabaseError, connection
 from partnerships.views import PartnershipListView
 from safeguarding.models import Notification
 from safeguarding.notifications import Message, notification_create
-from safeguarding.tasks import deliver_notification, deliver_pending_notifications
+from safeguarding.tasks import deliver_notifications, deliver_pending_notifications
 from tests.personas import BUSINESS, sign_in
 
 
@@ -92,7 +92,7 @@ def test_a_worker_killed_while_sending_leaves_the_reminder_to_be_sent_once(
         from safeguarding.celery import app
 
         app.conf.task_always_eager = False
-        deliver_notification.delay(notification.pk)
+        deliver_notifications.delay(notification.pk)
         deadline = time.monotonic() + 60
         while not started.exists():
             assert worker.poll() is None, "the worker stopped on its own"
