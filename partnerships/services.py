@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguarding import permissions
-from safeguarding.notifications import Message, already_notified, notify_all
+from safeguarding.notifications import Message, Reminder, already_notified, notify_all, notify_each
 from safeguarding.records import lock
 from safeguarding.working_days import calendars_for
 
@@ -178,31 +178,32 @@ def action_overdue_reminders_send(*, today: date | None = None) -> int:
         .exclude(already_notified(Action, kind="action_overdue", stage="overdue"))
         .select_related("partnership", "owner_agency")
     )
-    created = 0
     # Read once for each agency in each partnership: a backlog has many actions for each.
     recipients_of = {}
-    for action in overdue.iterator(chunk_size=500):
-        owner = (action.partnership_id, action.owner_agency_id)
-        if owner not in recipients_of:
-            recipients_of[owner] = agency_leads_in(action.partnership, action.owner_agency) or list(
-                business_team_of(action.partnership)
-            )
-        created += notify_all(
-            recipients_of[owner],
-            kind="action_overdue",
-            subject=action,
-            partnership_id=action.partnership_id,
-            stage="overdue",
-            message=Message(
-                title=f"Action overdue: {action.title}",
-                body=(
-                    f"{action.owner_agency} agreed to complete this by "
-                    f"{action.due_on:%-d %B %Y} for {action.partnership}."
+
+    def reminders():
+        for action in overdue.iterator(chunk_size=500):
+            owner = (action.partnership_id, action.owner_agency_id)
+            if owner not in recipients_of:
+                recipients_of[owner] = agency_leads_in(
+                    action.partnership, action.owner_agency
+                ) or list(business_team_of(action.partnership))
+            yield Reminder(
+                recipients_of[owner],
+                subject=action,
+                stage="overdue",
+                message=Message(
+                    title=f"Action overdue: {action.title}",
+                    body=(
+                        f"{action.owner_agency} agreed to complete this by "
+                        f"{action.due_on:%-d %B %Y} for {action.partnership}."
+                    ),
+                    url=action.get_absolute_url(),
                 ),
-                url=action.get_absolute_url(),
-            ),
-        )
-    return created
+                partnership_id=action.partnership_id,
+            )
+
+    return notify_each(reminders(), kind="action_overdue")
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from partnerships.choices import Role
 from partnerships.models import Agency, Membership, Partnership
 from partnerships.selectors import business_team_of
 from safeguarding import permissions
-from safeguarding.notifications import Message, already_notified, notify_all
+from safeguarding.notifications import Message, Reminder, already_notified, notify_all, notify_each
 from safeguarding.records import lock
 from safeguarding.working_days import (
     WorkingDayCalendar,
@@ -692,42 +692,45 @@ def referral_follow_up_reminders_send(*, today: date | None = None) -> int:
     calendars = every_partnership_calendar()
     beyond = beyond_notice(calendars.values(), today, FOLLOW_UP_NOTICE_WORKING_DAYS)
     recipients_by_agency: dict[int, list] = {}
-    created = 0
-    for name, clock in CLOCKS.items():
-        to_remind = (
-            Referral.objects.select_related("front_door")
-            .filter(clock.open(), **{f"{clock.due}__lt": beyond})
-            .exclude(already_notified(Referral, kind="referral_follow_up", stage=f"{name}_overdue"))
-            .exclude(
-                already_notified(Referral, kind="referral_follow_up", stage=f"{name}_due_soon"),
-                **{f"{clock.due}__gte": today},
-            )
-        )
-        for referral in to_remind.order_by(clock.due, "pk").iterator(chunk_size=500):
-            standing = clock.timescale(referral, calendars[referral.partnership_id], today)
-            if standing.overdue:
-                stage, wording = "overdue", "is overdue"
-            elif standing.working_days_left <= FOLLOW_UP_NOTICE_WORKING_DAYS:
-                left = standing.working_days_left
-                stage = "due_soon"
-                wording = (
-                    f"is due in {left} working day{pluralize(left)}" if left else "is due today"
+
+    def reminders():
+        for name, clock in CLOCKS.items():
+            to_remind = (
+                Referral.objects.select_related("front_door")
+                .filter(clock.open(), **{f"{clock.due}__lt": beyond})
+                .exclude(
+                    already_notified(Referral, kind="referral_follow_up", stage=f"{name}_overdue")
                 )
-            else:
-                continue
-            created += notify_all(
-                _front_door_and_managers(referral.front_door, recipients_by_agency),
-                kind="referral_follow_up",
-                subject=referral,
-                partnership_id=referral.partnership_id,
-                stage=f"{name}_{stage}",
-                message=Message(
-                    title=f"Referral {referral.reference}: the {clock.name.lower()} {wording}",
-                    body=f"It is due by {standing.due:%A %-d %B %Y}.",
-                    url=referral.get_absolute_url(),
-                ),
+                .exclude(
+                    already_notified(Referral, kind="referral_follow_up", stage=f"{name}_due_soon"),
+                    **{f"{clock.due}__gte": today},
+                )
             )
-    return created
+            for referral in to_remind.order_by(clock.due, "pk").iterator(chunk_size=500):
+                standing = clock.timescale(referral, calendars[referral.partnership_id], today)
+                if standing.overdue:
+                    stage, wording = "overdue", "is overdue"
+                elif standing.working_days_left <= FOLLOW_UP_NOTICE_WORKING_DAYS:
+                    left = standing.working_days_left
+                    stage = "due_soon"
+                    wording = (
+                        f"is due in {left} working day{pluralize(left)}" if left else "is due today"
+                    )
+                else:
+                    continue
+                yield Reminder(
+                    _front_door_and_managers(referral.front_door, recipients_by_agency),
+                    subject=referral,
+                    stage=f"{name}_{stage}",
+                    message=Message(
+                        title=f"Referral {referral.reference}: the {clock.name.lower()} {wording}",
+                        body=f"It is due by {standing.due:%A %-d %B %Y}.",
+                        url=referral.get_absolute_url(),
+                    ),
+                    partnership_id=referral.partnership_id,
+                )
+
+    return notify_each(reminders(), kind="referral_follow_up")
 
 
 # ---------------------------------------------------------------------------

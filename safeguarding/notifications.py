@@ -15,6 +15,8 @@ the address is mended (`notification_resend()`); its recipient still sees it amo
 notifications.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from smtplib import (
@@ -29,7 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,26 +98,60 @@ def notification_create(
         message=message,
         partnership_id=partnership_id,
     )
-    try:
-        with transaction.atomic():
-            notification.save(force_insert=True)
-    except IntegrityError:
-        return None
-    _deliver_after_commit([notification.pk])
-    return notification
+    return notification if _insert(notification) else None
+
+
+# How many notifications one delivery task sends, so that a sweep's or an outage's backlog is
+# shared between the workers. Handing a task to the broker costs about a millisecond, more than
+# recording a notification: notifications recorded together are queued together.
+DELIVERY_BATCH = 50
+
+
+def deliver_soon(notification_ids: list[int]) -> None:
+    """Queue the notifications' delivery, up to DELIVERY_BATCH to a task."""
+    from .tasks import deliver_notifications
+
+    for start in range(0, len(notification_ids), DELIVERY_BATCH):
+        deliver_notifications.delay(*notification_ids[start : start + DELIVERY_BATCH])
 
 
 def _deliver_after_commit(notification_ids: list[int]) -> None:
-    """One delivery task for the notifications recorded together: handing a task to the broker
-    costs about a millisecond, more than recording a notification."""
-    from .tasks import deliver_notifications
-
     # robust: if the broker is down the request still succeeds; the notification stays recorded
     # and unsent, and deliver_pending_notifications sends it once the broker is back.
-    def enqueue_delivery():
-        deliver_notifications.delay(*notification_ids)
+    transaction.on_commit(lambda: deliver_soon(notification_ids), robust=True)
 
-    transaction.on_commit(enqueue_delivery, robust=True)
+
+@dataclass(frozen=True)
+class Reminder:
+    """One notification about `subject` for each of `recipients` (`notify_each`)."""
+
+    recipients: list
+    subject: object
+    stage: str
+    message: Message
+    partnership_id: int
+
+
+# How many records' reminders a sweep records in one insert and one transaction.
+REMINDERS_RECORDED_TOGETHER = 200
+
+
+def notify_each(reminders: Iterable[Reminder], *, kind: str) -> int:
+    """Record each reminder for its recipients not yet told; returns how many were new.
+
+    A sweep's reminders are recorded REMINDERS_RECORDED_TOGETHER at a time: one read of who was
+    told, one insert, one commit. All or none: a sweep stopped part way records none of a
+    batch, so `already_notified()` never finds a stage recorded for some of a record's
+    recipients and leaves out the rest. If another sweep records some of them at the same
+    moment, the unique rule refuses the insert, and each reminder, then each recipient, is
+    recorded on its own, all or none again."""
+    batch, created = [], 0
+    for reminder in reminders:
+        batch.append(reminder)
+        if len(batch) == REMINDERS_RECORDED_TOGETHER:
+            created += _record_together(batch, kind)
+            batch = []
+    return created + (_record_together(batch, kind) if batch else 0)
 
 
 def notify_all(
@@ -127,44 +163,78 @@ def notify_all(
     message: Message,
     partnership_id: int,
 ) -> int:
-    """Record the same notification for each recipient not yet told; returns how many were new.
-
-    All or none, in one insert: a sweep stopped part-way records no one, so `already_notified()`
-    never finds a stage recorded for some of its recipients and leaves out the rest. If another
-    sweep records some of them at the same moment, the unique rule refuses the insert, and each
-    is then recorded on its own, all or none again."""
-    fields = {
-        "kind": kind,
-        "subject": subject,
-        "stage": stage,
-        "message": message,
-        "partnership_id": partnership_id,
-    }
-    recipients = list(recipients)
-    told = set(
-        Notification.objects.filter(
-            recipient__in=recipients,
-            kind=kind,
-            subject_type=ContentType.objects.get_for_model(subject),
-            subject_id=subject.pk,
-            stage=stage,
-        ).values_list("recipient_id", flat=True)
+    """Record the same notification for each recipient not yet told (`notify_each` of one)."""
+    return notify_each(
+        [Reminder(list(recipients), subject, stage, message, partnership_id)], kind=kind
     )
-    # Each once, should a person be among the recipients twice (in two roles).
-    untold = list({r.pk: r for r in recipients if r.pk not in told}.values())
+
+
+def _record_together(reminders: list[Reminder], kind: str) -> int:
+    untold = _untold(reminders, kind)
     if not untold:
         return 0
     try:
         with transaction.atomic():
-            recorded = Notification.objects.bulk_create(
-                [_unsaved(recipient=recipient, **fields) for recipient in untold]
-            )
+            recorded = Notification.objects.bulk_create(untold)
     except IntegrityError:
+        if len(reminders) > 1:
+            return sum(_record_together([reminder], kind) for reminder in reminders)
         with transaction.atomic():
-            created = [notification_create(recipient=recipient, **fields) for recipient in untold]
-        return sum(notification is not None for notification in created)
+            created = [_insert(notification) for notification in untold]
+        return sum(created)
     _deliver_after_commit([notification.pk for notification in recorded])
     return len(recorded)
+
+
+def _untold(reminders: list[Reminder], kind: str) -> list[Notification]:
+    """The reminders' notifications not yet recorded, unsaved, in the order of the unique rule's
+    key, so that sweeps recording at the same moment wait for each other's rows in the same order
+    rather than each for the other's."""
+    by_type = defaultdict(lambda: (set(), set()))
+    for reminder in reminders:
+        ids, stages = by_type[ContentType.objects.get_for_model(reminder.subject).pk]
+        ids.add(reminder.subject.pk)
+        stages.add(reminder.stage)
+    subjects = Q()
+    for type_id, (ids, stages) in by_type.items():
+        subjects |= Q(subject_type=type_id, subject_id__in=ids, stage__in=stages)
+    told = set(
+        Notification.objects.filter(subjects, kind=kind).values_list(
+            "subject_type_id", "subject_id", "stage", "recipient_id"
+        )
+    )
+    untold = {}
+    for reminder in reminders:
+        for recipient in reminder.recipients:
+            notification = _unsaved(
+                recipient=recipient,
+                kind=kind,
+                subject=reminder.subject,
+                stage=reminder.stage,
+                message=reminder.message,
+                partnership_id=reminder.partnership_id,
+            )
+            key = (
+                notification.subject_type_id,
+                notification.subject_id,
+                notification.stage,
+                recipient.pk,
+            )
+            # Each once, should a person be among a record's recipients twice (in two roles).
+            if key not in told:
+                untold.setdefault(key, notification)
+    return [untold[key] for key in sorted(untold, key=lambda key: (key[3], *key[:3]))]
+
+
+def _insert(notification: Notification) -> bool:
+    """Record one notification and queue it, unless it was recorded before."""
+    try:
+        with transaction.atomic():
+            notification.save(force_insert=True)
+    except IntegrityError:
+        return False
+    _deliver_after_commit([notification.pk])
+    return True
 
 
 class _LookedUpForEachRecord(Exists):

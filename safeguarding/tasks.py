@@ -17,17 +17,11 @@ def deliver_notifications(*notification_ids: int) -> int:
     )
 
 
-# How many notifications the pending sweep hands to one delivery task, so that catching up
-# after an outage is shared between the workers.
-PENDING_DELIVERY_BATCH = 50
-
-
 @shared_task
 def deliver_pending_notifications() -> int:
     """Send anything recorded but not sent: queued while the broker was down, or a lost task."""
     ids = notifications.pending_notification_ids()
-    for start in range(0, len(ids), PENDING_DELIVERY_BATCH):
-        deliver_notifications.delay(*ids[start : start + PENDING_DELIVERY_BATCH])
+    notifications.deliver_soon(ids)
     return len(ids)
 
 

@@ -32,6 +32,7 @@ from tests.personas import (
 )
 from tests.reviews.factories import RapidReviewFactory
 from tests.support.clock import A_DEMO_DAY, a_year_from_today
+from tests.support.concurrency import run_at_once
 from tests.support.dates import date_input
 from tests.support.pages import part_from, tags
 
@@ -210,7 +211,8 @@ def test_a_later_sweep_reads_no_action_already_told_it_is_overdue(
             assert action_overdue_reminders_send(today=today) == 0
 
 
-def test_a_backlog_of_one_agencys_actions_reads_its_leads_once(demo):
+def a_backlog_of_actions(count: int) -> None:
+    """`count` more overdue actions for the owner of the demo's training action."""
     action = Action.objects.get(title=TRAINING)
     Action.objects.bulk_create(
         Action(
@@ -221,14 +223,47 @@ def test_a_backlog_of_one_agencys_actions_reads_its_leads_once(demo):
             source_type=action.source_type,
             source_id=action.source_id,
         )
-        for term in range(20)
+        for term in range(count)
     )
+
+
+def test_a_backlog_of_one_agencys_actions_reads_its_leads_once(demo):
+    a_backlog_of_actions(20)
 
     with CaptureQueriesContext(connection) as ran:
         assert action_overdue_reminders_send(today=date(2026, 11, 23)) == 21
 
     roles_read = [q for q in ran.captured_queries if "partnerships_roleassignment" in q["sql"]]
     assert len(roles_read) == 1
+
+
+def test_a_backlog_is_recorded_200_actions_to_an_insert_and_sent_once(
+    demo, mailoutbox, django_capture_on_commit_callbacks
+):
+    a_backlog_of_actions(249)
+
+    with CaptureQueriesContext(connection) as ran, django_capture_on_commit_callbacks(execute=True):
+        told = action_overdue_reminders_send(today=date(2026, 11, 23))
+
+    written = [q for q in ran.captured_queries if "INSERT INTO" in q["sql"]]
+    assert len(written) == 2  # 200 actions' reminders, then the other 50's
+    assert told == Notification.objects.filter(kind="action_overdue").count() >= 250
+    assert len(mailoutbox) == told
+    assert action_overdue_reminders_send(today=date(2026, 11, 23)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_of_a_backlog_at_the_same_moment_tell_each_lead_once(
+    transactional_demo, needs_services, mailoutbox
+):
+    a_backlog_of_actions(449)
+
+    results = run_at_once(lambda: action_overdue_reminders_send(today=date(2026, 11, 23)))
+
+    told = Notification.objects.filter(kind="action_overdue")
+    assert sum(results) == told.count() >= 450
+    assert told.values("recipient", "subject_id").distinct().count() == told.count()
+    assert len(mailoutbox) == told.count()
 
 
 def test_the_sweep_looks_up_each_action_it_reads_rather_than_joining_every_reminder(
