@@ -641,23 +641,24 @@ def referral_deadline_reminders_send(*, today: date | None = None) -> int:
         .order_by("decision_due_on", "pk")
     )
     recipients_by_agency: dict[int, list] = {}
-    created = 0
-    for referral in due.iterator(chunk_size=500):
-        stage, wording = referral_deadline_stage(due_on=referral.decision_due_on, today=today)
-        flagged = " (immediate danger)" if referral.immediate_danger else ""
-        created += notify_all(
-            _front_door_and_managers(referral.front_door, recipients_by_agency),
-            kind="referral_deadline",
-            subject=referral,
-            partnership_id=referral.partnership_id,
-            stage=stage,
-            message=Message(
-                title=f"Referral {referral.reference}{flagged} {wording}",
-                body=f"The decision was due by {referral.decision_due_on:%A %-d %B %Y}.",
-                url=referral.get_absolute_url(),
-            ),
-        )
-    return created
+
+    def reminders():
+        for referral in due.iterator(chunk_size=500):
+            stage, wording = referral_deadline_stage(due_on=referral.decision_due_on, today=today)
+            flagged = " (immediate danger)" if referral.immediate_danger else ""
+            yield Reminder(
+                _front_door_and_managers(referral.front_door, recipients_by_agency),
+                subject=referral,
+                stage=stage,
+                message=Message(
+                    title=f"Referral {referral.reference}{flagged} {wording}",
+                    body=f"The decision was due by {referral.decision_due_on:%A %-d %B %Y}.",
+                    url=referral.get_absolute_url(),
+                ),
+                partnership_id=referral.partnership_id,
+            )
+
+    return notify_each(reminders(), kind="referral_deadline")
 
 
 def _front_door_and_managers(front_door: Agency, known: dict[int, list]) -> list:
