@@ -198,32 +198,28 @@ def _untold(reminders: list[Reminder], kind: str) -> list[Notification]:
     subjects = Q()
     for type_id, (ids, stages) in by_type.items():
         subjects |= Q(subject_type=type_id, subject_id__in=ids, stage__in=stages)
+    # Keyed as the unique rule is: (recipient, kind, subject type, subject, stage).
     told = set(
         Notification.objects.filter(subjects, kind=kind).values_list(
-            "subject_type_id", "subject_id", "stage", "recipient_id"
+            "recipient_id", "subject_type_id", "subject_id", "stage"
         )
     )
     untold = {}
     for reminder in reminders:
+        type_id = ContentType.objects.get_for_model(reminder.subject).pk
         for recipient in reminder.recipients:
-            notification = _unsaved(
-                recipient=recipient,
-                kind=kind,
-                subject=reminder.subject,
-                stage=reminder.stage,
-                message=reminder.message,
-                partnership_id=reminder.partnership_id,
-            )
-            key = (
-                notification.subject_type_id,
-                notification.subject_id,
-                notification.stage,
-                recipient.pk,
-            )
+            key = (recipient.pk, type_id, reminder.subject.pk, reminder.stage)
             # Each once, should a person be among a record's recipients twice (in two roles).
-            if key not in told:
-                untold.setdefault(key, notification)
-    return [untold[key] for key in sorted(untold, key=lambda key: (key[3], *key[:3]))]
+            if key not in told and key not in untold:
+                untold[key] = _unsaved(
+                    recipient=recipient,
+                    kind=kind,
+                    subject=reminder.subject,
+                    stage=reminder.stage,
+                    message=reminder.message,
+                    partnership_id=reminder.partnership_id,
+                )
+    return [untold[key] for key in sorted(untold)]
 
 
 def _insert(notification: Notification) -> bool:
