@@ -14,22 +14,14 @@ from contextlib import contextmanager, suppress
 
 import pytest
 from django.core.signals import request_started
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import resolve
 from django.urls.exceptions import Resolver404
 from django.views.generic.list import MultipleObjectMixin
 
+from tests.support.routes import every_route
+
 BUDGETED = "budgeted_route"
 NOT_WALKED = ("admin",)
-
-
-def _routes(patterns, namespace=None, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = ":".join(part for part in (namespace, pattern.namespace) if part) or None
-            yield from _routes(pattern.url_patterns, inner, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
-            yield prefix + str(pattern.pattern), name, pattern.callback
 
 
 def _is_a_list(view) -> bool:
@@ -48,8 +40,8 @@ def list_routes() -> set[str]:
     """The URL names of every list and dashboard, pages and API alike."""
     return {
         name
-        for route, name, view in _routes(get_resolver().url_patterns)
-        if not route.startswith(NOT_WALKED) and _is_a_list(view)
+        for route, pattern, name in every_route()
+        if pattern.name and not route.startswith(NOT_WALKED) and _is_a_list(pattern.callback)
     }
 
 

@@ -31,7 +31,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern
 from django.utils import timezone
 from knox.models import AuthToken
 from openpyxl import load_workbook
@@ -54,6 +54,7 @@ from tests.personas import (
 )
 from tests.referrals.factories import SubmittedReferralFactory
 from tests.reviews.factories import SubmittedRapidReviewFactory
+from tests.support.routes import every_route
 
 # Not walked: the framework's own pages (tested in tests/test_setup.py) and signing out, which
 # would end the walk.
@@ -116,15 +117,6 @@ class Route:
         return self.template.startswith("api/")
 
 
-def walk(patterns, prefix="", namespace=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner)
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry, f"{namespace}{entry.name}"
-
-
 def model_of(pattern: URLPattern):
     view = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
     queryset = getattr(view, "queryset", None)
@@ -136,7 +128,7 @@ def model_of(pattern: URLPattern):
 def route_templates() -> list[tuple[str, URLPattern, str]]:
     """Every walkable route, in one notation (<name> for each parameter), with its name."""
     found = []
-    for raw, pattern, name in walk(get_resolver().url_patterns):
+    for raw, pattern, name in every_route():
         if "(?P<format>" in raw:
             continue  # DRF's ".json" suffix variants of routes already walked
         template = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", raw).replace("^", "").replace("$", "")
