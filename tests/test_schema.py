@@ -5,7 +5,12 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_filters.rest_framework import DjangoFilterBackend
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from partnerships.models import DesignatedSafeguardingLead
+from tests.budget_coverage import list_routes
+from tests.support.routes import every_route
 
 OUR_APPS = ("audits", "partnerships", "referrals", "reviews", "safeguarding")
 
@@ -183,3 +188,101 @@ def test_every_foreign_key_leads_an_index_over_every_row(needs_services):
         unindexed = set(cursor.fetchall())
 
     assert unindexed == FOREIGN_KEYS_READ_ONLY_THROUGH_A_PARTIAL_INDEX
+
+
+# A filter that calls a method names no column: the columns each method's lookup narrows by.
+COLUMNS_FILTER_METHODS_NARROW_BY = {
+    ("AuditFilterSet", "theme"): [("audits_audit", "theme")],
+    ("ActionFilterSet", "overdue"): [("partnerships_action", "due_on")],
+    ("ActionApiFilterSet", "overdue"): [("partnerships_action", "due_on")],
+    ("RapidReviewFilterSet", "overdue"): [("reviews_rapidreview", "due_on")],
+    ("ReferralFilterSet", "category"): [("referrals_referralcategory", "category")],
+    ("ReferralApiFilterSet", "category"): [("referrals_referralcategory", "category")],
+    ("AgencyApiFilterSet", "partnership"): [("partnerships_membership", "partnership_id")],
+}
+
+# Filters served by a scan of a small table, on purpose, and why.
+FILTERS_WITHOUT_AN_INDEX = {
+    # Most agencies are active, so PostgreSQL reads them all whatever the index; one for each
+    # school, council, force and charity is tens of thousands nationally.
+    ("AgencyFilterSet", "active"),
+    # A match anywhere in a name, which no b-tree index serves; one lead for each school.
+    ("DesignatedSafeguardingLeadFilterSet", "search"),
+    # One of two or three values, so an index would not narrow the rows an agency or a
+    # partnership sees: its own few hundred returns a year, or its scrutineer's few challenges.
+    ("SelfAssessmentFilterSet", "status"),
+    ("SelfAssessmentApiFilterSet", "status"),
+    ("ScrutinyChallengeViewSet", "kind"),
+}
+
+
+def filtersets_of_the_lists():
+    """Each filter set a list page or list endpoint offers, named as its class is, or as its
+    view is where DRF makes it from the view's `filterset_fields`."""
+    lists = list_routes()
+    for _, pattern, name in every_route():
+        if name not in lists:
+            continue
+        callback = pattern.callback
+        view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+        if getattr(view_class, "filterset_class", None):
+            yield view_class.filterset_class.__name__, view_class.filterset_class
+        elif getattr(view_class, "filterset_fields", None):
+            made = DjangoFilterBackend().get_filterset_class(view_class(), view_class.queryset)
+            yield view_class.__name__, made
+
+
+def column_filtered(model, field_name: str) -> tuple[str, str]:
+    """The table and column a filter's path lands on: `agency__memberships__partnership` is
+    the membership table's partnership_id, reached through the keys of the tables before it."""
+    *through, last = field_name.split("__")
+    for name in through:
+        model = model._meta.get_field(name).related_model
+    return model._meta.db_table, model._meta.get_field(last).column
+
+
+def test_the_filter_columns_are_found_through_each_relation():
+    assert column_filtered(DesignatedSafeguardingLead, "agency__memberships__partnership") == (
+        "partnerships_membership",
+        "partnership_id",
+    )
+
+
+@pytest.mark.django_db
+def test_every_filter_a_list_offers_is_served_by_an_index(needs_services):
+    """A filter on a column no index keys makes PostgreSQL read every row the person may see
+    to find the few that match: the whole of a front door's million referrals. A column counts
+    as served when it is a key of an index, or decides which rows a partial index holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            r"""
+            SELECT table_.relname, attribute.attname
+            FROM pg_index
+            JOIN pg_class AS table_ ON table_.oid = pg_index.indrelid
+            JOIN pg_attribute AS attribute
+                ON attribute.attrelid = pg_index.indrelid AND attribute.attnum > 0
+            WHERE attribute.attnum = ANY(
+                    (string_to_array(pg_index.indkey::text, ' ')::int[])[1:pg_index.indnkeyatts]
+                )
+                OR pg_get_expr(pg_index.indpred, pg_index.indrelid)
+                    ~ ('\m' || attribute.attname || '\M')
+            """
+        )
+        indexed = set(cursor.fetchall())
+
+    offered, unserved = set(), set()
+    for filterset_name, filterset in filtersets_of_the_lists():
+        for name, filter_ in filterset.base_filters.items():
+            key = (filterset_name, name)
+            offered.add(key)
+            if key in FILTERS_WITHOUT_AN_INDEX:
+                continue
+            if filter_.method:
+                columns = COLUMNS_FILTER_METHODS_NARROW_BY[key]
+            else:
+                columns = [column_filtered(filterset._meta.model, filter_.field_name)]
+            unserved |= {(key, column) for column in columns if column not in indexed}
+
+    assert not unserved
+    # Each exception is still offered, so none outlives its filter.
+    assert set(COLUMNS_FILTER_METHODS_NARROW_BY) | FILTERS_WITHOUT_AN_INDEX <= offered
