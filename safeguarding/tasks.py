@@ -11,10 +11,7 @@ from . import api_tokens, notifications
 def deliver_notifications(*notification_ids: int) -> int:
     """Send each notification in turn, each under its own row lock; returns how many this call
     sent. Retried whole while the mail server is unavailable: those already sent are skipped."""
-    return sum(
-        notifications.notification_deliver(notification_id=notification_id)
-        for notification_id in notification_ids
-    )
+    return notifications.notifications_deliver(notification_ids)
 
 
 @shared_task

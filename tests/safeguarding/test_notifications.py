@@ -6,6 +6,7 @@ from smtplib import SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected
 
 import kombu.pools
 import pytest
+from aiosmtpd.controller import Controller
 from celery.signals import task_prerun
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
@@ -490,3 +491,88 @@ def test_a_mail_server_lost_part_way_through_a_task_sends_each_once_when_it_is_b
 
     assert deliver_notifications(*ids) == 2  # the task tried again: the first is not resent
     assert [m.subject for m in mailoutbox] == ["Reminder 1", "Reminder 2", "Reminder 3"]
+
+
+class MailServer:
+    """A real SMTP server on this machine: it counts the connections made to it and takes each
+    message, or answers a message whose subject holds a word of `answers` with that reply."""
+
+    def __init__(self):
+        self.connections, self.subjects, self.answers = 0, [], {}
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_DATA(self, server, session, envelope):
+        for word, reply in self.answers.items():
+            if word.encode() in envelope.content:
+                return reply
+        subject = next(
+            line for line in envelope.content.decode().splitlines() if line.startswith("Subject:")
+        )
+        self.subjects.append(subject.removeprefix("Subject: "))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def mail_server(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = MailServer()
+    controller = Controller(server, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    yield server
+    controller.stop()
+
+
+def test_a_task_sends_its_emails_over_one_connection_to_the_mail_server(
+    demo, record_unsent, mail_server
+):
+    ids = [record_unsent(f"together-{n}", f"Reminder {n}").pk for n in (1, 2, 3)]
+
+    assert deliver_notifications(*ids) == 3
+
+    assert mail_server.subjects == ["Reminder 1", "Reminder 2", "Reminder 3"]
+    assert mail_server.connections == 1
+    assert Notification.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 3
+
+
+def test_a_message_refused_part_way_through_a_task_leaves_the_others_on_its_connection(
+    demo, record_unsent, mail_server
+):
+    mail_server.answers["Refused"] = "554 Message rejected"
+    ids = [
+        record_unsent(f"refused-{n}", title).pk
+        for n, title in enumerate(["Reminder 1", "Refused 2", "Reminder 3"])
+    ]
+
+    assert deliver_notifications(*ids) == 2
+
+    assert mail_server.subjects == ["Reminder 1", "Reminder 3"]
+    assert mail_server.connections == 1
+    refused = Notification.objects.get(pk=ids[1])
+    assert (refused.sent_at, refused.attempts) == (None, 1)
+    assert refused.last_error.startswith("SMTPDataError: (554")
+
+
+def test_a_task_the_mail_server_turns_away_part_way_sends_the_rest_on_a_new_connection(
+    demo, record_unsent, mail_server
+):
+    from safeguarding.notifications import MailServerUnavailable
+
+    mail_server.answers["Reminder 2"] = "421 Too busy, try again later"
+    ids = [record_unsent(f"busy-{n}", f"Reminder {n}").pk for n in (1, 2, 3)]
+    with pytest.raises(MailServerUnavailable):
+        deliver_notifications(*ids)
+    assert mail_server.subjects == ["Reminder 1"]
+
+    del mail_server.answers["Reminder 2"]
+    assert deliver_notifications(*ids) == 2  # the task tried again: the first is not resent
+
+    assert mail_server.subjects == ["Reminder 1", "Reminder 2", "Reminder 3"]
+    assert mail_server.connections == 2
