@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from safeguarding.models import GroupPermissionOnRecord, UserPermissionOnRecord
 from safeguarding.record_urls import record_url
 
 from .choices import Grade, Rating, ReturnStatus, SelfAssessmentKind
@@ -55,11 +55,11 @@ class Audit(models.Model):
         return record_url("audits:audit-detail", self.pk)
 
 
-class AuditUserObjectPermission(UserObjectPermissionBase):
+class AuditUserObjectPermission(UserPermissionOnRecord):
     content_object = models.ForeignKey(Audit, on_delete=models.CASCADE)
 
 
-class AuditGroupObjectPermission(GroupObjectPermissionBase):
+class AuditGroupObjectPermission(GroupPermissionOnRecord):
     content_object = models.ForeignKey(Audit, on_delete=models.CASCADE)
 
 
@@ -354,11 +354,11 @@ class SelfAssessment(models.Model):
         return record_url("audits:self-assessment-detail", self.pk)
 
 
-class SelfAssessmentUserObjectPermission(UserObjectPermissionBase):
+class SelfAssessmentUserObjectPermission(UserPermissionOnRecord):
     content_object = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE)
 
 
-class SelfAssessmentGroupObjectPermission(GroupObjectPermissionBase):
+class SelfAssessmentGroupObjectPermission(GroupPermissionOnRecord):
     content_object = models.ForeignKey(SelfAssessment, on_delete=models.CASCADE)
 
 

@@ -10,9 +10,9 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.functional import cached_property
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from safeguarding.models import GroupPermissionOnRecord, UserPermissionOnRecord
 from safeguarding.record_urls import record_url
 
 from .choices import (
@@ -196,11 +196,11 @@ class Partnership(models.Model):
         return "Constituted" if self.is_constituted else "Not constituted"
 
 
-class PartnershipUserObjectPermission(UserObjectPermissionBase):
+class PartnershipUserObjectPermission(UserPermissionOnRecord):
     content_object = models.ForeignKey(Partnership, on_delete=models.CASCADE)
 
 
-class PartnershipGroupObjectPermission(GroupObjectPermissionBase):
+class PartnershipGroupObjectPermission(GroupPermissionOnRecord):
     content_object = models.ForeignKey(Partnership, on_delete=models.CASCADE)
 
 

@@ -6,9 +6,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from safeguarding.models import GroupPermissionOnRecord, UserPermissionOnRecord
 from safeguarding.record_urls import record_url
 
 from .choices import (
@@ -572,11 +572,11 @@ class Escalation(models.Model):
         return self.status == EscalationStatus.OPEN
 
 
-class EscalationUserObjectPermission(UserObjectPermissionBase):
+class EscalationUserObjectPermission(UserPermissionOnRecord):
     content_object = models.ForeignKey(Escalation, on_delete=models.CASCADE)
 
 
-class EscalationGroupObjectPermission(GroupObjectPermissionBase):
+class EscalationGroupObjectPermission(GroupPermissionOnRecord):
     content_object = models.ForeignKey(Escalation, on_delete=models.CASCADE)
 
 

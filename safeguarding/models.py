@@ -4,6 +4,28 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class UserPermissionOnRecord(UserObjectPermissionBase):
+    """A person's permission on one record of the model `content_object` refers to."""
+
+    # Leads the unique rule on (user, permission, content_object), so needs no index of its own:
+    # each grant would write it, and an escalation is granted to each stage's contacts.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = True
+
+
+class GroupPermissionOnRecord(GroupObjectPermissionBase):
+    """A group's permission on one record of the model `content_object` refers to."""
+
+    # Leads the unique rule on (group, permission, content_object), so needs no index of its own.
+    group = models.ForeignKey("auth.Group", on_delete=models.CASCADE, db_index=False)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = True
 
 
 class AccessChannel(models.TextChoices):
