@@ -66,7 +66,10 @@ class BoundedCountPaginator(Paginator):
     says there are more (`more_than_counted`), and pages on as far as anyone follows it.
     """
 
-    ahead = 10_000
+    # Forty pages: past them people filter rather than page on. Counting on to 10,000 took 6 ms
+    # of SQL a page of a partnership's actions and 10 of a referrer's 6,675 referrals; to 2,000,
+    # 1.8 and 0.6.
+    ahead = 2_000
     # Counting in the list's order lets PostgreSQL stop at the bound while reading an index that
     # holds the order and the columns reach is decided by (actions). Where reach is read as a
     # BitmapOr instead (audit returns), the order only makes it sort every visible row first.

@@ -711,7 +711,8 @@ def test_results_and_lists_run_a_bounded_number_of_queries_with_5000_returns(
 
     assert load_workbook(io.BytesIO(xlsx.content))["Returns"].max_row == 5001
     assert results.context["results"].overall.total == 5000
-    assert returns.context["paginator"].count == 5009
+    # 5,009 with the demo's own: past what the list counts.
+    assert "More than 2,000 returns: use the filters" in returns.content.decode()
     assert len(detail.context["cases_page"]) == 50
     assert audits.status_code == 200 and export.status_code == 200
 
