@@ -270,8 +270,9 @@ def notifications_deliver(notification_ids: Iterable[int]) -> int:
     this call sent. Connecting, and signing in over TLS, costs a mail relay more than a message
     does: one connection for each of a sweep's thousands of emails was most of its sending.
 
-    The connection is opened for the first message and kept for the rest. One the mail server
-    drops stops the run with `MailServerUnavailable`, as for one message."""
+    The connection is opened for the first message and kept for the rest. If the mail server
+    drops it or turns a message away for now, the run stops with `MailServerUnavailable`, as
+    for one message, and the task's retry starts a new connection."""
     connection = get_connection()
     try:
         return sum(
