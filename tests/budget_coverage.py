@@ -18,14 +18,14 @@ from django.urls import resolve
 from django.urls.exceptions import Resolver404
 from django.views.generic.list import MultipleObjectMixin
 
-from tests.support.routes import every_route
+from tests.support.routes import every_route, view_class_of
 
 BUDGETED = "budgeted_route"
 NOT_WALKED = ("admin",)
 
 
 def _is_a_list(view) -> bool:
-    view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+    view_class = view_class_of(view)
     if view_class is None:
         return False
     actions = getattr(view, "actions", None) or {}

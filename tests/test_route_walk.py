@@ -54,7 +54,7 @@ from tests.personas import (
 )
 from tests.referrals.factories import SubmittedReferralFactory
 from tests.reviews.factories import SubmittedRapidReviewFactory
-from tests.support.routes import every_route
+from tests.support.routes import every_route, view_class_of
 
 # Not walked: the framework's own pages (tested in tests/test_setup.py) and signing out, which
 # would end the walk.
@@ -118,7 +118,7 @@ class Route:
 
 
 def model_of(pattern: URLPattern):
-    view = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
+    view = view_class_of(pattern.callback)
     queryset = getattr(view, "queryset", None)
     if queryset is not None:
         return queryset.model

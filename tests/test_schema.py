@@ -11,7 +11,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 
 from partnerships.models import DesignatedSafeguardingLead
 from tests.budget_coverage import list_routes
-from tests.support.routes import every_route
+from tests.support.routes import every_route, view_class_of
 
 OUR_APPS = ("audits", "partnerships", "referrals", "reviews", "safeguarding")
 
@@ -228,8 +228,7 @@ def filtersets_of_the_lists():
     for _, pattern, name in every_route():
         if name not in lists:
             continue
-        callback = pattern.callback
-        view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+        view_class = view_class_of(pattern.callback)
         if getattr(view_class, "filterset_class", None):
             yield view_class.filterset_class.__name__, view_class.filterset_class
         elif getattr(view_class, "filterset_fields", None):

@@ -11,3 +11,9 @@ def every_route(patterns=None, prefix="", namespace=""):
             yield from every_route(entry.url_patterns, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
             yield prefix + str(entry.pattern), entry, f"{namespace}{entry.name}"
+
+
+def view_class_of(callback):
+    """The class behind a route's view: Django's `as_view()` keeps it as `view_class`, DRF's
+    as `cls`; None for a view written as a function."""
+    return getattr(callback, "view_class", None) or getattr(callback, "cls", None)
