@@ -270,15 +270,30 @@ def notifications_deliver(notification_ids: Iterable[int]) -> int:
     this call sent. Connecting, and signing in over TLS, costs a mail relay more than a message
     does: one connection for each of a sweep's thousands of emails was most of its sending.
 
-    The connection is opened for the first message and kept for the rest. If the mail server
-    drops it or turns a message away for now, the run stops with `MailServerUnavailable`, as
-    for one message, and the task's retry starts a new connection."""
+    The connection is opened for the first message and kept for the rest. A relay that takes
+    only so many messages a connection (Exchange, 20 unless set otherwise) turns the next away
+    for now or drops the connection: that message is sent again at once over a new one. If the
+    mail server turns away the first message over a connection, the run stops with
+    `MailServerUnavailable`, as for one message, and the task's retry starts again later."""
     connection = get_connection()
+    sent = sent_over_connection = 0
     try:
-        return sum(
-            notification_deliver(notification_id=notification_id, connection=connection)
-            for notification_id in notification_ids
-        )
+        for notification_id in notification_ids:
+            try:
+                delivered = notification_deliver(
+                    notification_id=notification_id, connection=connection
+                )
+            except MailServerUnavailable:
+                if not sent_over_connection:
+                    raise
+                connection.close()
+                sent_over_connection = 0
+                delivered = notification_deliver(
+                    notification_id=notification_id, connection=connection
+                )
+            sent += delivered
+            sent_over_connection += delivered
+        return sent
     finally:
         connection.close()
 

@@ -476,36 +476,47 @@ def test_a_mail_server_lost_part_way_through_a_task_sends_each_once_when_it_is_b
 
     ids = [record_unsent(f"lost-{n}", f"Reminder {n}").pk for n in (1, 2, 3)]
     send_mail = notifications.send_mail
-    tried = []
+    tried, server = [], {"up": True}
 
-    def lost_on_the_second(**kwargs):
+    def lost_from_the_second(**kwargs):
         tried.append(kwargs["subject"])
         if len(tried) == 2:
+            server["up"] = False
+        if not server["up"]:
             raise SMTPServerDisconnected("Connection unexpectedly closed")
         return send_mail(**kwargs)
 
-    monkeypatch.setattr(notifications, "send_mail", lost_on_the_second)
+    monkeypatch.setattr(notifications, "send_mail", lost_from_the_second)
     with pytest.raises(MailServerUnavailable):
         deliver_notifications(*ids)
     assert [m.subject for m in mailoutbox] == ["Reminder 1"]
+    # Tried again at once over a new connection, then stopped when that failed too.
+    assert tried == ["Reminder 1", "Reminder 2", "Reminder 2"]
 
+    server["up"] = True
     assert deliver_notifications(*ids) == 2  # the task tried again: the first is not resent
     assert [m.subject for m in mailoutbox] == ["Reminder 1", "Reminder 2", "Reminder 3"]
 
 
 class MailServer:
     """A real SMTP server on this machine: it counts the connections made to it and takes each
-    message, or answers a message whose subject holds a word of `answers` with that reply."""
+    message, or answers a message whose subject holds a word of `answers` with that reply, or
+    one past `messages_a_connection` on its connection as a relay at its cap does."""
 
     def __init__(self):
         self.connections, self.subjects, self.answers = 0, [], {}
+        self.messages_a_connection = None
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.connections += 1
         session.host_name = hostname
+        session.messages = 0
         return responses
 
     async def handle_DATA(self, server, session, envelope):
+        session.messages += 1
+        if self.messages_a_connection and session.messages > self.messages_a_connection:
+            return "421 4.3.0 Too many messages on this connection"
         for word, reply in self.answers.items():
             if word.encode() in envelope.content:
                 return reply
@@ -571,8 +582,24 @@ def test_a_task_the_mail_server_turns_away_part_way_sends_the_rest_on_a_new_conn
         deliver_notifications(*ids)
     assert mail_server.subjects == ["Reminder 1"]
 
+    # Turned away again over a new connection, as the first message there: the run stopped.
+    assert mail_server.connections == 2
+
     del mail_server.answers["Reminder 2"]
     assert deliver_notifications(*ids) == 2  # the task tried again: the first is not resent
 
     assert mail_server.subjects == ["Reminder 1", "Reminder 2", "Reminder 3"]
-    assert mail_server.connections == 2
+    assert mail_server.connections == 3
+
+
+def test_a_relay_that_takes_so_many_messages_a_connection_gets_the_rest_over_new_ones(
+    demo, record_unsent, mail_server
+):
+    mail_server.messages_a_connection = 2
+    ids = [record_unsent(f"capped-{n}", f"Reminder {n}").pk for n in range(1, 6)]
+
+    assert deliver_notifications(*ids) == 5
+
+    assert mail_server.subjects == [f"Reminder {n}" for n in range(1, 6)]
+    assert mail_server.connections == 3
+    assert not Notification.objects.filter(pk__in=ids).exclude(last_error="").exists()
