@@ -2,6 +2,8 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from safeguarding.admin import ListedAtScaleMixin
+
 from .models import (
     Audit,
     AuditAnswer,
@@ -41,7 +43,7 @@ class AuditAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(AuditCase)
-class AuditCaseAdmin(SimpleHistoryAdmin):
+class AuditCaseAdmin(ListedAtScaleMixin, SimpleHistoryAdmin):
     list_display = ["reference", "audit", "agreed_grade", "moderated_at"]
     list_filter = ["agreed_grade", "audit__partnership"]
     search_fields = ["reference", "audit__title"]
@@ -55,13 +57,12 @@ class AuditAnswerInline(admin.TabularInline):
 
 
 @admin.register(AuditReturn)
-class AuditReturnAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
+class AuditReturnAdmin(ListedAtScaleMixin, GuardedModelAdmin, SimpleHistoryAdmin):
     list_display = ["case", "agency", "audit", "grade", "status", "immediate_concern"]
     list_filter = ["status", "grade", "immediate_concern", "audit__partnership"]
     search_fields = ["case__reference", "agency__name", "audit__title"]
     raw_id_fields = ["audit", "case", "agency", "submitted_by"]
     list_select_related = ["case", "agency", "audit"]
-    ordering = ["-pk"]  # the model's order sorts every return across four joins
     inlines = [AuditAnswerInline]
 
 

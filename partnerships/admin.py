@@ -6,6 +6,8 @@ from django.utils.html import format_html
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from safeguarding.admin import ListedAtScaleMixin
+
 from .choices import Sector
 from .models import (
     Action,
@@ -150,11 +152,10 @@ class DesignatedSafeguardingLeadAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(SimpleHistoryAdmin):
+class ActionAdmin(ListedAtScaleMixin, SimpleHistoryAdmin):
     list_display = ["title", "owner_agency", "partnership", "due_on", "status", "completed_on"]
-    list_filter = ["status", "partnership", "owner_agency__sector"]
+    list_filter = ["status", "partnership", "owner_agency__sector", "due_on"]
     search_fields = ["title", "owner_agency__name", "recommendation"]
-    date_hierarchy = "due_on"
     autocomplete_fields = ["owner_agency", "partnership", "created_by"]
     list_select_related = ["owner_agency", "partnership"]
 

@@ -3,7 +3,7 @@ from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from partnerships.admin import CouncilListFilter
-from safeguarding.admin import LogsIdentifyingReadsMixin
+from safeguarding.admin import ListedAtScaleMixin, LogsIdentifyingReadsMixin
 
 from .models import (
     AgencyReturn,
@@ -57,7 +57,11 @@ class NoDeleteMixin:
 
 @admin.register(SeriousIncident)
 class SeriousIncidentAdmin(
-    LogsIdentifyingReadsMixin, NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin
+    LogsIdentifyingReadsMixin,
+    NoDeleteMixin,
+    ListedAtScaleMixin,
+    GuardedModelAdmin,
+    SimpleHistoryAdmin,
 ):
     list_display = [
         "reference",
@@ -72,10 +76,10 @@ class SeriousIncidentAdmin(
         "partnership",
         "incident_type",
         "looked_after",
+        "became_aware_on",
         ("local_authority", CouncilListFilter),
     ]
     search_fields = ["reference", "summary"]
-    date_hierarchy = "became_aware_on"
     autocomplete_fields = ["local_authority", "home_local_authority", "agencies_involved"]
     readonly_fields = ["reference", "notification_due_on", "created_by"]
     inlines = [IncidentChildInline]
@@ -85,7 +89,7 @@ class SeriousIncidentAdmin(
 
 
 @admin.register(RapidReview)
-class RapidReviewAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+class RapidReviewAdmin(NoDeleteMixin, ListedAtScaleMixin, GuardedModelAdmin, SimpleHistoryAdmin):
     list_display = [
         "incident",
         "partnership",
@@ -95,15 +99,14 @@ class RapidReviewAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
         "decision",
         "submitted_on",
     ]
-    list_filter = ["partnership", "status", "decision"]
+    list_filter = ["partnership", "status", "decision", "due_on"]
     search_fields = ["incident__reference"]
-    date_hierarchy = "due_on"
     readonly_fields = ["incident", "original_due_on", "clock_started_on", "created_by"]
     inlines = [AgencyReturnInline, ExtensionInline, SignOffInline]
 
 
 @admin.register(AgencyReturn)
-class AgencyReturnAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+class AgencyReturnAdmin(NoDeleteMixin, ListedAtScaleMixin, GuardedModelAdmin, SimpleHistoryAdmin):
     list_display = ["rapid_review", "agency", "due_on", "status", "submitted_on"]
     list_filter = ["status", "partnership"]  # by agency through the search
     search_fields = ["rapid_review__incident__reference", "agency__name"]
@@ -112,7 +115,7 @@ class AgencyReturnAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(PracticeReview)
-class PracticeReviewAdmin(NoDeleteMixin, GuardedModelAdmin, SimpleHistoryAdmin):
+class PracticeReviewAdmin(NoDeleteMixin, ListedAtScaleMixin, GuardedModelAdmin, SimpleHistoryAdmin):
     list_display = [
         "rapid_review",
         "partnership",

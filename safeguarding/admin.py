@@ -1,10 +1,78 @@
+from contextlib import suppress
+
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.views.main import PAGE_VAR
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.paginator import InvalidPage
+from django.db.models import Q
+from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import redirect
+from django.utils.text import smart_split, unescape_string_literal
 
 from .access_log import record_access
 from .models import AccessLogEntry, Notification, RetentionSetting
 from .notifications import notification_resend
+from .pagination import BoundedCountPaginator
+
+
+class ListedAtScaleMixin:
+    """The admin's list of a table that grows with every year kept (a million referrals).
+
+    Django's list sorts by the model's order, counts every row that matches, and searches a name
+    by joining each related table to every row: over a million referrals, 156 ms to count them
+    and 1.3 to 2.8 s to search for a name. Here the list is newest first from the primary key's
+    index, counted only so far past the page as the app's own lists are, and a name is looked up
+    in the small table that holds it before the large one is read by the keys found.
+
+    Search fields are matched anywhere in the text, as Django's plain ones are; a field through
+    a relation must start with a foreign key.
+    """
+
+    ordering = ["-pk"]
+    show_full_result_count = False
+    paginator = BoundedCountPaginator
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        # The list shows the count it makes before reading the page: make it the page's own.
+        with suppress(InvalidPage):  # refused when the page is read, as Django refuses it
+            paginator.count_from_page(request.GET.get(PAGE_VAR, 1))
+        return paginator
+
+    def get_search_results(self, request, queryset, search_term):
+        fields = self.get_search_fields(request)
+        if not fields:
+            return queryset, False
+        keys_named = {}  # a front door's and a referrer's agency are looked up once
+        for word in smart_split(search_term):
+            if word.startswith(('"', "'")) and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            matches = Q()
+            for field in fields:
+                matches |= self._rows_matching(field, word, keys_named)
+            queryset = queryset.filter(matches)
+        return queryset, False
+
+    def _rows_matching(self, field, word, keys_named) -> Q:
+        key, _, further = field.partition(LOOKUP_SEP)
+        if not further:
+            return Q(**{f"{field}__icontains": word})
+        relation = self.model._meta.get_field(key)
+        if not (relation.many_to_one or relation.one_to_one) or not relation.concrete:
+            raise ImproperlyConfigured(f"{type(self).__name__} searches {field}: not a foreign key")
+        found = (relation.related_model, further, word)
+        if found not in keys_named:
+            # Sent as values, not a subquery: PostgreSQL plans a subquery before it knows what it
+            # finds, and joined each of 9,894 people to their referrals (5.7 s) where the keys
+            # themselves let it read newest first and stop at a page (23 ms with planning).
+            keys_named[found] = list(
+                relation.related_model._default_manager.filter(**{f"{further}__icontains": word})
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+        return Q(**{f"{key}__in": keys_named[found]})
 
 
 class LogsIdentifyingReadsMixin:
@@ -49,7 +117,7 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ListedAtScaleMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "recipient",

@@ -80,13 +80,18 @@ class BoundedCountPaginator(Paginator):
         self.counted_up_to = self.ahead  # until a page is asked for (or for ?page=last)
 
     def page(self, number):
+        self.count_from_page(number)
+        return super().page(number)
+
+    def count_from_page(self, number):
+        """Count on from page `number` rather than the first: before the page is read where the
+        count is shown first (the admin's), else when the page is read."""
         counted_up_to = (_at_least_one(self, number) - 1) * self.per_page + self.ahead
         if counted_up_to != self.counted_up_to:
             # Counted already to find the last page (?page=last): count again from that page.
             self.__dict__.pop("count", None)
             self.__dict__.pop("num_pages", None)
             self.counted_up_to = counted_up_to
-        return super().page(number)
 
     @cached_property
     def count(self):
@@ -97,6 +102,12 @@ class BoundedCountPaginator(Paginator):
     @property
     def more_than_counted(self) -> bool:
         return self.count > self.counted_up_to
+
+    def get_elided_page_range(self, number=1, *, on_each_side=3, on_ends=2):
+        # As the admin lists pages: the last one counted is not the last.
+        yield from super().get_elided_page_range(number, on_each_side=on_each_side, on_ends=on_ends)
+        if self.more_than_counted:
+            yield self.ELLIPSIS
 
 
 class BoundedUnorderedCountPaginator(BoundedCountPaginator):

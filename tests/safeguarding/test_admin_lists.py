@@ -1,0 +1,112 @@
+"""The admin's lists of tables that grow with every year kept (`ListedAtScaleMixin`)."""
+
+import math
+import re
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from partnerships.models import Agency
+from referrals.admin import ReferralAdmin
+from referrals.models import Referral
+from reviews.models import AgencyReturn
+from safeguarding.pagination import BoundedCountPaginator
+from tests.personas import ADMIN, DSL_SCHOOL, PRACTITIONER_POLICE, sign_in
+from tests.referrals.factories import SubmittedReferralFactory
+from tests.reviews.factories import RapidReviewFactory
+from tests.support.pages import part_from
+
+REFERRALS = "/admin/referrals/referral/"
+
+
+@pytest.fixture
+def three_referrals(demo):
+    """From a health trust to Hillford, the police to Riverside, and a school to Hillford."""
+    return {
+        "health": SubmittedReferralFactory(),
+        "police": SubmittedReferralFactory(
+            referrer=demo.user(PRACTITIONER_POLICE),
+            local_authority=Agency.objects.get(name="Riverside Council"),
+        ),
+        "school": SubmittedReferralFactory(referrer=demo.user(DSL_SCHOOL)),
+    }
+
+
+def test_the_admin_finds_referrals_by_the_names_of_who_sent_and_who_received_them(
+    client, three_referrals, django_assert_max_num_queries
+):
+    sign_in(client, ADMIN)
+
+    def found(term):
+        page = client.get(REFERRALS, {"q": term}).content.decode()
+        return {name for name, referral in three_referrals.items() if referral.reference in page}
+
+    assert found("midshire") == {"police"}  # the referrer's agency
+    assert found("practitioner.police") == {"police"}  # the referrer
+    assert found("RIVERSIDE") == {"health", "police"}  # an agency's name, a front door's
+    assert found("riverside police") == {"police"}  # each word matches something
+    assert found("hillford anne") == {"school"}
+    assert found("health community") == {"health"}
+    assert found('"health community"') == set()  # a quoted phrase is matched whole
+    assert found("nobody by that name") == set()
+    school = three_referrals["school"]
+    assert found(str(school.pk)) == found(school.reference) == {"school"}
+
+    # A name is looked up once for the front door and the referrer's agency: two lookups a word.
+    with django_assert_max_num_queries(12) as queries:
+        client.get(REFERRALS, {"q": "riverside police"})
+    # Referrals are read by the keys found, not joined to every agency and person, and counted
+    # only so far.
+    counts = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT COUNT(*)") and '"referrals_referral"' in q["sql"]
+    ]
+    assert len(counts) == 1
+    assert "JOIN" not in counts[0] and "LIMIT 2001" in counts[0]
+
+
+def test_the_admin_finds_agency_returns_by_their_incidents_reference(client, demo):
+    wanted, other = RapidReviewFactory(), RapidReviewFactory()
+    sign_in(client, ADMIN)
+
+    page = client.get(
+        "/admin/reviews/agencyreturn/", {"q": wanted.incident.reference}
+    ).content.decode()
+
+    for agency_return in AgencyReturn.objects.filter(rapid_review__in=[wanted, other]):
+        listed = f"/admin/reviews/agencyreturn/{agency_return.pk}/change/" in page
+        assert listed == (agency_return.rapid_review == wanted)
+
+
+def test_a_long_admin_list_says_there_are_more_than_it_counted_and_counts_on_from_a_later_page(
+    client, three_referrals, monkeypatch
+):
+    SubmittedReferralFactory.create_batch(4)
+    monkeypatch.setattr(BoundedCountPaginator, "ahead", 3)
+    monkeypatch.setattr(ReferralAdmin, "list_per_page", 2)
+    total = Referral.objects.count()
+    sign_in(client, ADMIN)
+
+    first = client.get(REFERRALS).content.decode()
+
+    pages = part_from(first, '<p class="paginator">', "</p>")
+    assert "More than 3 referrals" in pages
+    assert re.search(r'class="end">2</a>\s*…', pages)  # the pages go on past those counted
+    assert "More than 3 results" in first
+    assert "Select all referrals that match (more than 3)" in first
+    assert f"Select all {total}" not in first
+
+    last = client.get(REFERRALS, {"p": math.ceil(total / 2)}).content.decode()
+
+    assert f"{total} referrals" in part_from(last, '<p class="paginator">', "</p>")
+    assert "More than" not in last
+
+
+def test_an_admin_list_at_scale_searches_only_through_foreign_keys(client, demo, monkeypatch):
+    # A many-valued relation would repeat a referral for each child it matched.
+    monkeypatch.setattr(ReferralAdmin, "search_fields", ["children__first_name"])
+    sign_in(client, ADMIN)
+
+    with pytest.raises(ImproperlyConfigured, match="children__first_name: not a foreign key"):
+        client.get(REFERRALS, {"q": "Maya"})
