@@ -10,8 +10,9 @@ from partnerships.models import Agency
 from referrals.admin import ReferralAdmin
 from referrals.models import Referral
 from reviews.models import AgencyReturn
+from safeguarding.notifications import Message, notification_create
 from safeguarding.pagination import BoundedCountPaginator
-from tests.personas import ADMIN, DSL_SCHOOL, PRACTITIONER_POLICE, sign_in
+from tests.personas import ADMIN, BUSINESS, DSL_SCHOOL, PRACTITIONER_POLICE, sign_in
 from tests.referrals.factories import SubmittedReferralFactory
 from tests.reviews.factories import RapidReviewFactory
 from tests.support.pages import part_from
@@ -56,14 +57,53 @@ def test_the_admin_finds_referrals_by_the_names_of_who_sent_and_who_received_the
     with django_assert_max_num_queries(12) as queries:
         client.get(REFERRALS, {"q": "riverside police"})
     # Referrals are read by the keys found, not joined to every agency and person, and counted
-    # only so far.
+    # only so far, in no order (a list sorted by a column would sort them all to count).
     counts = [
         q["sql"]
         for q in queries
         if q["sql"].startswith("SELECT COUNT(*)") and '"referrals_referral"' in q["sql"]
     ]
     assert len(counts) == 1
-    assert "JOIN" not in counts[0] and "LIMIT 2001" in counts[0]
+    assert "JOIN" not in counts[0] and "ORDER BY" not in counts[0]
+    assert "LIMIT 2001" in counts[0]
+
+
+def test_the_admin_offers_to_sort_referrals_only_by_the_date_received(client, three_referrals):
+    sign_in(client, ADMIN)
+
+    page = client.get(REFERRALS).content.decode()
+
+    assert re.findall(r'<th scope="col" class="sortable column-(\w+)', page) == ["received_at"]
+
+
+def test_the_admin_finds_notifications_by_kind_or_stage_and_lists_neither_as_a_filter(
+    client, demo, django_capture_on_commit_callbacks
+):
+    def record(kind, stage):
+        with django_capture_on_commit_callbacks(execute=False):
+            return notification_create(
+                recipient=demo.user(BUSINESS),
+                kind=kind,
+                subject=demo.riverside,
+                partnership_id=demo.riverside.pk,
+                stage=stage,
+                message=Message("A reminder"),
+            )
+
+    deadline = record("referral_deadline", "overdue")
+    # Each email given up is told under a stage of its own: a filter would list every one.
+    given_up = record("notification_given_up", "given_up_2026-12-07T10:00:00+00:00")
+    sign_in(client, ADMIN)
+    url = "/admin/safeguarding/notification/"
+
+    def found(term):
+        page = client.get(url, {"q": term}).content.decode()
+        return {n.kind for n in (deadline, given_up) if f"{url}{n.pk}/change/" in page}
+
+    assert found("referral_deadline") == {"referral_deadline"}
+    assert found("given_up_2026-12-07") == {"notification_given_up"}
+    filters = part_from(client.get(url).content.decode(), '<nav id="changelist-filter"', "</nav>")
+    assert "referral_deadline" not in filters and "given_up_2026" not in filters
 
 
 def test_the_admin_finds_agency_returns_by_their_incidents_reference(client, demo):
