@@ -20,7 +20,7 @@ class ListedAtScaleMixin:
 
     Django's list sorts by the model's order, counts every row that matches, and searches a name
     by joining each related table to every row: over a million referrals, 156 ms to count them
-    and 1.3 to 2.8 s to search for a name. Here the list is newest first from the primary key's
+    and 1.3 to 3.2 s to search for a name. Here the list is newest first from the primary key's
     index, counted only so far past the page as the app's own lists are, and a name is looked up
     in the small table that holds it before the large one is read by the keys found.
 
