@@ -1,7 +1,7 @@
 from contextlib import suppress
 
 from django.contrib import admin
-from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage
 from django.db.models import Q
@@ -13,6 +13,13 @@ from .access_log import record_access
 from .models import AccessLogEntry, Notification, RetentionSetting
 from .notifications import notification_resend
 from .pagination import BoundedUnorderedCountPaginator
+
+
+class SortedOnlyAsOfferedChangeList(ChangeList):
+    """Django offers only the sorts in `sortable_by` but follows any typed into the address."""
+
+    def get_ordering_field(self, field_name):
+        return super().get_ordering_field(field_name) if field_name in self.sortable_by else None
 
 
 class ListedAtScaleMixin:
@@ -32,6 +39,9 @@ class ListedAtScaleMixin:
     show_full_result_count = False
     # Counted in no order: a list sorted by a column would otherwise sort every row to count.
     paginator = BoundedUnorderedCountPaginator
+
+    def get_changelist(self, request, **kwargs):
+        return SortedOnlyAsOfferedChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = super().get_paginator(

@@ -68,12 +68,16 @@ def test_the_admin_finds_referrals_by_the_names_of_who_sent_and_who_received_the
     assert "LIMIT 2001" in counts[0]
 
 
-def test_the_admin_offers_to_sort_referrals_only_by_the_date_received(client, three_referrals):
+def test_the_admin_sorts_referrals_only_by_the_date_received(client, three_referrals):
     sign_in(client, ADMIN)
 
     page = client.get(REFERRALS).content.decode()
 
     assert re.findall(r'<th scope="col" class="sortable column-(\w+)', page) == ["received_at"]
+    # A sort typed into the address by the referrer's agency is not followed: newest first.
+    by_agency = client.get(REFERRALS, {"o": "3"}).content.decode()
+    listed = sorted(three_referrals.values(), key=lambda r: by_agency.index(r.reference))
+    assert listed == sorted(three_referrals.values(), key=lambda r: -r.pk)
 
 
 def test_the_admin_finds_notifications_by_kind_or_stage_and_lists_neither_as_a_filter(
