@@ -156,6 +156,7 @@ class ActionAdmin(ListedAtScaleMixin, SimpleHistoryAdmin):
     list_display = ["title", "owner_agency", "partnership", "due_on", "status", "completed_on"]
     list_filter = ["status", "partnership", "owner_agency__sector", "due_on"]
     search_fields = ["title", "owner_agency__name", "recommendation"]
+    sortable_by = ["due_on"]
     autocomplete_fields = ["owner_agency", "partnership", "created_by"]
     list_select_related = ["owner_agency", "partnership"]
 

@@ -16,7 +16,7 @@ from .pagination import BoundedUnorderedCountPaginator
 
 
 class SortedOnlyAsOfferedChangeList(ChangeList):
-    """Django offers only the sorts in `sortable_by` but follows any typed into the address."""
+    """Django offers only the sorts in `sortable_by`, but follows any typed into the address."""
 
     def get_ordering_field(self, field_name):
         return super().get_ordering_field(field_name) if field_name in self.sortable_by else None
@@ -36,6 +36,9 @@ class ListedAtScaleMixin:
     """
 
     ordering = ["-pk"]
+    # Sorted by a column only where an index holds its order (each admin says which): otherwise
+    # a page sorts every row first (196,040 audit returns by case: 741 ms).
+    sortable_by = ()
     show_full_result_count = False
     # Counted in no order: a list sorted by a column would otherwise sort every row to count.
     paginator = BoundedUnorderedCountPaginator
