@@ -103,6 +103,16 @@ class InformationSharingDecisionAdmin(ListedAtScaleMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["agency"]
 
 
+class StageNumberListFilter(admin.AllValuesFieldListFilter):
+    """Lists the numbers the partnerships' stages have, not every escalation's (read in full)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lookup_choices = (
+            EscalationStage.objects.order_by("number").values_list("number", flat=True).distinct()
+        )
+
+
 @admin.register(EscalationStage)
 class EscalationStageAdmin(admin.ModelAdmin):
     list_display = ["partnership", "number", "name", "response_working_days", "contacts"]
@@ -135,7 +145,13 @@ class EscalationAdmin(ListedAtScaleMixin, SimpleHistoryAdmin):
         "status",
         "resolution",
     ]
-    list_filter = ["status", "stage", "theme", "resolution", "partnership"]
+    list_filter = [
+        "status",
+        ("stage", StageNumberListFilter),
+        "theme",
+        "resolution",
+        "partnership",
+    ]
     search_fields = ["raised_by_agency__name", "against_agency__name", "decision_disputed"]
     list_select_related = ["raised_by_agency", "against_agency"]
     raw_id_fields = ["referral", "raised_by"]
