@@ -8,6 +8,7 @@ import random
 import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,7 +20,7 @@ from partnerships.models import Agency, Membership
 from partnerships.selectors import agency_leads_in, business_team_of
 from partnerships.services import action_create
 from safeguarding import permissions
-from safeguarding.notifications import Message, notify_all
+from safeguarding.notifications import Message, Reminder, notify_all, notify_each
 from safeguarding.records import lock
 from safeguarding.working_days import FIRST_YEAR, LAST_YEAR, calendars_for
 
@@ -527,7 +528,8 @@ def audit_return_reminders_send(*, today: date | None = None) -> int:
     """Remind each agency's safeguarding leads (else the business team) of returns still due.
 
     One reminder per audit, agency and stage: 3 and 1 working days before, on the day, and
-    overdue. Only audits due within the window are read, and each stage is recorded once.
+    overdue. Only audits due within the window are read, each stage is recorded once, the
+    reminders are recorded together and each agency's recipients are read once.
     """
     today = today or timezone.localdate()
     due = (
@@ -547,36 +549,40 @@ def audit_return_reminders_send(*, today: date | None = None) -> int:
         {row["agency_id"] for rows in by_audit.values() for row in rows}
     )
     calendars = calendars_for(audit.partnership_id for audit in audits.values())
-    created = 0
-    for audit_id, rows in by_audit.items():
-        audit = audits[audit_id]
-        reached = return_reminder_stage(
-            working_days_left=calendars[audit.partnership_id].between(today, audit.return_due_on)
-        )
-        if reached is None:
-            continue
-        stage, wording = reached
-        for row in rows:
-            agency = agencies[row["agency_id"]]
-            recipients = agency_leads_in(audit.partnership, agency) or list(
-                business_team_of(audit.partnership)
+
+    @cache
+    def recipients_of(partnership, agency) -> list:
+        return agency_leads_in(partnership, agency) or list(business_team_of(partnership))
+
+    def reminders():
+        for audit_id, rows in by_audit.items():
+            audit = audits[audit_id]
+            reached = return_reminder_stage(
+                working_days_left=calendars[audit.partnership_id].between(
+                    today, audit.return_due_on
+                )
             )
-            created += notify_all(
-                recipients,
-                kind="audit_return_due",
-                subject=audit,
-                partnership_id=audit.partnership_id,
-                stage=f"agency-{agency.pk}:{stage}",
-                message=Message(
-                    title=f"{audit.title}: {agency}'s audit returns {wording}",
-                    body=(
-                        f"{row['outstanding']} return(s) from {agency} are not yet submitted. "
-                        f"They are due by {audit.return_due_on:%-d %B %Y}."
+            if reached is None:
+                continue
+            stage, wording = reached
+            for row in rows:
+                agency = agencies[row["agency_id"]]
+                yield Reminder(
+                    recipients_of(audit.partnership, agency),
+                    subject=audit,
+                    stage=f"agency-{agency.pk}:{stage}",
+                    message=Message(
+                        title=f"{audit.title}: {agency}'s audit returns {wording}",
+                        body=(
+                            f"{row['outstanding']} return(s) from {agency} are not yet "
+                            f"submitted. They are due by {audit.return_due_on:%-d %B %Y}."
+                        ),
+                        url=audit.get_absolute_url(),
                     ),
-                    url=audit.get_absolute_url(),
-                ),
-            )
-    return created
+                    partnership_id=audit.partnership_id,
+                )
+
+    return notify_each(reminders(), kind="audit_return_due")
 
 
 # ---------------------------------------------------------------------------

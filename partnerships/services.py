@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -386,7 +387,6 @@ def scrutiny_reminders_send(*, today: date | None = None) -> int:
     escalated, are read (by the partial index on the due date).
     """
     today = today or timezone.localdate()
-    created = 0
     awaiting = ScrutinyChallenge.objects.filter(responded_at__isnull=True).select_related(
         "partnership", "addressed_to"
     )
@@ -398,22 +398,28 @@ def scrutiny_reminders_send(*, today: date | None = None) -> int:
     )
     # A challenge from another partnership added since is left to the next sweep.
     upcoming = upcoming.filter(partnership_id__in=list(calendars))
-    for challenge in upcoming.iterator(chunk_size=500):
-        remaining = calendars[challenge.partnership_id].between(today, challenge.response_due_on)
-        stage = "due-in-1" if remaining <= 1 else "due-in-5" if remaining <= 5 else None
-        if stage:
-            created += notify_all(
-                _responders(challenge.partnership, challenge.addressed_to),
-                kind="scrutiny",
-                subject=challenge,
-                partnership_id=challenge.partnership_id,
-                stage=stage,
-                message=Message(
-                    title=f"Scrutiny response due {challenge.response_due_on:%-d %B %Y}",
-                    body=challenge.title,
-                    url=challenge.get_absolute_url(),
-                ),
+    responders = cache(_responders)
+
+    def reminders():
+        for challenge in upcoming.order_by("response_due_on", "pk").iterator(chunk_size=500):
+            remaining = calendars[challenge.partnership_id].between(
+                today, challenge.response_due_on
             )
+            stage = "due-in-1" if remaining <= 1 else "due-in-5" if remaining <= 5 else None
+            if stage:
+                yield Reminder(
+                    responders(challenge.partnership, challenge.addressed_to),
+                    subject=challenge,
+                    stage=stage,
+                    message=Message(
+                        title=f"Scrutiny response due {challenge.response_due_on:%-d %B %Y}",
+                        body=challenge.title,
+                        url=challenge.get_absolute_url(),
+                    ),
+                    partnership_id=challenge.partnership_id,
+                )
+
+    created = notify_each(reminders(), kind="scrutiny")
     overdue = awaiting.filter(response_due_on__lt=today, escalated_at__isnull=True)
     for challenge in overdue.iterator(chunk_size=500):
         with transaction.atomic():

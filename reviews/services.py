@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import cache
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from partnerships.choices import Role
 from partnerships.models import Agency, Membership
 from partnerships.selectors import agency_leads_in, business_team_of, people_with_role
 from partnerships.services import action_create
-from safeguarding.notifications import Message, already_notified, notify_all
+from safeguarding.notifications import Message, Reminder, already_notified, notify_all, notify_each
 from safeguarding.records import lock
 from safeguarding.working_days import (
     WorkingDayCalendar,
@@ -305,7 +307,7 @@ def rapid_review_create(*, incident: SeriousIncident, by, today: date | None = N
             due_on=review.returns_due_on,
         )
         notify_all(
-            _return_recipients(agency_return),
+            _return_recipients(partnership, agency),
             kind="review_information_request",
             subject=agency_return,
             partnership_id=agency_return.partnership_id,
@@ -323,12 +325,11 @@ def rapid_review_create(*, incident: SeriousIncident, by, today: date | None = N
     return review
 
 
-def _return_recipients(agency_return: AgencyReturn) -> list:
+def _return_recipients(partnership, agency) -> list:
     """Who is asked for an agency's return and reminded of it: the agency's safeguarding leads
     in the partnership, else its staff there with any role; for an agency with nobody in the
     partnership (the child's home council may belong to another), its safeguarding leads in
     any partnership; failing those, the partnership's business team, to pass the request on."""
-    partnership, agency = agency_return.partnership, agency_return.agency
     return (
         agency_leads_in(partnership, agency)
         or list(people_with_role(partnership, *Role.values, agency=agency))
@@ -740,6 +741,14 @@ def _notice(stages) -> int:
     return max(threshold for threshold, _, _ in stages)
 
 
+def _business_team(partnership) -> list:
+    return list(business_team_of(partnership))
+
+
+def _delegated_partners(partnership) -> list:
+    return list(people_with_role(partnership, Role.DELEGATED_SAFEGUARDING_PARTNER))
+
+
 def _days_left(items, calendars, today):
     return [(item, calendars[item.partnership_id].between(today, item.due_on)) for item in items]
 
@@ -747,7 +756,8 @@ def _days_left(items, calendars, today):
 def agency_return_reminders_send(*, today: date | None = None) -> int:
     """Remind each agency's safeguarding leads of a return due in 3 and 1 working days, today,
     and once it is overdue. Only unsubmitted returns of open reviews due soon, and not yet told
-    they are overdue, are read."""
+    they are overdue, are read; the reminders are recorded together and each agency's
+    recipients read once."""
     today = _today(today)
     calendars = every_partnership_calendar()
     due = list(
@@ -758,84 +768,95 @@ def agency_return_reminders_send(*, today: date | None = None) -> int:
         .filter(rapid_review__status__in=OPEN_REVIEW_STATUSES)
         .exclude(already_notified(AgencyReturn, kind="review_return", stage="return_overdue"))
         .select_related("agency", "partnership", "rapid_review__incident")
+        .order_by("due_on", "pk")
     )
-    created = 0
-    for agency_return, days_left in _days_left(due, calendars, today):
-        if days_left < 0:
-            stage, wording = "return_overdue", "is overdue"
-        else:
-            reached = reminder_stage(RETURN_STAGES, days_left)
-            if reached is None:
-                continue
-            stage, wording = reached
-        reference = agency_return.rapid_review.incident.reference
-        created += notify_all(
-            _return_recipients(agency_return),
-            kind="review_return",
-            subject=agency_return,
-            partnership_id=agency_return.partnership_id,
-            stage=stage,
-            message=Message(
-                title=f"Rapid review {reference}: your agency's return {wording}",
-                body=(
-                    f"{agency_return.agency}'s chronology and summary of involvement for the "
-                    f"rapid review of {reference} is due on {agency_return.due_on:%-d %B %Y}."
+    recipients_of = cache(_return_recipients)
+
+    def reminders():
+        for agency_return, days_left in _days_left(due, calendars, today):
+            if days_left < 0:
+                stage, wording = "return_overdue", "is overdue"
+            else:
+                reached = reminder_stage(RETURN_STAGES, days_left)
+                if reached is None:
+                    continue
+                stage, wording = reached
+            reference = agency_return.rapid_review.incident.reference
+            yield Reminder(
+                recipients_of(agency_return.partnership, agency_return.agency),
+                subject=agency_return,
+                stage=stage,
+                message=Message(
+                    title=f"Rapid review {reference}: your agency's return {wording}",
+                    body=(
+                        f"{agency_return.agency}'s chronology and summary of involvement for "
+                        f"the rapid review of {reference} is due on "
+                        f"{agency_return.due_on:%-d %B %Y}."
+                    ),
+                    url=agency_return.get_absolute_url(),
                 ),
-                url=agency_return.get_absolute_url(),
-            ),
-        )
-    return created
+                partnership_id=agency_return.partnership_id,
+            )
+
+    return notify_each(reminders(), kind="review_return")
 
 
 def rapid_review_reminders_send(*, today: date | None = None) -> int:
     """Remind the business team of a rapid review due in 5 and 2 working days, today, and
     every working day once overdue; at 2 working days overdue escalate to the three
-    delegated safeguarding partners. Only open reviews due soon (or overdue) are read."""
+    delegated safeguarding partners. Only open reviews due soon (or overdue) are read; the
+    reminders are recorded together and each partnership's recipients read once."""
     today = _today(today)
     calendars = every_partnership_calendar()
     due = list(
         RapidReview.objects.open()
         .filter(due_on__lt=beyond_notice(calendars.values(), today, _notice(REVIEW_STAGES)))
         .select_related("incident", "partnership")
+        .order_by("due_on", "pk")
     )
-    created = 0
+    business_team = cache(_business_team)
+    delegated_partners = cache(_delegated_partners)
+    reached = []  # (review, working days left, stage, wording)
     for review, days_left in _days_left(due, calendars, today):
-        reference = review.incident.reference
         if days_left < 0:
             if not calendars[review.partnership_id].is_working_day(today):
                 continue
-            stage, wording = (
-                f"review_overdue:{today.isoformat()}",
-                (f"is {-days_left} working day{'s' if days_left != -1 else ''} overdue"),
-            )
+            stage = f"review_overdue:{today.isoformat()}"
+            wording = f"is {-days_left} working day{pluralize(-days_left)} overdue"
         else:
-            reached = reminder_stage(REVIEW_STAGES, days_left)
-            if reached is None:
+            stage_reached = reminder_stage(REVIEW_STAGES, days_left)
+            if stage_reached is None:
                 continue
-            stage, wording = reached
+            stage, wording = stage_reached
             stage = _deadline_stage(review, stage)
-        message = Message(
-            title=f"Rapid review {reference} {wording}",
-            body=(
-                f"The rapid review of {reference} is due with the Panel on "
-                f"{review.due_on:%-d %B %Y}."
-            ),
-            url=review.get_absolute_url(),
-        )
-        created += notify_all(
-            business_team_of(review.partnership),
-            kind="rapid_review_deadline",
-            subject=review,
-            partnership_id=review.partnership_id,
-            stage=stage,
-            message=message,
-        )
-        if days_left <= -ESCALATE_AFTER_WORKING_DAYS:
-            created += notify_all(
-                people_with_role(review.partnership, Role.DELEGATED_SAFEGUARDING_PARTNER),
-                kind="rapid_review_escalation",
+        reached.append((review, days_left, stage, wording))
+
+    def deadline_reminders():
+        for review, _, stage, wording in reached:
+            reference = review.incident.reference
+            yield Reminder(
+                business_team(review.partnership),
                 subject=review,
+                stage=stage,
+                message=Message(
+                    title=f"Rapid review {reference} {wording}",
+                    body=(
+                        f"The rapid review of {reference} is due with the Panel on "
+                        f"{review.due_on:%-d %B %Y}."
+                    ),
+                    url=review.get_absolute_url(),
+                ),
                 partnership_id=review.partnership_id,
+            )
+
+    def escalations():
+        for review, days_left, _, _ in reached:
+            if days_left > -ESCALATE_AFTER_WORKING_DAYS:
+                continue
+            reference = review.incident.reference
+            yield Reminder(
+                delegated_partners(review.partnership),
+                subject=review,
                 stage=_deadline_stage(review, "escalated"),
                 message=Message(
                     title=(
@@ -848,8 +869,12 @@ def rapid_review_reminders_send(*, today: date | None = None) -> int:
                     ),
                     url=review.get_absolute_url(),
                 ),
+                partnership_id=review.partnership_id,
             )
-    return created
+
+    return notify_each(deadline_reminders(), kind="rapid_review_deadline") + notify_each(
+        escalations(), kind="rapid_review_escalation"
+    )
 
 
 def milestone_reminders_send(*, today: date | None = None) -> int:
@@ -866,29 +891,32 @@ def milestone_reminders_send(*, today: date | None = None) -> int:
             already_notified(Milestone, kind="practice_review_milestone", stage="milestone_overdue")
         )
         .select_related("practice_review__rapid_review__incident", "practice_review__partnership")
+        .order_by("due_on", "pk")
     )
     for milestone in due:
         milestone.partnership_id = milestone.practice_review.partnership_id
-    created = 0
-    for milestone, days_left in _days_left(due, calendars, today):
-        if days_left < 0:
-            stage, wording = "milestone_overdue", "is overdue"
-        else:
-            reached = reminder_stage(MILESTONE_STAGES, days_left)
-            if reached is None:
-                continue
-            stage, wording = reached
-        practice_review = milestone.practice_review
-        created += notify_all(
-            business_team_of(practice_review.partnership),
-            kind="practice_review_milestone",
-            subject=milestone,
-            partnership_id=practice_review.partnership_id,
-            stage=stage,
-            message=Message(
-                title=f"{practice_review}: {milestone.title} {wording}",
-                body=f"{milestone.title} is due on {milestone.due_on:%-d %B %Y}.",
-                url=practice_review.get_absolute_url(),
-            ),
-        )
-    return created
+    business_team = cache(_business_team)
+
+    def reminders():
+        for milestone, days_left in _days_left(due, calendars, today):
+            if days_left < 0:
+                stage, wording = "milestone_overdue", "is overdue"
+            else:
+                reached = reminder_stage(MILESTONE_STAGES, days_left)
+                if reached is None:
+                    continue
+                stage, wording = reached
+            practice_review = milestone.practice_review
+            yield Reminder(
+                business_team(practice_review.partnership),
+                subject=milestone,
+                stage=stage,
+                message=Message(
+                    title=f"{practice_review}: {milestone.title} {wording}",
+                    body=f"{milestone.title} is due on {milestone.due_on:%-d %B %Y}.",
+                    url=practice_review.get_absolute_url(),
+                ),
+                partnership_id=practice_review.partnership_id,
+            )
+
+    return notify_each(reminders(), kind="practice_review_milestone")

@@ -9,6 +9,7 @@ from safeguarding.models import Notification
 from tests.audits.factories import AuditFactory, complete_return
 from tests.personas import BUSINESS, DSL_SCHOOL
 from tests.support.concurrency import run_at_once
+from tests.support.sweeps import sweep_cost
 
 # Friday 4 December 2026: 3 working days before Wednesday 9 December.
 DUE = date(2026, 12, 9)
@@ -74,6 +75,23 @@ def test_audits_far_from_their_deadline_are_not_read(demo, django_assert_max_num
 
     with django_assert_max_num_queries(3):
         assert audit_return_reminders_send(today=DUE) == 0
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 4), DUE, date(2026, 12, 10)])
+def test_the_sweep_runs_the_same_queries_for_six_audits_as_for_one(demo, today):
+    """Each agency's recipients are read once and the reminders recorded together."""
+    agencies = [demo.agency("St Anne's Primary School"), demo.agency("Midshire Police")]
+
+    def audits(count):
+        AuditFactory.create_batch(count, agencies=agencies)
+        Audit.objects.update(return_due_on=DUE)
+
+    Audit.objects.all().delete()
+    one = sweep_cost(audit_return_reminders_send, today, lambda: audits(1))
+    six = sweep_cost(audit_return_reminders_send, today, lambda: audits(6))
+
+    assert six[0] == 6 * one[0] > 0
+    assert six[1:] == one[1:]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,6 +16,7 @@ from tests.reviews.factories import (
     remove_demo_reviews,
 )
 from tests.support.concurrency import run_at_once
+from tests.support.sweeps import sweep_cost
 
 # The demo review: aware Friday 20 November 2026, returns due Friday 4 December, review due
 # Friday 11 December.
@@ -143,6 +144,47 @@ def test_agencies_are_reminded_of_their_returns_once_per_stage(
     for today in (date(2026, 12, 7), date(2026, 12, 8), date(2027, 1, 4)):
         with django_assert_max_num_queries(3):
             assert services.agency_return_reminders_send(today=today) == 0
+
+
+@pytest.mark.parametrize(
+    ("sweep", "today"),
+    [
+        (services.agency_return_reminders_send, date(2026, 12, 1)),  # 3 working days before
+        (services.agency_return_reminders_send, date(2026, 12, 7)),  # overdue
+        (services.rapid_review_reminders_send, date(2026, 12, 4)),  # 5 working days before
+        (services.rapid_review_reminders_send, date(2026, 12, 15)),  # escalated
+    ],
+)
+def test_a_review_sweep_runs_the_same_queries_for_six_reviews_as_for_one(demo, sweep, today):
+    """The reminders are recorded together and each agency's or partnership's recipients read
+    once, so more reviews reaching a stage cost no more queries; nor does trying again the
+    stage each has reached."""
+    remove_demo_reviews()
+
+    one = sweep_cost(sweep, today, lambda: RapidReviewFactory())
+    six = sweep_cost(sweep, today, lambda: RapidReviewFactory.create_batch(6))
+
+    assert six[0] == 6 * one[0] > 0
+    assert six[1:] == one[1:]
+
+
+def test_a_milestone_sweep_runs_the_same_queries_for_six_milestones_as_for_one(demo):
+    practice_review = SubmittedRapidReviewFactory().practice_review
+
+    def milestones(count):
+        for step in range(count):
+            services.milestone_add(
+                practice_review=practice_review,
+                title=f"Step {step}",
+                due_on=date(2026, 12, 11),
+                by=demo.user(BUSINESS),
+            )
+
+    one = sweep_cost(services.milestone_reminders_send, date(2026, 12, 4), lambda: milestones(1))
+    six = sweep_cost(services.milestone_reminders_send, date(2026, 12, 4), lambda: milestones(6))
+
+    assert six[0] == 6 * one[0] > 0
+    assert six[1:] == one[1:]
 
 
 def test_practice_review_milestones_are_reminded(demo, django_assert_max_num_queries):
