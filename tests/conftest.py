@@ -9,11 +9,11 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.budget_coverage import (  # noqa: F401 (the budgets' fixture and hooks, registered here)
-    django_assert_max_num_queries,
+    assert_queries_do_not_grow,
     pytest_addoption,
     pytest_runtest_logreport,
     pytest_sessionfinish,
-    report_unbudgeted,
+    report_unchecked,
 )
 from tests.personas import Demo
 
@@ -87,8 +87,8 @@ def needs_services():
 
 def pytest_terminal_summary(terminalreporter):
     """Say how much of the site the route walk covered (tests/test_route_walk.py), and which
-    lists no test held to a query budget (tests/budget_coverage.py)."""
-    report_unbudgeted(terminalreporter)
+    lists no test showed do not query once a row (tests/budget_coverage.py)."""
+    report_unchecked(terminalreporter)
     walked = [
         dict(report.user_properties)
         for report in terminalreporter.stats.get("passed", [])
