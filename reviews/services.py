@@ -753,6 +753,16 @@ def _days_left(items, calendars, today):
     return [(item, calendars[item.partnership_id].between(today, item.due_on)) for item in items]
 
 
+def _stages_reached(items, calendars, today, stages, overdue_stage: str):
+    """(item, stage, wording) for each of `items` that has reached one of `stages` today or is
+    past its deadline (`overdue_stage`)."""
+    for item, days_left in _days_left(items, calendars, today):
+        if days_left < 0:
+            yield item, overdue_stage, "is overdue"
+        elif reached := reminder_stage(stages, days_left):
+            yield item, *reached
+
+
 def agency_return_reminders_send(*, today: date | None = None) -> int:
     """Remind each agency's safeguarding leads of a return due in 3 and 1 working days, today,
     and once it is overdue. Only unsubmitted returns of open reviews due soon, and not yet told
@@ -773,14 +783,9 @@ def agency_return_reminders_send(*, today: date | None = None) -> int:
     recipients_of = cache(_return_recipients)
 
     def reminders():
-        for agency_return, days_left in _days_left(due, calendars, today):
-            if days_left < 0:
-                stage, wording = "return_overdue", "is overdue"
-            else:
-                reached = reminder_stage(RETURN_STAGES, days_left)
-                if reached is None:
-                    continue
-                stage, wording = reached
+        for agency_return, stage, wording in _stages_reached(
+            due, calendars, today, RETURN_STAGES, "return_overdue"
+        ):
             reference = agency_return.rapid_review.incident.reference
             yield Reminder(
                 recipients_of(agency_return.partnership, agency_return.agency),
@@ -898,14 +903,9 @@ def milestone_reminders_send(*, today: date | None = None) -> int:
     business_team = cache(_business_team)
 
     def reminders():
-        for milestone, days_left in _days_left(due, calendars, today):
-            if days_left < 0:
-                stage, wording = "milestone_overdue", "is overdue"
-            else:
-                reached = reminder_stage(MILESTONE_STAGES, days_left)
-                if reached is None:
-                    continue
-                stage, wording = reached
+        for milestone, stage, wording in _stages_reached(
+            due, calendars, today, MILESTONE_STAGES, "milestone_overdue"
+        ):
             practice_review = milestone.practice_review
             yield Reminder(
                 business_team(practice_review.partnership),
