@@ -17,7 +17,11 @@ from django.utils import timezone
 
 from partnerships.choices import PARTNER_ROLES, Role
 from partnerships.models import Agency, Membership
-from partnerships.selectors import agency_leads_in, business_team_of
+from partnerships.selectors import (
+    agency_leads_else_business_team,
+    agency_leads_in,
+    business_team_of,
+)
 from partnerships.services import action_create
 from safeguarding import permissions
 from safeguarding.notifications import Message, Reminder, notify_all, notify_each
@@ -549,10 +553,7 @@ def audit_return_reminders_send(*, today: date | None = None) -> int:
         {row["agency_id"] for rows in by_audit.values() for row in rows}
     )
     calendars = calendars_for(audit.partnership_id for audit in audits.values())
-
-    @cache
-    def recipients_of(partnership, agency) -> list:
-        return agency_leads_in(partnership, agency) or list(business_team_of(partnership))
+    recipients_of = cache(agency_leads_else_business_team)
 
     def reminders():
         for audit_id, rows in by_audit.items():

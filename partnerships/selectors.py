@@ -115,6 +115,12 @@ def agency_leads_in(partnership, agency) -> list:
     return list(people_with_role(partnership, Role.AGENCY_SAFEGUARDING_LEAD, agency=agency))
 
 
+def agency_leads_else_business_team(partnership, agency) -> list:
+    """Who is reminded of what an agency owes the partnership: its safeguarding leads there,
+    else the business team, to pass it on."""
+    return agency_leads_in(partnership, agency) or list(business_team_of(partnership))
+
+
 def actions_visible_to(user):
     return permissions.restrict(Action.objects.all(), user).select_related(
         "partnership", "owner_agency"

@@ -42,7 +42,11 @@ from .models import (
     YearlyReport,
     YearlyReportSignOff,
 )
-from .selectors import agency_leads_in, business_team_of, people_with_role
+from .selectors import (
+    agency_leads_else_business_team,
+    business_team_of,
+    people_with_role,
+)
 
 ARRANGEMENT_REMINDER_STAGES = (
     # (stage, applies when days until review <=, wording)
@@ -180,17 +184,12 @@ def action_overdue_reminders_send(*, today: date | None = None) -> int:
         .select_related("partnership", "owner_agency")
     )
     # Read once for each agency in each partnership: a backlog has many actions for each.
-    recipients_of = {}
+    recipients_of = cache(agency_leads_else_business_team)
 
     def reminders():
         for action in overdue.iterator(chunk_size=500):
-            owner = (action.partnership_id, action.owner_agency_id)
-            if owner not in recipients_of:
-                recipients_of[owner] = agency_leads_in(
-                    action.partnership, action.owner_agency
-                ) or list(business_team_of(action.partnership))
             yield Reminder(
-                recipients_of[owner],
+                recipients_of(action.partnership, action.owner_agency),
                 subject=action,
                 stage="overdue",
                 message=Message(
