@@ -64,7 +64,7 @@ class ReferralAdmin(LogsIdentifyingReadsMixin, ListedAtScaleMixin, SimpleHistory
         "partnership",
         ("front_door", CouncilListFilter),
     ]
-    search_fields = ["referrer__username", "referrer_agency__name", "front_door__name"]
+    search_fields = ["referrer__search_text", "referrer_agency__name", "front_door__name"]
     # Listing the years received by date read every referral (497 ms of 1,000,000).
     sortable_by = ["received_at"]  # by decision due, a page sorted every referral (1.3 s)
     list_select_related = ["front_door", "referrer_agency"]

@@ -32,7 +32,9 @@ class ListedAtScaleMixin:
     in the small table that holds it before the large one is read by the keys found.
 
     Search fields are matched anywhere in the text, as Django's plain ones are; a field through
-    a relation must start with a foreign key.
+    a relation must start with a foreign key. Each text searched, in the list's own table or
+    one it looks a name up in, is found through a trigram index (`AddTrigramSearchIndex`); a
+    person through the one text of their names, username and email (`search_text`).
     """
 
     ordering = ["-pk"]
@@ -145,7 +147,7 @@ class NotificationAdmin(ListedAtScaleMixin, admin.ModelAdmin):
     # Kinds and stages are searched, not listed as filters: listing them read every
     # notification, and each email given up adds a stage of its own.
     list_filter = ["given_up_at"]
-    search_fields = ["title", "kind", "stage", "recipient__username"]
+    search_fields = ["title", "kind", "stage", "recipient__search_text"]
     list_select_related = ["recipient"]
     readonly_fields = [f.name for f in Notification._meta.fields]
     actions = ["send_again"]

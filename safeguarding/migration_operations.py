@@ -8,6 +8,7 @@ up every reminder, access log entry or referral while it runs; elsewhere (SQLite
 
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db.migrations.operations import AddIndex, AlterField
+from django.db.migrations.operations.base import Operation
 from django.db.models import Index
 
 
@@ -103,3 +104,60 @@ class DropForeignKeyIndexWithoutBlockingWrites(AlterField):
             and about["type"] == Index.suffix
             and name not in declared
         ]
+
+
+def trigram_index_name(table: str, column: str) -> str:
+    return f"{table}_{column}_trigram"
+
+
+class AddTrigramSearchIndex(Operation):
+    """Index a text column for Django's `icontains`, which it writes as
+    `UPPER(column::text) LIKE UPPER('%word%')` and no B-tree can answer: a GIN index of the
+    upper-cased text's trigrams (pg_trgm), built with `CREATE INDEX CONCURRENTLY`.
+
+    PostgreSQL only, and so not among the model's indexes, which Django would also build on
+    SQLite; there (for `make run`) a search reads the table as before.
+    """
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, model_name: str, field_name: str):
+        self.model_name = model_name
+        self.field_name = field_name
+
+    def state_forwards(self, app_label, state):
+        pass  # the index is the database's alone
+
+    def _table_column_and_name(self, app_label, state) -> tuple[str, str, str]:
+        model = state.apps.get_model(app_label, self.model_name)
+        table = model._meta.db_table
+        column = model._meta.get_field(self.field_name).column
+        return table, column, trigram_index_name(table, column)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if not _on_postgresql(schema_editor):
+            return
+        table, column, name = self._table_column_and_name(app_label, to_state)
+        quote = schema_editor.quote_name
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        if not _built_already(schema_editor, name):
+            schema_editor.execute(
+                f"CREATE INDEX CONCURRENTLY {quote(name)} ON {quote(table)} "
+                f"USING gin (UPPER({quote(column)}::text) gin_trgm_ops)"
+            )
+        # The planner weighs an index on an expression by statistics only ANALYZE gathers.
+        schema_editor.execute(f"ANALYZE {quote(table)}")
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if not _on_postgresql(schema_editor):
+            return
+        _, _, name = self._table_column_and_name(app_label, from_state)
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema_editor.quote_name(name)}")
+
+    def describe(self):
+        return f"Trigram index for searches of {self.model_name}.{self.field_name}"
+
+    @property
+    def migration_name_fragment(self):
+        return f"{self.model_name}_{self.field_name}_trigram"

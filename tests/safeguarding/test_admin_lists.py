@@ -6,7 +6,8 @@ import re
 import pytest
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models.constants import LOOKUP_SEP
 from django.test.utils import CaptureQueriesContext
 
 from audits.models import AuditReturn
@@ -16,6 +17,7 @@ from referrals.models import Referral
 from referrals.services import information_sharing_record
 from reviews.models import AgencyReturn
 from safeguarding.admin import ListedAtScaleMixin
+from safeguarding.migration_operations import trigram_index_name
 from safeguarding.notifications import Message, notification_create
 from safeguarding.pagination import BoundedCountPaginator
 from tests.personas import (
@@ -57,6 +59,7 @@ def test_the_admin_finds_referrals_by_the_names_of_who_sent_and_who_received_the
 
     assert found("midshire") == {"police"}  # the referrer's agency
     assert found("practitioner.police") == {"police"}  # the referrer
+    assert found("okafor") == {"police"}  # the referrer by name
     assert found("RIVERSIDE") == {"health", "police"}  # an agency's name, a front door's
     assert found("riverside police") == {"police"}  # each word matches something
     assert found("hillford anne") == {"school"}
@@ -137,6 +140,12 @@ def test_the_admin_finds_notifications_by_kind_or_stage_and_lists_neither_as_a_f
 
     assert found("referral_deadline") == {"referral_deadline"}
     assert found("given_up_2026-12-07") == {"notification_given_up"}
+    recipient = demo.user(BUSINESS)
+    assert (
+        found(recipient.last_name)
+        == found(recipient.email)
+        == {"referral_deadline", "notification_given_up"}
+    )
     filters = part_from(client.get(url).content.decode(), '<nav id="changelist-filter"', "</nav>")
     assert "referral_deadline" not in filters and "given_up_2026" not in filters
 
@@ -206,6 +215,38 @@ def test_no_list_at_scale_reads_its_whole_table_to_offer_its_filters(client, two
         ], url
     escalations = client.get("/admin/referrals/escalation/").content.decode()
     assert 'href="?stage=2"' in part_from(escalations, '<nav id="changelist-filter"', "</nav>")
+
+
+def searched_columns():
+    """Each (model, field) whose text a list at scale searches, on its own table or a related."""
+    for model, model_admin in lists_at_scale().items():
+        for field in model_admin.search_fields:
+            *path, name = field.split(LOOKUP_SEP)
+            searched = model
+            for step in path:
+                searched = searched._meta.get_field(step).related_model
+            yield searched, name
+
+
+@pytest.mark.django_db
+def test_every_text_an_admin_list_at_scale_searches_is_found_through_a_trigram_index(
+    needs_services,
+):
+    searched = set(searched_columns())
+    assert len(searched) == 14
+
+    for model, name in searched:
+        query = model._default_manager.filter(**{f"{name}__icontains": "fostering"})
+        sql, params = query.values("pk").query.sql_with_params()
+        with transaction.atomic(), connection.cursor() as cursor:
+            # With so few rows the planner would read them all: made to choose among the
+            # indexes, only one on this very expression can answer it.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        column = model._meta.get_field(name).column
+        assert trigram_index_name(model._meta.db_table, column) in plan, (model, name, plan)
 
 
 def test_the_admin_finds_agency_returns_by_their_incidents_reference(client, demo):
