@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -88,8 +90,9 @@ class _Table:
 
 @contextmanager
 def _checks_run_first(cursor):
-    """A key dropped or added alters the table it points at too, which PostgreSQL refuses while
-    that table's rows have deferred checks pending: run every pending check first."""
+    """A key dropped or added alters the table it points at too, and an index is built on a
+    table, which PostgreSQL refuses while that table's rows have deferred checks pending: run
+    every pending check first."""
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     yield
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -98,26 +101,31 @@ def _checks_run_first(cursor):
 class CopyWriter:
     """Buffers rows per model and COPYs them in batches; grants object permissions the same way."""
 
-    def __init__(self):
+    def __init__(self, *, indexed_while_written: tuple[type[models.Model], ...] = ()):
+        """`indexed_while_written`: models whose indexes are read before `finish()` builds the
+        others, so are kept and kept up to date row by row."""
         self.tables: dict[type[models.Model], _Table] = {}
         self._permissions: dict[tuple[type[models.Model], str], int] = {}
         self._permission_models: dict[type[models.Model], tuple] = {}
+        self._indexed_while_written = indexed_while_written
         self._keys_to_add: list[tuple[str, str, str]] = []
+        self._indexes_to_build: list[tuple[str, str, bool]] = []
         self.now = timezone.now()
+        self.seconds: dict[str, float] = {}
 
-    def check_keys_once(self, model: type[models.Model]) -> None:
-        """Check the table's foreign keys once, when everything is written, not row by row.
+    def _build_keys_and_indexes_at_the_end(self, model: type[models.Model]) -> None:
+        """Check the table's foreign keys and build its indexes once, when everything is
+        written, as a database restore does, not row by row.
 
         Deferred keys are checked one row at a time when the transaction commits: about 13 µs
-        each here, so minutes for a table of millions. The table's key constraints are dropped
-        now and added back by `finish()`, which checks each one in a single pass of the table,
-        as a database restore does.
+        each here, so minutes for a table of millions. A row COPYed into a table is put into
+        each of its indexes in turn: the referrals' fourteen indexes outgrow memory long before
+        the millionth. The key constraints are dropped here and added back by `finish()`, which
+        checks each in a single pass of the table; the indexes that no constraint needs are
+        dropped here and built again by `finish()`, each from one sort of the table.
         """
-        quote = connection.ops.quote_name
         table = model._meta.db_table
-        # Pending checks run below, so rows still buffered must be written before them: a table
-        # flushed at 50,000 rows may point at rows of one that has not reached that yet.
-        self._flush_all()
+        quote = connection.ops.quote_name
         with connection.cursor() as cursor, _checks_run_first(cursor):
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
@@ -127,9 +135,22 @@ class CopyWriter:
             for name, definition in cursor.fetchall():
                 cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
                 self._keys_to_add.append((quote(table), quote(name), definition))
+            if model in self._indexed_while_written:
+                return
+            cursor.execute(
+                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid), "
+                "indexprs IS NOT NULL FROM pg_index "
+                "WHERE indrelid = %s::regclass AND NOT indisprimary AND NOT indisunique "
+                "AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = indexrelid)",
+                [table],
+            )
+            for name, definition, on_expression in cursor.fetchall():
+                cursor.execute(f"DROP INDEX {name}")
+                self._indexes_to_build.append((table, definition, on_expression))
 
     def _table(self, model) -> _Table:
         if model not in self.tables:
+            self._build_keys_and_indexes_at_the_end(model)
             with connection.cursor() as cursor:
                 table = connection.ops.quote_name(model._meta.db_table)
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
@@ -198,18 +219,39 @@ class CopyWriter:
         for table in self.tables.values():
             self._flush(table)
 
-    def finish(self) -> dict[str, int]:
-        """Write what is buffered, move the id sequences on, and return rows written per table."""
-        self._flush_all()
-        models_written = [t.model for t in self.tables.values()]
+    def finish(self, *, before_indexes: Callable[[], object] = lambda: None) -> dict[str, int]:
+        """Write what is buffered, check the keys, move the id sequences on, run
+        `before_indexes` over the written rows, build the indexes, and return rows written per
+        table. How long each step took is left in `seconds`."""
+        quote = connection.ops.quote_name
+        with self._step("final_copy"):
+            self._flush_all()
         with connection.cursor() as cursor:
-            if self._keys_to_add:
-                with _checks_run_first(cursor):
-                    for table, name, definition in self._keys_to_add:
-                        cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-                self._keys_to_add = []
-            for statement in connection.ops.sequence_reset_sql(no_style(), models_written):
-                cursor.execute(statement)
-            for table in self.tables.values():
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table.model._meta.db_table)}")
+            with self._step("keys"), _checks_run_first(cursor):
+                for table, name, definition in self._keys_to_add:
+                    cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+            self._keys_to_add = []
+            with self._step("analyze"):
+                for statement in connection.ops.sequence_reset_sql(
+                    no_style(), [t.model for t in self.tables.values()]
+                ):
+                    cursor.execute(statement)
+                for table in self.tables.values():
+                    cursor.execute(f"ANALYZE {quote(table.model._meta.db_table)}")
+            before_indexes()
+            with self._step("indexes"):
+                with _checks_run_first(cursor):  # PostgreSQL indexes no table with checks pending
+                    for _, definition, _ in self._indexes_to_build:
+                        cursor.execute(definition)
+                # Again where an index on an expression was built: it has statistics of its own,
+                # which only ANALYZE gathers.
+                for table in sorted({table for table, _, on in self._indexes_to_build if on}):
+                    cursor.execute(f"ANALYZE {quote(table)}")
+            self._indexes_to_build = []
         return {t.model._meta.label: t.written for t in self.tables.values()}
+
+    @contextmanager
+    def _step(self, name: str):
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = round(time.perf_counter() - started, 1)

@@ -41,11 +41,28 @@ def generated(django_db_setup, django_db_blocker, tmp_path_factory):
         transaction.atomic(),
     ):
         patch.setattr(bulk, "FLUSH_EVERY", 7)
+        before = indexes_and_keys()
         call_command(
             "bench_generate", "--scale", "0.0005", "--record", str(record), stdout=io.StringIO()
         )
-        yield json.loads(record.read_text())
+        yield {**json.loads(record.read_text()), "indexes_and_keys_before": before}
         transaction.set_rollback(True)
+
+
+def indexes_and_keys() -> list[tuple[str, str]]:
+    """Every index and constraint of the database's tables, by name, as PostgreSQL defines it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+            JOIN pg_class ON pg_class.oid = indexrelid
+            WHERE relnamespace = current_schema()::regnamespace
+            UNION ALL
+            SELECT conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid)
+            FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+            """
+        )
+        return sorted(cursor.fetchall())
 
 
 def bench_referrals():
@@ -59,6 +76,15 @@ def test_it_builds_twenty_partnerships_in_four_regions_at_the_sizes_asked(genera
     assert generated["rows"]["reviews.RapidReview"] == 10
     assert generated["rows"]["referrals.Escalation"] == 25
     assert set(generated["seconds"]) >= {"referrals", "reviews", "audits", "actions"}
+
+
+def test_it_leaves_every_table_with_the_indexes_and_keys_it_had(generated):
+    # Dropped while the rows are written, and built and checked once at the end.
+    after = indexes_and_keys()
+
+    assert after == generated["indexes_and_keys_before"]
+    assert any("gin_trgm_ops" in definition for _, definition in after)
+    assert set(generated["seconds"]) >= {"repeat_flags", "keys", "indexes"}
 
 
 def test_each_partnership_has_a_directory_of_agencies_with_their_staff(generated):
