@@ -220,17 +220,13 @@ class CopyWriter:
             self._flush(table)
 
     def finish(self, *, before_indexes: Callable[[], object] = lambda: None) -> dict[str, int]:
-        """Write what is buffered, check the keys, move the id sequences on, run
-        `before_indexes` over the written rows, build the indexes, and return rows written per
-        table. How long each step took is left in `seconds`."""
+        """Write what is buffered, move the id sequences on, run `before_indexes` over the
+        written rows, check the keys, build the indexes, and return rows written per table.
+        How long each step took is left in `seconds`."""
         quote = connection.ops.quote_name
         with self._step("final_copy"):
             self._flush_all()
         with connection.cursor() as cursor:
-            with self._step("keys"), _checks_run_first(cursor):
-                for table, name, definition in self._keys_to_add:
-                    cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-            self._keys_to_add = []
             with self._step("analyze"):
                 for statement in connection.ops.sequence_reset_sql(
                     no_style(), [t.model for t in self.tables.values()]
@@ -238,7 +234,13 @@ class CopyWriter:
                     cursor.execute(statement)
                 for table in self.tables.values():
                     cursor.execute(f"ANALYZE {quote(table.model._meta.db_table)}")
+            # Before the keys: a row written in this transaction and then changed is checked
+            # again against each key of its table, once for every change.
             before_indexes()
+            with self._step("keys"), _checks_run_first(cursor):
+                for table, name, definition in self._keys_to_add:
+                    cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+            self._keys_to_add = []
             with self._step("indexes"):
                 with _checks_run_first(cursor):  # PostgreSQL indexes no table with checks pending
                     for _, definition, _ in self._indexes_to_build:

@@ -937,7 +937,8 @@ class Generator:
             self._timed("actions", self.actions)
             self._timed("access_log", self.access_log)
             # Written as rows, so flagged as any referrals loaded in bulk are: before the
-            # referrals' indexes are built, so the flags are not written into each of them.
+            # referrals' keys and indexes are back, so the flags are not checked against the
+            # one or written into the other.
             rows = self.writer.finish(
                 before_indexes=lambda: self._timed("repeat_flags", referral_repeat_flags_recount)
             )
