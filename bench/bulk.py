@@ -90,9 +90,8 @@ class _Table:
 
 @contextmanager
 def _checks_run_first(cursor):
-    """A key dropped or added alters the table it points at too, and an index is built on a
-    table, which PostgreSQL refuses while that table's rows have deferred checks pending: run
-    every pending check first."""
+    """A key dropped or added alters the table it points at too, which PostgreSQL refuses while
+    that table's rows have deferred checks pending: run every pending check first."""
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     yield
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -242,9 +241,8 @@ class CopyWriter:
                     cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
             self._keys_to_add = []
             with self._step("indexes"):
-                with _checks_run_first(cursor):  # PostgreSQL indexes no table with checks pending
-                    for _, definition, _ in self._indexes_to_build:
-                        cursor.execute(definition)
+                for _, definition, _ in self._indexes_to_build:
+                    cursor.execute(definition)
                 # Again where an index on an expression was built: it has statistics of its own,
                 # which only ANALYZE gathers.
                 for table in sorted({table for table, _, on in self._indexes_to_build if on}):
