@@ -31,6 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, transaction
+from django.db import connection as database
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -310,27 +311,20 @@ def notification_deliver(*, notification_id: int, connection=None) -> bool:
     """
     failure = None
     with transaction.atomic():
-        # Only the notification's row: locking its recipient's too would hold up anything that
-        # saves the person (signing in) for as long as the mail server takes, and skip the send
-        # whenever they were being saved.
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
-            .filter(pk=notification_id, sent_at__isnull=True, given_up_at__isnull=True)
-            .first()
-        )
-        if notification is None:
+        claim = _claim(notification_id)
+        if claim is None:
             return False
-        if not notification.recipient.is_active:
-            # Someone who has left is not emailed; the row is marked handled so the pending
+        if not claim.recipient_is_active:
+            # Someone who has left is not emailed; the row stays marked handled so the pending
             # sweep does not pick it up again, and says why nothing was sent.
-            notification.sent_at = timezone.now()
-            notification.last_error = "Not sent: the recipient is no longer active."
-            notification.save(update_fields=["sent_at", "last_error"])
+            Notification.objects.filter(pk=notification_id).update(
+                attempts=claim.attempts_before,
+                last_error="Not sent: the recipient is no longer active.",
+            )
             return False
         try:
-            if notification.recipient.email:
-                link = f"\n\n{settings.SITE_URL}{notification.url}" if notification.url else ""
+            if claim.email:
+                link = f"\n\n{settings.SITE_URL}{claim.url}" if claim.url else ""
                 if connection is not None:
                     # Inside the try: a mail server that cannot be reached is recorded and
                     # retried as any other outage. An open connection is kept as it is.
@@ -339,29 +333,88 @@ def notification_deliver(*, notification_id: int, connection=None) -> bool:
                     # A subject cannot hold a line break, and a title is made of whatever
                     # people typed, through any form, the API or the admin: it goes on one line
                     # here, where the subject is made, whenever and however it was recorded.
-                    subject=" ".join(notification.title.split()),
-                    message=f"{notification.body}{link}",
+                    subject=" ".join(claim.title.split()),
+                    message=f"{claim.body}{link}",
                     from_email=settings.DEFAULT_FROM_EMAIL,
-                    recipient_list=[notification.recipient.email],
+                    recipient_list=[claim.email],
                     connection=connection,
                 )
         except Exception as error:  # recorded, so a send that always fails is not tried for ever
             failure = error
-            notification.last_error = f"{type(error).__name__}: {error}"[:300]
-            if not _mail_server_unavailable(error):
-                notification.attempts += 1
-                if notification.attempts >= MAX_DELIVERY_ATTEMPTS:
-                    notification.given_up_at = timezone.now()
-                    _tell_overseers_given_up(notification)
-            notification.save(update_fields=["attempts", "last_error", "given_up_at"])
-        else:
-            notification.sent_at = timezone.now()
-            notification.attempts += 1
-            notification.last_error = ""
-            notification.save(update_fields=["sent_at", "attempts", "last_error"])
+            last_error = _record_failure(notification_id, claim, error)
     if failure is not None and _mail_server_unavailable(failure):
-        raise MailServerUnavailable(notification.last_error) from failure
+        raise MailServerUnavailable(last_error) from failure
     return failure is None
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A notification this call is sending: its message, and who it goes to."""
+
+    title: str
+    body: str
+    url: str
+    attempts_before: int
+    email: str
+    recipient_is_active: bool
+
+
+def _claim(notification_id: int) -> _Claim | None:
+    """Mark the notification sent and return what sending it needs; None if it has been sent
+    or given up, or another worker is sending it now (its row is locked: skipped, not waited
+    for).
+
+    The mark is written ahead, in the one statement that finds and locks the row: it holds the
+    lock until the transaction ends and is committed only once the send has gone through. A
+    failed send is written over it first (`_record_failure`), and a worker that dies mid-send
+    rolls it back, so the pending sweep sends the notification later. Locking and reading the
+    row with its recipient, then saving it, took two statements and the ORM's work for each:
+    3.4 ms a notification on the bench's data, against 1.5 for this (docs/performance.md)."""
+    table = database.ops.quote_name(Notification._meta.db_table)
+    people = database.ops.quote_name(
+        Notification._meta.get_field("recipient").related_model._meta.db_table
+    )
+    unless_locked = (
+        " FOR UPDATE SKIP LOCKED" if database.features.has_select_for_update_skip_locked else ""
+    )
+    # The row's state is tested again once it is locked, should a database wait for the lock
+    # rather than skip it. The recipient is read in RETURNING, where SQLite allows no join.
+    recipient = f"FROM {people} WHERE {people}.id = {table}.recipient_id"
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET sent_at = %s, attempts = attempts + 1, last_error = ''
+            WHERE sent_at IS NULL AND given_up_at IS NULL AND id = (
+                SELECT id FROM {table}
+                WHERE id = %s AND sent_at IS NULL AND given_up_at IS NULL{unless_locked}
+            )
+            RETURNING title, body, url, attempts - 1,
+                (SELECT email {recipient}), (SELECT is_active {recipient})
+            """,
+            [database.ops.adapt_datetimefield_value(timezone.now()), notification_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    title, body, url, attempts_before, email, is_active = row
+    return _Claim(title, body, url, attempts_before, email, bool(is_active))
+
+
+def _record_failure(notification_id: int, claim: _Claim, error: Exception) -> str:
+    """Write a failed send over the claim's mark, under the lock the claim took: unsent, with
+    the error, and one more attempt unless the mail server was at fault. Returns the error as
+    recorded."""
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    notification.sent_at = None
+    notification.attempts = claim.attempts_before
+    notification.last_error = f"{type(error).__name__}: {error}"[:300]
+    if not _mail_server_unavailable(error):
+        notification.attempts += 1
+        if notification.attempts >= MAX_DELIVERY_ATTEMPTS:
+            notification.given_up_at = timezone.now()
+            _tell_overseers_given_up(notification)
+    notification.save(update_fields=["sent_at", "attempts", "last_error", "given_up_at"])
+    return notification.last_error
 
 
 def _tell_overseers_given_up(notification: Notification) -> None:

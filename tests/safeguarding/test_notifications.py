@@ -173,6 +173,48 @@ def test_a_notification_is_sent_while_its_recipients_own_record_is_being_saved(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_notification_another_worker_is_sending_is_skipped_at_once_and_sent_once(
+    transactional_demo, mailoutbox
+):
+    notification = Notification.objects.create(
+        recipient=transactional_demo.user(BUSINESS),
+        partnership=transactional_demo.riverside,
+        kind="test",
+        subject_type=ContentType.objects.get_for_model(Partnership),
+        subject_id=transactional_demo.riverside.pk,
+        stage="one",
+        title="Being sent by another worker",
+    )
+    held, release = threading.Event(), threading.Event()
+
+    def send_elsewhere():
+        # Another worker part way through sending it: its transaction holds the row until the
+        # mail server has taken the message, then marks it sent.
+        with transaction.atomic():
+            Notification.objects.select_for_update().get(pk=notification.pk)
+            held.set()
+            release.wait(10)
+            Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now())
+        connection.close()
+
+    other = threading.Thread(target=send_elsewhere)
+    other.start()
+    held.wait(10)
+    try:
+        started = time.monotonic()
+        sent_while_held = notification_deliver(notification_id=notification.pk)
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+        other.join()
+
+    assert sent_while_held is False
+    assert waited < 5  # skipped, not waited for until the other worker gave up (10 s)
+    assert notification_deliver(notification_id=notification.pk) is False
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
 @A_DEMO_DAY
 def test_two_sweeps_at_the_same_moment_record_and_send_once(
     transactional_demo, needs_services, mailoutbox
