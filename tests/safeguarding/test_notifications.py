@@ -1,6 +1,7 @@
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 from smtplib import SMTPDataError, SMTPRecipientsRefused, SMTPServerDisconnected
 
@@ -135,38 +136,52 @@ def test_the_pending_sweep_sends_what_was_recorded_but_never_sent(demo, mailoutb
     assert [m.subject for m in mailoutbox] == ["Queued while Redis was down"]
 
 
+def unsent_to_business_team(demo, title: str) -> Notification:
+    return Notification.objects.create(
+        recipient=demo.user(BUSINESS),
+        partnership=demo.riverside,
+        kind="test",
+        subject_type=ContentType.objects.get_for_model(Partnership),
+        subject_id=demo.riverside.pk,
+        stage="one",
+        title=title,
+    )
+
+
+@contextmanager
+def row_held_elsewhere(model, pk, *, before_commit=None):
+    """Another connection locks the row in its own transaction and holds it until the block
+    ends (10 s at most), then runs `before_commit` in that transaction and commits."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            model.objects.select_for_update().get(pk=pk)
+            held.set()
+            release.wait(10)
+            if before_commit:
+                before_commit()
+        connection.close()
+
+    other = threading.Thread(target=hold)
+    other.start()
+    held.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        other.join()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_notification_is_sent_while_its_recipients_own_record_is_being_saved(
     transactional_demo, mailoutbox
 ):
-    recipient = transactional_demo.user(BUSINESS)
-    notification = Notification.objects.create(
-        recipient=recipient,
-        partnership=transactional_demo.riverside,
-        kind="test",
-        subject_type=ContentType.objects.get_for_model(Partnership),
-        subject_id=transactional_demo.riverside.pk,
-        stage="one",
-        title="Sent while the person signs in",
-    )
-    held, release = threading.Event(), threading.Event()
+    notification = unsent_to_business_team(transactional_demo, "Sent while the person signs in")
 
-    def sign_in_elsewhere():
-        # Signing in saves the person's row (last_login) in its own transaction.
-        with transaction.atomic():
-            User.objects.select_for_update().get(pk=recipient.pk)
-            held.set()
-            release.wait(10)
-        connection.close()
-
-    other = threading.Thread(target=sign_in_elsewhere)
-    other.start()
-    held.wait(10)
-    try:
+    # Signing in saves the person's row (last_login) in its own transaction.
+    with row_held_elsewhere(User, notification.recipient_id):
         sent = notification_deliver(notification_id=notification.pk)
-    finally:
-        release.set()
-        other.join()
 
     assert sent is True
     assert [m.subject for m in mailoutbox] == ["Sent while the person signs in"]
@@ -176,37 +191,20 @@ def test_a_notification_is_sent_while_its_recipients_own_record_is_being_saved(
 def test_a_notification_another_worker_is_sending_is_skipped_at_once_and_sent_once(
     transactional_demo, mailoutbox
 ):
-    notification = Notification.objects.create(
-        recipient=transactional_demo.user(BUSINESS),
-        partnership=transactional_demo.riverside,
-        kind="test",
-        subject_type=ContentType.objects.get_for_model(Partnership),
-        subject_id=transactional_demo.riverside.pk,
-        stage="one",
-        title="Being sent by another worker",
-    )
-    held, release = threading.Event(), threading.Event()
+    notification = unsent_to_business_team(transactional_demo, "Being sent by another worker")
 
-    def send_elsewhere():
-        # Another worker part way through sending it: its transaction holds the row until the
-        # mail server has taken the message, then marks it sent.
-        with transaction.atomic():
-            Notification.objects.select_for_update().get(pk=notification.pk)
-            held.set()
-            release.wait(10)
-            Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now())
-        connection.close()
-
-    other = threading.Thread(target=send_elsewhere)
-    other.start()
-    held.wait(10)
-    try:
+    # Another worker part way through sending it: its transaction holds the row until the mail
+    # server has taken the message, then marks it sent.
+    with row_held_elsewhere(
+        Notification,
+        notification.pk,
+        before_commit=lambda: Notification.objects.filter(pk=notification.pk).update(
+            sent_at=timezone.now()
+        ),
+    ):
         started = time.monotonic()
         sent_while_held = notification_deliver(notification_id=notification.pk)
         waited = time.monotonic() - started
-    finally:
-        release.set()
-        other.join()
 
     assert sent_while_held is False
     assert waited < 5  # skipped, not waited for until the other worker gave up (10 s)
