@@ -189,7 +189,7 @@ def test_a_notification_is_sent_while_its_recipients_own_record_is_being_saved(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_notification_another_worker_is_sending_is_skipped_at_once_and_sent_once(
-    transactional_demo, mailoutbox
+    transactional_demo, needs_services, mailoutbox
 ):
     notification = unsent_to_business_team(transactional_demo, "Being sent by another worker")
 
