@@ -148,10 +148,12 @@ def test_a_migration_stopped_part_way_carries_on_when_run_again(
     assert any(
         sql.startswith('CREATE INDEX CONCURRENTLY "notification_subject"') for sql in statements
     )
+    # Later migrations build indexes of their own: none of them may be this one again, built
+    # concurrently or not.
     assert not [
         query
         for query in kept
-        if query["sql"].startswith('CREATE INDEX CONCURRENTLY "notification_subject"')
+        if query["sql"].startswith("CREATE INDEX") and "notification_subject" in query["sql"]
     ]
 
 
