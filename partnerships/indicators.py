@@ -29,7 +29,7 @@ from audits.choices import GOOD_OR_BETTER, Grade, Rating, SelfAssessmentKind
 from audits.choices import ReturnStatus as AuditReturnStatus
 from audits.models import AuditReturn, SelfAssessmentRound, StandardRating
 from referrals.choices import Decision, EscalationResolution, EscalationStatus, ReferralStatus
-from referrals.models import Escalation, Referral
+from referrals.models import Escalation, GoodPractice, Referral
 from referrals.selectors import ASSESSMENT, CONFERENCE, Clock
 from reviews.models import PracticeReview, RapidReview, SeriousIncident
 from safeguarding.charts import chart as _chart
@@ -212,6 +212,13 @@ def section_11_ratings(partnerships, period: Period):
 def escalations(partnerships, period: Period):
     return Escalation.objects.filter(
         _in_period("created_at", period, datetime_field=True), partnership__in=partnerships
+    )
+
+
+def good_practice_recorded(partnerships, period: Period):
+    return GoodPractice.objects.filter(
+        _in_period("recorded_at", period, datetime_field=True),
+        escalation__partnership__in=partnerships,
     )
 
 

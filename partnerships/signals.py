@@ -7,7 +7,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from audits.models import Audit, AuditReturn, SelfAssessment, SelfAssessmentRound, StandardRating
-from referrals.models import Escalation, Referral
+from referrals.models import Escalation, GoodPractice, Referral
 from reviews.models import PracticeReview, RapidReview, SeriousIncident
 from safeguarding import permissions
 
@@ -55,6 +55,10 @@ def counted_record_changed(sender, instance, raw=False, **kwargs):
         return
     if sender is AuditReturn:
         figures_changed(Audit.objects.filter(pk=instance.audit_id).values("partnership_id"))
+    elif sender is GoodPractice:
+        figures_changed(
+            Escalation.objects.filter(pk=instance.escalation_id).values("partnership_id")
+        )
     elif sender is Partnership:
         # Its name labels the figures. A full save also wrote back the version it was read with,
         # which a change counted meanwhile may have replaced.
@@ -68,7 +72,14 @@ def counted_record_changed(sender, instance, raw=False, **kwargs):
         figures_changed()
 
 
-for model in (*COUNTED_IN_ONE_PARTNERSHIP, AuditReturn, SelfAssessment, StandardRating, Agency):
+for model in (
+    *COUNTED_IN_ONE_PARTNERSHIP,
+    AuditReturn,
+    GoodPractice,
+    SelfAssessment,
+    StandardRating,
+    Agency,
+):
     post_save.connect(counted_record_changed, sender=model)
     post_delete.connect(counted_record_changed, sender=model)
 post_save.connect(counted_record_changed, sender=Partnership)

@@ -554,6 +554,8 @@ class Escalation(models.Model):
                 name="escalation_open_due",
             ),
             models.Index(fields=["partnership", "status", "stage"], name="escalation_dashboard"),
+            # Escalations raised in a period: the escalation figures and the indicators.
+            models.Index(fields=["partnership", "created_at"], name="escalation_raised"),
             models.Index(fields=["status", "theme", "-created_at"], name="escalation_by_status"),
         ]
 

@@ -643,12 +643,12 @@ class FrontDoorFollowUpView(RoleRequiredMixin, ListView):
         return context
 
 
-class ReferralDashboardView(RoleRequiredMixin, TemplateView):
-    """Counts and timeliness per partnership for a period, with charts: never a child's or a
-    family's details."""
+class PeriodFiguresView(RoleRequiredMixin, TemplateView):
+    """Figures of the partnerships whose dashboards the person reads, for the period asked for
+    (the last 12 months unless asked), with charts: never a child's or a family's details."""
 
     required_roles = selectors.DASHBOARD_ROLES
-    template_name = "referrals/dashboard.html"
+    count_figures = None  # (partnerships, period) -> the page's figures
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -660,10 +660,15 @@ class ReferralDashboardView(RoleRequiredMixin, TemplateView):
         form = PeriodForm.for_query(self.request.GET)
         context.update(form=form, partnerships=partnerships)
         if form.is_valid():
-            context.update(
-                dashboards.referral_dashboard(partnerships, form.period), period=form.period
-            )
+            context.update(self.count_figures(partnerships, form.period), period=form.period)
         return context
+
+
+class ReferralDashboardView(PeriodFiguresView):
+    """Referrals received in the period: counts and timeliness per front door."""
+
+    template_name = "referrals/dashboard.html"
+    count_figures = staticmethod(dashboards.referral_dashboard)
 
 
 # ---------------------------------------------------------------------------
@@ -925,18 +930,15 @@ class EscalationStagesView(LoginRequiredMixin, FormView):
         return super().get_context_data(partnership=self.partnership, **kwargs)
 
 
-class EscalationDashboardView(RoleRequiredMixin, TemplateView):
-    """Open escalations by stage and age, outcomes, themes and agencies, with charts: no case
-    details."""
+class EscalationDashboardView(PeriodFiguresView):
+    """Escalations open now by stage and age; those raised in the period by outcome, theme and
+    agency."""
 
-    required_roles = selectors.DASHBOARD_ROLES
     template_name = "referrals/escalation_dashboard.html"
+    count_figures = staticmethod(dashboards.escalation_dashboard)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(
-            dashboards.escalation_dashboard(selectors.dashboard_partnership_ids(self.request.user))
-        )
         context["stage_settings"] = Partnership.objects.filter(
             pk__in=permissions.partnership_ids_with_role(self.request.user, [Role.BUSINESS_TEAM])
         )

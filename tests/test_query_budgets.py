@@ -622,6 +622,7 @@ LISTINGS = [
         lambda d: escalations_raised_by(PRACTITIONER_HEALTH),
         open_escalations,
         16,
+        afresh=figures_changed,
     ),
     Listing(
         "/audits/returns/",
