@@ -87,6 +87,12 @@ def targets(today: date) -> list[Target]:
         Target("Partnership page", "business.riverside", riverside.get_absolute_url()),
         Target("Referral figures", "business.riverside", "/referrals/dashboard/", cached=True),
         Target(
+            "Escalation figures",
+            "business.riverside",
+            "/referrals/escalations/dashboard/",
+            cached=True,
+        ),
+        Target(
             "Indicators API, one year",
             "business.riverside",
             f"/api/v1/partnerships/{riverside.pk}/indicators/?from={year_from}&to={year_to}",
