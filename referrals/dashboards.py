@@ -74,13 +74,19 @@ def referral_dashboard(partnerships, period) -> dict:
     cache until a counted record of one of the partnerships changes (their `figures_version`,
     see partnerships/indicators.py) or the day ends.
     """
+    return _cached_figures("referral-dashboard", partnerships, period, _count_referrals)
+
+
+def _cached_figures(kind: str, partnerships, period, count) -> dict:
+    """What `count(partnerships, period, today)` gives, read from the cache until a counted
+    record of one of the partnerships changes (their `figures_version`) or the day ends."""
     today = timezone.localdate()
     return cached_figures(
-        "referral-dashboard",
+        kind,
         [(p.pk, p.figures_version) for p in partnerships],
         period,
         today,
-        lambda: _count_referrals(partnerships, period, today),
+        lambda: count(partnerships, period, today),
     )
 
 
@@ -261,14 +267,7 @@ def escalation_dashboard(partnerships, period) -> dict:
     13,930 took 42 ms of SQL a visit). Counted once, then read from the cache until a counted
     record of one of the partnerships changes (their `figures_version`) or the day ends.
     """
-    today = timezone.localdate()
-    return cached_figures(
-        "escalation-dashboard",
-        [(p.pk, p.figures_version) for p in partnerships],
-        period,
-        today,
-        lambda: _count_escalations(partnerships, period, today),
-    )
+    return _cached_figures("escalation-dashboard", partnerships, period, _count_escalations)
 
 
 def _count_escalations(partnerships, period, today) -> dict:
