@@ -484,7 +484,9 @@ def test_the_escalation_figures_are_counted_again_once_an_escalation_or_its_good
         return stage_one_open(page), resolved_as(page, "Agreed"), int(good[0])
 
     open_before, agreed_before, good_before = figures()
-    assert figures() == (open_before, agreed_before, good_before)  # read from the cache
+    with CaptureQueriesContext(connection) as again:
+        assert figures() == (open_before, agreed_before, good_before)
+    assert not [q for q in again.captured_queries if "referrals_escalation" in q["sql"]]
 
     services.good_practice_record(
         escalation=escalation,
