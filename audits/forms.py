@@ -1,10 +1,8 @@
 from django import forms
 from django.utils import timezone
 
-from partnerships.choices import Role
 from partnerships.forms import AgencyChoiceField, AgencyMultipleChoiceField
-from partnerships.models import Agency, Partnership
-from safeguarding import permissions
+from partnerships.selectors import member_agencies
 from safeguarding.forms import GovukDateField
 from safeguarding.working_days import FIRST_YEAR, LAST_YEAR
 
@@ -18,22 +16,15 @@ def _yes_no(value):
     return {"True": True, "False": False, True: True, False: False}.get(value)
 
 
-class BusinessTeamPartnershipMixin:
-    """Offers the partnerships where the person is on the business team, and their members."""
+class PartnershipMembersMixin:
+    """Offers the agencies that are members of the partnership the form is for, now."""
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        ids = permissions.partnership_ids_with_role(user, [Role.BUSINESS_TEAM])
-        self.fields["partnership"].queryset = Partnership.objects.filter(pk__in=ids)
-        if len(self.fields["partnership"].queryset) == 1:
-            self.fields["partnership"].initial = self.fields["partnership"].queryset[0].pk
-        self.fields["agencies"].queryset = (
-            Agency.objects.filter(memberships__partnership__in=ids).distinct().order_by("name")
-        )
+        self.fields["agencies"].queryset = member_agencies(partnership)
 
 
-class AuditForm(BusinessTeamPartnershipMixin, forms.Form):
-    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
+class AuditForm(PartnershipMembersMixin, forms.Form):
     title = forms.CharField(max_length=MAX_TITLE)
     theme = forms.CharField(
         max_length=100, help_text="For example, neglect, parental mental health, exploitation."
@@ -203,8 +194,7 @@ class FollowUpForm(forms.Form):
     moderation_on = GovukDateField(required=False, label="Date of the moderation meeting")
 
 
-class SelfAssessmentRoundForm(BusinessTeamPartnershipMixin, forms.Form):
-    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
+class SelfAssessmentRoundForm(PartnershipMembersMixin, forms.Form):
     kind = forms.ChoiceField(choices=SelfAssessmentKind.choices, widget=forms.RadioSelect)
     year = forms.IntegerField(
         min_value=FIRST_YEAR, max_value=LAST_YEAR, initial=lambda: timezone.localdate().year

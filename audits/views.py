@@ -9,10 +9,11 @@ from django.utils.text import slugify
 from django.views.generic import DetailView, FormView, View
 
 from partnerships.choices import PARTNER_ROLES, Role
+from partnerships.views import PartnershipFirstMixin
 from safeguarding import permissions
 from safeguarding.forms import add_service_errors
 from safeguarding.pagination import BoundedUnorderedCountPaginator
-from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
+from safeguarding.views import FilteredListView, RestrictedViewMixin
 from safeguarding.working_days import WorkingDayCalendar
 
 from . import exports, selectors, services
@@ -71,20 +72,20 @@ class AuditListView(FilteredListView):
         return context
 
 
-class AuditCreateView(RoleRequiredMixin, FormView):
+class AuditCreateView(PartnershipFirstMixin, FormView):
     required_roles = (Role.BUSINESS_TEAM,)
     form_class = AuditForm
     template_name = "audits/audit_form.html"
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    choice_heading = "Which partnership is the audit for?"
 
     def form_valid(self, form):
         data = form.cleaned_data
         created = {}
 
         def create():
-            created["audit"] = services.audit_create(by=self.request.user, **data)
+            created["audit"] = services.audit_create(
+                by=self.request.user, partnership=self.partnership, **data
+            )
 
         if not _service_call(form, create):
             return self.form_invalid(form)
@@ -497,20 +498,18 @@ class SelfAssessmentView(RestrictedViewMixin, DetailView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-class SelfAssessmentRoundCreateView(RoleRequiredMixin, FormView):
+class SelfAssessmentRoundCreateView(PartnershipFirstMixin, FormView):
     required_roles = (Role.BUSINESS_TEAM,)
     form_class = SelfAssessmentRoundForm
     template_name = "audits/round_form.html"
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
+    choice_heading = "Which partnership is the round for?"
 
     def form_valid(self, form):
         created = {}
 
         def create():
             created["round"] = services.self_assessment_round_create(
-                by=self.request.user, **form.cleaned_data
+                by=self.request.user, partnership=self.partnership, **form.cleaned_data
             )
 
         if not _service_call(form, create):

@@ -14,7 +14,8 @@ from .choices import (
     TrainingTheme,
 )
 from .indicators import Period, default_period, period_date_errors
-from .models import Action, Agency, Membership
+from .models import Action
+from .selectors import member_agencies
 
 
 def by_sector(agencies, item=lambda agency: agency) -> list[tuple[str, list]]:
@@ -172,8 +173,25 @@ class BenchmarkSharingForm(forms.Form):
     )
 
 
+class PartnershipChoiceForm(forms.Form):
+    """Which of a person's partnerships a form is for (views.PartnershipFirstMixin)."""
+
+    partnership = forms.ModelChoiceField(
+        queryset=None,
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the partnership it is for.",
+            "invalid_choice": "Choose the partnership it is for.",
+        },
+    )
+
+    def __init__(self, *args, partnerships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].queryset = partnerships
+
+
 class ScrutinyChallengeForm(forms.Form):
-    partnership = forms.ModelChoiceField(queryset=None, empty_label=None)
     kind = forms.ChoiceField(
         label="Is this a finding or a challenge?",
         choices=ScrutinyKind.choices,
@@ -188,16 +206,9 @@ class ScrutinyChallengeForm(forms.Form):
     )
     response_due_on = GovukDateField(label="Date the response is due")
 
-    def __init__(self, *args, partnerships, **kwargs):
+    def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partnership"].queryset = partnerships
-        self.fields["addressed_to"].queryset = (
-            Agency.objects.filter(
-                memberships__in=Membership.objects.current().filter(partnership__in=partnerships)
-            )
-            .distinct()
-            .order_by("name")
-        )
+        self.fields["addressed_to"].queryset = member_agencies(partnership)
 
 
 class ScrutinyResponseForm(forms.Form):
@@ -288,13 +299,7 @@ class FinancialContributionForm(forms.Form):
             # Changing a recorded contribution: the agency is fixed.
             del self.fields["agency"]
         else:
-            self.fields["agency"].queryset = (
-                Agency.objects.filter(
-                    memberships__in=Membership.objects.current().filter(partnership=partnership)
-                )
-                .distinct()
-                .order_by("name")
-            )
+            self.fields["agency"].queryset = member_agencies(partnership)
 
 
 class TrainingEventForm(forms.Form):
@@ -347,10 +352,8 @@ class TrainingEventForm(forms.Form):
         it here, or keeps the one it was linked to when it is changed.
         """
         super().__init__(*args, **kwargs)
-        members = Agency.objects.filter(
-            memberships__in=Membership.objects.current().filter(partnership=partnership)
-        ).distinct()
-        self.agencies = list(members.order_by("name"))
+        members = member_agencies(partnership)
+        self.agencies = list(members)
         self.fields["audience_agencies"].queryset = members
         offered = Action.objects.review_recommendations().filter(
             partnership=partnership, pk=recommendation_id

@@ -70,6 +70,11 @@ def current_members_of(partnership_id):
     return Membership.objects.current().filter(partnership=partnership_id).values("agency")
 
 
+def member_agencies(partnership):
+    """The agencies that are members of the partnership now, by name."""
+    return Agency.objects.filter(pk__in=current_members_of(partnership.pk)).order_by("name")
+
+
 def agencies_named(text: str):
     """Agencies whose name holds every word of `text`, in any case."""
     return Agency.objects.filter(*(Q(name__icontains=word) for word in text.split()))

@@ -4,9 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
@@ -32,6 +33,7 @@ from .forms import (
     FinancialContributionForm,
     IndicatorPeriodForm,
     IndicatorTargetsForm,
+    PartnershipChoiceForm,
     ScrutinyChallengeForm,
     ScrutinyResponseForm,
     TrainingEventForm,
@@ -55,6 +57,66 @@ from .models import (
 PEOPLE_PER_PAGE = 50
 
 PARTNERSHIPS = selectors.partnerships_with_partner_seats()
+
+
+class PartnershipFirstMixin(RoleRequiredMixin):
+    """A form about one partnership's agencies, for people holding `required_roles`.
+
+    Someone with the role in several partnerships (a scrutineer for three; an admin for every
+    one, whose form listed every agency in the country) first chooses which it is for; the form
+    then offers that partnership's members alone, and the choice stays in the address
+    (`?partnership=`). With one partnership there is nothing to ask.
+    """
+
+    choice_heading = "Which partnership is this for?"
+
+    @cached_property
+    def choice_form(self) -> PartnershipChoiceForm:
+        partnerships = Partnership.objects.filter(
+            pk__in=permissions.partnership_ids_with_role(self.request.user, self.required_roles)
+        ).order_by("name")
+        # The chooser sends `choosing` too: a browser sends no `partnership` when none is ticked.
+        asked = "partnership" in self.request.GET or "choosing" in self.request.GET
+        return PartnershipChoiceForm(self.request.GET if asked else None, partnerships=partnerships)
+
+    @cached_property
+    def partnerships_offered(self) -> list[Partnership]:
+        return list(self.choice_form.fields["partnership"].queryset)
+
+    @cached_property
+    def partnership(self) -> Partnership | None:
+        """The partnership the form is for, or None while the person has still to choose."""
+        if len(self.partnerships_offered) == 1:
+            return self.partnerships_offered[0]
+        form = self.choice_form
+        return form.cleaned_data["partnership"] if form.is_valid() else None
+
+    def get(self, request, *args, **kwargs):
+        if self.partnership is None:
+            return self.choose_partnership()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.partnership is None:
+            return self.choose_partnership()
+        return super().post(request, *args, **kwargs)
+
+    def choose_partnership(self):
+        return render(
+            self.request,
+            "partnerships/partnership_choice.html",
+            {"form": self.choice_form, "heading": self.choice_heading},
+        )
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "partnership": self.partnership}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            partnership=self.partnership,
+            other_partnerships=len(self.partnerships_offered) > 1,
+            **kwargs,
+        )
 
 
 class PartnershipListView(RestrictedViewMixin, ListView):
@@ -348,23 +410,18 @@ class ScrutinyListView(RestrictedViewMixin, ListView):
         return context
 
 
-class ScrutinyCreateView(RoleRequiredMixin, FormView):
+class ScrutinyCreateView(PartnershipFirstMixin, FormView):
     """The scrutineer records a finding or challenge with a response date."""
 
     required_roles = (Role.INDEPENDENT_SCRUTINEER,)
     form_class = ScrutinyChallengeForm
     template_name = "partnerships/scrutiny_form.html"
-
-    def get_form_kwargs(self):
-        partnerships = Partnership.objects.filter(
-            pk__in=permissions.partnership_ids_with_role(self.request.user, self.required_roles)
-        )
-        return {**super().get_form_kwargs(), "partnerships": partnerships}
+    choice_heading = "Which partnership is the finding or challenge for?"
 
     def form_valid(self, form):
         try:
             challenge = services.scrutiny_challenge_create(
-                by=self.request.user, **form.cleaned_data
+                by=self.request.user, partnership=self.partnership, **form.cleaned_data
             )
         except services.AlreadyRecorded as repeat:
             messages.info(self.request, repeat.message)

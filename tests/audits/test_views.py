@@ -73,7 +73,6 @@ def test_business_team_runs_an_audit_that_agencies_return_and_moderation_conclud
     created = client.post(
         "/audits/new/",
         {
-            "partnership": demo.riverside.pk,
             "title": "Neglect in families with babies",
             "theme": "Neglect",
             "agencies": [a.pk for a in agencies],
@@ -650,7 +649,6 @@ def test_self_assessment_lists_and_round_creation(client, demo):
     response = client.post(
         "/audits/rounds/new/",
         {
-            "partnership": demo.riverside.pk,
             "kind": "s175",
             "year": 2027,
             **date_input("deadline", "2027-03-31"),
@@ -812,7 +810,6 @@ def test_a_question_longer_than_500_characters_is_explained_not_a_server_error(c
     response = client.post(
         "/audits/new/",
         {
-            "partnership": demo.riverside.pk,
             "title": "Neglect with a long question",
             "theme": "Neglect",
             "agencies": [demo.agency("Midshire Police").pk],

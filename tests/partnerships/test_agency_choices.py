@@ -73,7 +73,6 @@ def test_an_audit_invites_agencies_from_the_folded_groups(client, demo):
     created = client.post(
         "/audits/new/",
         {
-            "partnership": demo.riverside.pk,
             "title": "Attendance and neglect",
             "theme": "Neglect",
             "agencies": [schools[0].pk, schools[-1].pk, demo.agency("Midshire Police").pk],

@@ -56,7 +56,6 @@ def test_the_scrutineer_records_a_challenge_and_lead_police_responds(client, dem
     created = client.post(
         reverse("partnerships:scrutiny-create"),
         {
-            "partnership": demo.riverside.pk,
             "kind": "challenge",
             "addressed_to": demo.agency("Midshire Police").pk,
             "title": "Police attendance at strategy discussions",
@@ -97,7 +96,6 @@ def test_it_refuses_a_challenge_without_its_details(client, demo):
     response = client.post(
         reverse("partnerships:scrutiny-create"),
         {
-            "partnership": demo.riverside.pk,
             "kind": "challenge",
             "addressed_to": demo.agency("Northgate Academy").pk,  # not a member of Riverside
             "title": "x",
@@ -112,7 +110,6 @@ def test_it_refuses_a_challenge_without_its_details(client, demo):
     response = client.post(
         reverse("partnerships:scrutiny-create"),
         {
-            "partnership": demo.riverside.pk,
             "kind": "challenge",
             "addressed_to": demo.agency("Midshire Police").pk,
             "title": "x",
@@ -423,7 +420,6 @@ def test_a_title_written_over_two_lines_is_emailed_on_one(
 def test_submitting_a_challenge_twice_records_it_once(client, demo):
     due = timezone.localdate() + timedelta(days=21)
     data = {
-        "partnership": demo.riverside.pk,
         "kind": "challenge",
         "addressed_to": demo.agency("Midshire Police").pk,
         "title": "Police attendance at strategy discussions",
