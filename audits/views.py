@@ -13,7 +13,7 @@ from partnerships.views import PartnershipFirstMixin
 from safeguarding import permissions
 from safeguarding.forms import add_service_errors
 from safeguarding.pagination import BoundedUnorderedCountPaginator
-from safeguarding.views import FilteredListView, RestrictedViewMixin
+from safeguarding.views import FilteredListView, RestrictedViewMixin, RoleRequiredMixin
 from safeguarding.working_days import WorkingDayCalendar
 
 from . import exports, selectors, services
@@ -72,7 +72,7 @@ class AuditListView(FilteredListView):
         return context
 
 
-class AuditCreateView(PartnershipFirstMixin, FormView):
+class AuditCreateView(RoleRequiredMixin, PartnershipFirstMixin, FormView):
     required_roles = (Role.BUSINESS_TEAM,)
     form_class = AuditForm
     template_name = "audits/audit_form.html"
@@ -498,7 +498,7 @@ class SelfAssessmentView(RestrictedViewMixin, DetailView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
-class SelfAssessmentRoundCreateView(PartnershipFirstMixin, FormView):
+class SelfAssessmentRoundCreateView(RoleRequiredMixin, PartnershipFirstMixin, FormView):
     required_roles = (Role.BUSINESS_TEAM,)
     form_class = SelfAssessmentRoundForm
     template_name = "audits/round_form.html"

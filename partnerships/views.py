@@ -59,63 +59,59 @@ PEOPLE_PER_PAGE = 50
 PARTNERSHIPS = selectors.partnerships_with_partner_seats()
 
 
-class PartnershipFirstMixin(RoleRequiredMixin):
-    """A form about one partnership's agencies, for people holding `required_roles`.
+class PartnershipFirstMixin(LoginRequiredMixin):
+    """A form about one partnership's agencies.
 
-    Someone with the role in several partnerships (a scrutineer for three; an admin for every
+    Someone who may use it for several partnerships (a scrutineer for three; an admin for every
     one, whose form listed every agency in the country) first chooses which it is for; the form
     then offers that partnership's members alone, and the choice stays in the address
-    (`?partnership=`). With one partnership there is nothing to ask.
+    (`?partnership=`). With one partnership there is nothing to ask. The partnerships offered
+    are those where the person holds one of `required_roles`, unless a view says otherwise.
     """
 
     choice_heading = "Which partnership is this for?"
 
-    @cached_property
-    def choice_form(self) -> PartnershipChoiceForm:
-        partnerships = Partnership.objects.filter(
+    def partnerships_offered(self):
+        return Partnership.objects.filter(
             pk__in=permissions.partnership_ids_with_role(self.request.user, self.required_roles)
-        ).order_by("name")
-        # The chooser sends `choosing` too: a browser sends no `partnership` when none is ticked.
-        asked = "partnership" in self.request.GET or "choosing" in self.request.GET
-        return PartnershipChoiceForm(self.request.GET if asked else None, partnerships=partnerships)
+        )
 
     @cached_property
-    def partnerships_offered(self) -> list[Partnership]:
+    def choice_form(self) -> PartnershipChoiceForm:
+        # The chooser sends `choosing` too: a browser sends no `partnership` when none is ticked.
+        asked = "partnership" in self.request.GET or "choosing" in self.request.GET
+        return PartnershipChoiceForm(
+            self.request.GET if asked else None,
+            partnerships=self.partnerships_offered().order_by("name"),
+        )
+
+    @cached_property
+    def choices(self) -> list[Partnership]:
         return list(self.choice_form.fields["partnership"].queryset)
 
     @cached_property
     def partnership(self) -> Partnership | None:
         """The partnership the form is for, or None while the person has still to choose."""
-        if len(self.partnerships_offered) == 1:
-            return self.partnerships_offered[0]
+        if len(self.choices) == 1:
+            return self.choices[0]
         form = self.choice_form
         return form.cleaned_data["partnership"] if form.is_valid() else None
 
-    def get(self, request, *args, **kwargs):
-        if self.partnership is None:
-            return self.choose_partnership()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        if self.partnership is None:
-            return self.choose_partnership()
-        return super().post(request, *args, **kwargs)
-
-    def choose_partnership(self):
-        return render(
-            self.request,
-            "partnerships/partnership_choice.html",
-            {"form": self.choice_form, "heading": self.choice_heading},
-        )
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and self.partnership is None:
+            return render(
+                request,
+                "partnerships/partnership_choice.html",
+                {"form": self.choice_form, "heading": self.choice_heading},
+            )
+        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "partnership": self.partnership}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            partnership=self.partnership,
-            other_partnerships=len(self.partnerships_offered) > 1,
-            **kwargs,
+            partnership=self.partnership, other_partnerships=len(self.choices) > 1, **kwargs
         )
 
 
@@ -410,7 +406,7 @@ class ScrutinyListView(RestrictedViewMixin, ListView):
         return context
 
 
-class ScrutinyCreateView(PartnershipFirstMixin, FormView):
+class ScrutinyCreateView(RoleRequiredMixin, PartnershipFirstMixin, FormView):
     """The scrutineer records a finding or challenge with a response date."""
 
     required_roles = (Role.INDEPENDENT_SCRUTINEER,)

@@ -2,7 +2,8 @@ from django import forms
 
 from partnerships.choices import Sector
 from partnerships.forms import AgencyChoiceField, AgencyMultipleChoiceField
-from partnerships.models import Agency, Membership, Partnership
+from partnerships.models import Agency, Membership
+from partnerships.selectors import member_agencies
 from safeguarding.forms import DATE_HINT, GovukDateField
 
 from .choices import AbuseCategory, Decision, IncidentType
@@ -15,7 +16,6 @@ def _text(label, rows=5, **kwargs):
 class SeriousIncidentForm(forms.Form):
     """The pseudonymised incident record; the children are a formset beside it."""
 
-    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
     local_authority = forms.ModelChoiceField(
         label="Local authority where it happened",
         queryset=Agency.objects.filter(sector=Sector.LOCAL_AUTHORITY),
@@ -42,14 +42,9 @@ class SeriousIncidentForm(forms.Form):
         help_text="Each will be asked for a chronology and summary of its involvement.",
     )
 
-    def __init__(self, *args, partnerships, **kwargs):
+    def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partnership"].queryset = partnerships
-        self.fields["agencies_involved"].queryset = Agency.objects.filter(
-            pk__in=Membership.objects.current()
-            .filter(partnership__in=partnerships)
-            .values("agency_id")
-        )
+        self.fields["agencies_involved"].queryset = member_agencies(partnership)
 
 
 class IncidentChildForm(forms.Form):

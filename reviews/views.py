@@ -15,6 +15,7 @@ from partnerships.forms import PeriodForm
 from partnerships.indicators import Period
 from partnerships.models import Partnership
 from partnerships.selectors import actions_visible_to
+from partnerships.views import PartnershipFirstMixin
 from safeguarding import permissions
 from safeguarding.access_log import record_access
 from safeguarding.downloads import file_download
@@ -67,11 +68,12 @@ class SeriousIncidentListView(FilteredListView):
         return context
 
 
-class SeriousIncidentCreateView(LoginRequiredMixin, FormView):
+class SeriousIncidentCreateView(PartnershipFirstMixin, FormView):
     """Record a serious incident: the case record, then up to four children."""
 
     form_class = SeriousIncidentForm
     template_name = "reviews/incident_form.html"
+    choice_heading = "Which partnership is the incident for?"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not _recordable_partnerships(request.user).exists():
@@ -80,11 +82,8 @@ class SeriousIncidentCreateView(LoginRequiredMixin, FormView):
             )
         return super().dispatch(request, *args, **kwargs)
 
-    def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "partnerships": _recordable_partnerships(self.request.user),
-        }
+    def partnerships_offered(self):
+        return _recordable_partnerships(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -100,6 +99,7 @@ class SeriousIncidentCreateView(LoginRequiredMixin, FormView):
             try:
                 incident = services.incident_create(
                     by=request.user,
+                    partnership=self.partnership,
                     children=[c for c in children.cleaned_data if c],
                     **form.cleaned_data,
                 )

@@ -12,8 +12,11 @@ import pytest
 from django.utils import timezone
 
 from audits.models import Audit, SelfAssessmentRound
-from partnerships.choices import Role
-from partnerships.models import Agency, Membership, ScrutinyChallenge
+from partnerships.choices import Role, Sector
+from partnerships.management.commands.seed_demo import NORTHGATE
+from partnerships.models import Agency, Membership, Partnership, ScrutinyChallenge
+from partnerships.selectors import current_members_of
+from reviews.models import SeriousIncident
 from tests.partnerships.factories import PartnershipFactory, RoleAssignmentFactory, UserFactory
 from tests.personas import BUSINESS, SCRUTINEER, sign_in
 from tests.support.dates import date_input
@@ -51,6 +54,28 @@ def scrutiny_answers(agency):
     }
 
 
+def incident_answers(agency):
+    northgate_council = Agency.objects.get(
+        sector=Sector.LOCAL_AUTHORITY,
+        pk__in=current_members_of(Partnership.objects.get(name=NORTHGATE).pk),
+    )
+    return {
+        "local_authority": northgate_council.pk,
+        "incident_type": "serious_harm",
+        "categories": ["neglect"],
+        **date_input("became_aware_on", timezone.localdate()),
+        "summary": "Across the county line",
+        "agencies_involved": [agency.pk],
+        "children-TOTAL_FORMS": "1",
+        "children-INITIAL_FORMS": "0",
+        "children-MIN_NUM_FORMS": "1",
+        "children-MAX_NUM_FORMS": "4",
+        "children-0-first_name": "Jordan",
+        "children-0-last_name": "Example",
+        **date_input("children-0-date_of_birth", "2012-05-04"),
+    }
+
+
 FORMS = [
     pytest.param(
         Role.BUSINESS_TEAM,
@@ -78,6 +103,15 @@ FORMS = [
         scrutiny_answers,
         ScrutinyChallenge.objects.filter(title="Police attendance at strategy discussions"),
         id="scrutiny finding or challenge",
+    ),
+    pytest.param(
+        Role.BUSINESS_TEAM,
+        "/reviews/incidents/new/",
+        "Which partnership is the incident for?",
+        "agencies_involved",
+        incident_answers,
+        SeriousIncident.objects.filter(summary="Across the county line"),
+        id="serious incident",
     ),
 ]
 
@@ -179,6 +213,7 @@ def test_a_partnership_not_theirs_or_none_is_asked_for_again(
         (BUSINESS, "/audits/new/"),
         (BUSINESS, "/audits/rounds/new/"),
         (SCRUTINEER, "/partnerships/scrutiny/new/"),
+        (BUSINESS, "/reviews/incidents/new/"),
     ],
 )
 def test_someone_with_one_partnership_is_not_asked(client, demo, persona, url):

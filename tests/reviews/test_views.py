@@ -70,7 +70,6 @@ BUSINESS_STEP = {
 
 def incident_form(demo, **overrides):
     data = {
-        "partnership": demo.riverside.pk,
         "local_authority": demo.agency("Riverside Council").pk,
         "incident_type": "death",
         "looked_after": "on",
