@@ -98,3 +98,20 @@ def test_a_single_agency_is_chosen_from_a_list_grouped_by_sector(client, demo):
     schools = re.search(r'<optgroup label="School">(.*?)</optgroup>', select, re.S).group(1)
     assert schools.count("<option") == SCHOOLS + 1
     assert "---------" not in page
+
+
+def test_agency_names_and_typed_numbers_are_drawn_as_text_not_markup(client, demo):
+    school = SchoolFactory(name='St <Mary> & "All" Saints')
+    MembershipFactory(partnership=demo.riverside, agency=school)
+    url = f"/partnerships/{demo.riverside.pk}/training/new/"
+    sign_in(client, BUSINESS)
+
+    page = client.get(url).content.decode()
+    typed = client.post(url, {f"attending_{school.pk}": '"><b>12'}).content.decode()
+
+    name = "St &lt;Mary&gt; &amp; &quot;All&quot; Saints"
+    assert page.count(name) == 2  # who it was for, and how many came
+    assert "<Mary>" not in page
+    box = re.search(rf'<input [^>]*name="attending_{school.pk}"[^>]*>', typed).group()
+    assert 'value="&quot;&gt;&lt;b&gt;12"' in box
+    assert "<b>12" not in typed
