@@ -17,7 +17,8 @@ def test_a_rapid_review_from_incident_to_submission(
     became_aware, meeting = today - timedelta(days=7), today - timedelta(days=1)
     page = sign_in_as(BUSINESS)
     page.goto(f"{live_server.url}/reviews/incidents/new/")
-    page.get_by_label("Partnership").select_option(str(transactional_demo.riverside.pk))
+    # The business team works for one partnership: the form is for it, without asking.
+    expect(page.locator(".govuk-caption-l")).to_have_text(transactional_demo.riverside.name)
     page.get_by_label("Local authority where it happened").select_option(
         str(transactional_demo.agency("Riverside Council").pk)
     )
