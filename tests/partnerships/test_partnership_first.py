@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from audits.models import Audit, SelfAssessmentRound
 from partnerships.choices import Role, Sector
-from partnerships.management.commands.seed_demo import NORTHGATE
-from partnerships.models import Agency, Membership, Partnership, ScrutinyChallenge
+from partnerships.models import Agency, Membership, ScrutinyChallenge
 from partnerships.selectors import current_members_of
 from reviews.models import SeriousIncident
 from tests.partnerships.factories import PartnershipFactory, RoleAssignmentFactory, UserFactory
-from tests.personas import BUSINESS, SCRUTINEER, sign_in
+from tests.personas import BUSINESS, SCRUTINEER, Demo, sign_in
+from tests.reviews.test_views import incident_form
 from tests.support.dates import date_input
 from tests.support.pages import assert_error_summary_links_land, error_summary_links
 
@@ -56,24 +56,15 @@ def scrutiny_answers(agency):
 
 def incident_answers(agency):
     northgate_council = Agency.objects.get(
-        sector=Sector.LOCAL_AUTHORITY,
-        pk__in=current_members_of(Partnership.objects.get(name=NORTHGATE).pk),
+        sector=Sector.LOCAL_AUTHORITY, pk__in=current_members_of(Demo().northgate.pk)
     )
-    return {
-        "local_authority": northgate_council.pk,
-        "incident_type": "serious_harm",
-        "categories": ["neglect"],
+    return incident_form(
+        Demo(),
+        local_authority=northgate_council.pk,
         **date_input("became_aware_on", timezone.localdate()),
-        "summary": "Across the county line",
-        "agencies_involved": [agency.pk],
-        "children-TOTAL_FORMS": "1",
-        "children-INITIAL_FORMS": "0",
-        "children-MIN_NUM_FORMS": "1",
-        "children-MAX_NUM_FORMS": "4",
-        "children-0-first_name": "Jordan",
-        "children-0-last_name": "Example",
-        **date_input("children-0-date_of_birth", "2012-05-04"),
-    }
+        summary="Across the county line",
+        agencies_involved=[agency.pk],
+    )
 
 
 FORMS = [
