@@ -76,7 +76,7 @@ class SeriousIncidentCreateView(PartnershipFirstMixin, FormView):
     choice_heading = "Which partnership is the incident for?"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not _recordable_partnerships(request.user).exists():
+        if request.user.is_authenticated and not self.choices:
             raise PermissionDenied(
                 "Only the business team or the local authority records incidents."
             )
