@@ -71,8 +71,10 @@ def checkbox_groups(field) -> list[FieldGroup]:
             # The first box has the field's own id, so the error summary's link lands on it.
             box_id = field_id if number == 1 else f"{field_id}-{number}"
             value = str(value)
-            checked = CHECKED if value in ticked else ""
-            ticked_here += bool(checked)
+            checked = ""
+            if value in ticked:
+                checked = CHECKED
+                ticked_here += 1
             boxes.append(
                 CHECKBOX.format(box_id, name, escape(value), checked, box_id, _escaped(text))
             )
