@@ -1,8 +1,8 @@
 from django import forms
-from django.db.models import Exists, OuterRef
 
 from partnerships.forms import AgencyChoiceField
-from partnerships.models import Agency, Membership
+from partnerships.models import Agency
+from partnerships.selectors import current_members_of
 from safeguarding.forms import GovukDateField
 
 from .choices import (
@@ -21,11 +21,11 @@ from .selectors import local_authorities_with_front_door
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-def agencies_in_partnership(partnership_ids):
-    members = Membership.objects.current().filter(
-        agency=OuterRef("pk"), partnership__in=partnership_ids
+def agencies_in_partnership(partnership_id):
+    """The partnership's member agencies open today, to choose from."""
+    return (
+        Agency.objects.active().filter(pk__in=current_members_of(partnership_id)).order_by("name")
     )
-    return Agency.objects.active().filter(Exists(members)).order_by("name")
 
 
 class ChildForm(forms.ModelForm):
@@ -177,9 +177,9 @@ class SharingForm(forms.Form):
     )
     lawful_basis = forms.ChoiceField(choices=LawfulBasis.choices, widget=forms.RadioSelect)
 
-    def __init__(self, *args, partnership_ids, **kwargs):
+    def __init__(self, *args, partnership_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies_in_partnership(partnership_ids)
+        self.fields["agency"].queryset = agencies_in_partnership(partnership_id)
 
 
 class EscalationForm(forms.Form):
@@ -195,9 +195,9 @@ class EscalationForm(forms.Form):
         choices=EscalationTheme.choices, widget=forms.RadioSelect, label="What is it about?"
     )
 
-    def __init__(self, *args, partnership_ids, **kwargs):
+    def __init__(self, *args, partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["against_agency"].queryset = agencies_in_partnership(partnership_ids)
+        self.fields["against_agency"].queryset = agencies_in_partnership(partnership.pk)
 
 
 class EscalationResponseForm(forms.Form):
@@ -228,9 +228,9 @@ class GoodPracticeForm(forms.Form):
         error_messages={"required": "Describe the good practice."},
     )
 
-    def __init__(self, *args, partnership_ids, **kwargs):
+    def __init__(self, *args, partnership_id, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies_in_partnership(partnership_ids)
+        self.fields["agency"].queryset = agencies_in_partnership(partnership_id)
 
 
 class EscalationStageForm(forms.Form):

@@ -11,7 +11,7 @@ from django.db.models import Count, DateTimeField, Exists, Func, OuterRef, Prefe
 from django.utils import timezone
 
 from partnerships.choices import Role
-from partnerships.models import Agency, Membership, User
+from partnerships.models import Agency, Membership, Partnership, User
 from safeguarding import permissions
 from safeguarding.working_days import WorkingDayCalendar, WorkingDayCount, calendars_for
 
@@ -312,12 +312,14 @@ def dashboard_partnership_ids(user):
     return permissions.partnership_ids_with_role(user, DASHBOARD_ROLES)
 
 
-def escalation_partnership_ids(user, referral: Referral | None = None):
-    """The partnerships whose agencies a disagreement may be raised with: the referral's own
-    when it is about one, otherwise any the person's agency works in."""
-    if referral is not None and referral.partnership_id is not None:
-        return [referral.partnership_id]
-    return permissions.visible_partnership_ids(user)
+def escalation_partnerships(user, referral: Referral | None = None):
+    """The partnerships a person may raise a disagreement in: the referral's own when it is
+    about one, otherwise any the person's agency works in. Only staff of an agency raise them."""
+    if user.agency_id is None:
+        return Partnership.objects.none()
+    if referral is not None:
+        return Partnership.objects.filter(pk=referral.partnership_id)
+    return Partnership.objects.filter(pk__in=permissions.visible_partnership_ids(user))
 
 
 def acts_for_the_raiser(user, escalation: Escalation) -> bool:

@@ -812,9 +812,16 @@ def escalation_create(
     partnership: Partnership | None = None,
     today: date | None = None,
 ) -> Escalation:
-    """Raise a disagreement with another agency's decision; it opens at stage 1."""
+    """Raise a disagreement with another agency's decision; it opens at stage 1.
+
+    It is raised in the partnership of the referral it is about; otherwise in the partnership
+    named, or, where none is named, the one partnership the two agencies share. Agencies that
+    share several (a police force serves several councils) must say which: the disagreement
+    follows that partnership's stages and reaches its people.
+    """
     if raised_by.agency_id is None:
         raise PermissionDenied("Escalations are raised by staff of an agency.")
+    errors = {}
     if referral is not None:
         permissions.require(raised_by, permissions.VIEW, referral)
         if referral.is_draft:
@@ -827,26 +834,41 @@ def escalation_create(
                     ]
                 }
             )
+        if partnership is not None and partnership.pk != referral.partnership_id:
+            errors["partnership"] = [
+                f"A disagreement about a referral is raised in its partnership, "
+                f"{referral.partnership}."
+            ]
         partnership = referral.partnership
-    if partnership is None:
-        partnership = (
+    elif partnership is not None:
+        permissions.require(raised_by, permissions.VIEW, partnership)
+    else:
+        shared = list(
             Partnership.objects.filter(
-                memberships__in=Membership.objects.current().filter(agency=against_agency),
-                pk__in=permissions.visible_partnership_ids(raised_by),
+                pk__in=Membership.objects.current()
+                .filter(agency=against_agency)
+                .values("partnership"),
             )
-            .order_by("pk")
-            .first()
+            .filter(pk__in=permissions.visible_partnership_ids(raised_by))
+            .order_by("name")
         )
-    errors = {}
+        if len(shared) > 1:
+            errors["partnership"] = [
+                f"{against_agency} works with your agency in "
+                f"{' and '.join(p.name for p in shared)}: say which partnership the "
+                "disagreement is in."
+            ]
+        partnership = shared[0] if len(shared) == 1 else None
     if against_agency.pk == raised_by.agency_id:
         errors["against_agency"] = ["Raise a disagreement with another agency, not your own."]
     if partnership is None:
-        errors["against_agency"] = ["That agency is not in a partnership with yours."]
+        if "partnership" not in errors:
+            errors["against_agency"] = ["That agency is not in a partnership with yours."]
     elif not (
         Membership.objects.current().filter(partnership=partnership, agency=against_agency).exists()
     ):
-        # Named on a referral, the partnership is the referral's: an agency of another
-        # partnership the raiser's agency also belongs to would be given sight of it.
+        # Named, or the referral's: an agency of another partnership the raiser's agency also
+        # belongs to would be given sight of it.
         errors["against_agency"] = [
             f"{against_agency} is not a partner in {partnership}, where this disagreement "
             "is raised: choose one of its agencies."

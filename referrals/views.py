@@ -13,6 +13,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from partnerships.choices import Role
 from partnerships.forms import PeriodForm
 from partnerships.models import Partnership
+from partnerships.views import PartnershipFirstMixin
 from safeguarding import permissions
 from safeguarding.access_log import record_access
 from safeguarding.forms import add_service_errors
@@ -546,7 +547,7 @@ class ReferralShareView(FrontDoorDecisionView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["partnership_ids"] = [self.referral.partnership_id]
+        kwargs["partnership_id"] = self.referral.partnership_id
         return kwargs
 
     def form_valid(self, form):
@@ -686,9 +687,13 @@ class EscalationListView(FilteredListView):
         return super().get_queryset().select_related("against_agency", "raised_by_agency")
 
 
-class EscalationCreateView(LoginRequiredMixin, FormView):
+class EscalationCreateView(PartnershipFirstMixin, FormView):
+    """Raise a disagreement: in the referral's partnership when it is about one; otherwise
+    someone whose agency works in several partnerships first says which."""
+
     form_class = EscalationForm
     template_name = "referrals/form_page.html"
+    choice_heading = "Which partnership is the disagreement in?"
 
     @cached_property
     def referral(self):
@@ -700,12 +705,13 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
             REFERRALS.exclude(status=ReferralStatus.DRAFT), self.request.user, pk=pk
         )
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["partnership_ids"] = selectors.escalation_partnership_ids(
-            self.request.user, self.referral
-        )
-        return kwargs
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.choices:
+            raise PermissionDenied("Disagreements are raised by staff of a partnership's agency.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def partnerships_offered(self):
+        return selectors.escalation_partnerships(self.request.user, self.referral)
 
     def get_initial(self):
         referral = self.referral
@@ -721,7 +727,10 @@ class EscalationCreateView(LoginRequiredMixin, FormView):
     def form_valid(self, form):
         try:
             escalation = services.escalation_create(
-                raised_by=self.request.user, referral=self.referral, **form.cleaned_data
+                raised_by=self.request.user,
+                referral=self.referral,
+                partnership=self.partnership,
+                **form.cleaned_data,
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -791,7 +800,7 @@ class EscalationDetailView(RestrictedViewMixin, DetailView):
         context.setdefault("response_form", EscalationResponseForm())
         context.setdefault("resolve_form", EscalationResolveForm())
         context.setdefault(
-            "good_practice_form", GoodPracticeForm(partnership_ids=[escalation.partnership_id])
+            "good_practice_form", GoodPracticeForm(partnership_id=escalation.partnership_id)
         )
         return context
 
@@ -860,7 +869,7 @@ class GoodPracticeCreateView(EscalationActionView):
     success = "Good practice recorded."
 
     def make_form(self, escalation):
-        return GoodPracticeForm(self.request.POST, partnership_ids=[escalation.partnership_id])
+        return GoodPracticeForm(self.request.POST, partnership_id=escalation.partnership_id)
 
     def act(self, escalation, data):
         services.good_practice_record(escalation=escalation, by=self.request.user, **data)

@@ -36,6 +36,13 @@ class RestrictedQuerysetMixin:
         return permissions.restrict(super().get_queryset(), self.request.user, permissions.VIEW)
 
 
+class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id of a record the requesting person can see; any other id is "does not exist"."""
+
+    def get_queryset(self):
+        return permissions.restrict(super().get_queryset(), self.context["request"].user)
+
+
 class WorkingDaysQuerySerializer(serializers.Serializer):
     start = serializers.DateField()
     days = serializers.IntegerField(min_value=0, max_value=MAX_DAYS)

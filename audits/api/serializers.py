@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from partnerships.models import Agency, Partnership
-from safeguarding import permissions
+from safeguarding.api import VisiblePrimaryKeyRelatedField
 
 from .. import selectors
 from ..choices import Grade, Rating, ReturnStatus
@@ -14,13 +14,6 @@ from ..models import (
     StandardRating,
 )
 from ..services import MAX_QUESTION, MAX_REFERENCE, MAX_TITLE
-
-
-class VisiblePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """An id of a record the requesting person can see; any other id is "does not exist"."""
-
-    def get_queryset(self):
-        return permissions.restrict(super().get_queryset(), self.context["request"].user)
 
 
 class AuditCaseSerializer(serializers.ModelSerializer):

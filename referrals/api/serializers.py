@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from partnerships.choices import Sector
-from partnerships.models import Agency
+from partnerships.models import Agency, Partnership
+from safeguarding.api import VisiblePrimaryKeyRelatedField
 
 from ..choices import (
     CONSENT_WITHOUT,
@@ -192,6 +193,13 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
 class EscalationSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     referral = VisibleReferralField(required=False, allow_null=True)
+    partnership = VisiblePrimaryKeyRelatedField(
+        queryset=Partnership.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Where it is raised. Given by the referral when it is about one; otherwise "
+        "needed only where the two agencies work together in more than one partnership.",
+    )
     against_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all())
     theme = serializers.ChoiceField(choices=EscalationTheme.choices, default=EscalationTheme.OTHER)
     responses = EscalationResponseSerializer(many=True, read_only=True)
@@ -220,7 +228,6 @@ class EscalationSerializer(serializers.ModelSerializer):
             "responses",
         ]
         read_only_fields = [
-            "partnership",
             "raised_by_agency",
             "stage",
             "stage_started_on",

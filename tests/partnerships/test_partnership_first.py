@@ -1,8 +1,9 @@
 """Forms about one partnership's agencies ask someone who works with several which one first.
 
-An audit, a self-assessment round and a scrutiny finding each name agencies of one partnership.
-A scrutineer for two partnerships, or an admin for every one, used to be offered the agencies of
-all of them in one list; now they choose the partnership and see its members alone.
+An audit, a self-assessment round, a scrutiny finding, a serious incident and a disagreement each
+name agencies of one partnership. A scrutineer for two partnerships, a police officer whose force
+serves two, or an admin for every one, used to be offered the agencies of all of them in one
+list; now they choose the partnership and see its members alone.
 """
 
 import re
@@ -15,9 +16,10 @@ from audits.models import Audit, SelfAssessmentRound
 from partnerships.choices import Role, Sector
 from partnerships.models import Agency, Membership, ScrutinyChallenge
 from partnerships.selectors import current_members_of
+from referrals.models import Escalation
 from reviews.models import SeriousIncident
 from tests.partnerships.factories import PartnershipFactory, RoleAssignmentFactory, UserFactory
-from tests.personas import BUSINESS, SCRUTINEER, Demo, sign_in
+from tests.personas import BUSINESS, PRACTITIONER_HEALTH, SCRUTINEER, Demo, sign_in
 from tests.reviews.test_views import incident_form
 from tests.support.dates import date_input
 from tests.support.pages import assert_error_summary_links_land, error_summary_links
@@ -67,6 +69,16 @@ def incident_answers(agency):
     )
 
 
+def escalation_answers(agency):
+    return {
+        "against_agency": agency.pk,
+        "decision_disputed": "No further action on a bruised toddler.",
+        "reason": "The bruising was not explained to the family.",
+        "outcome_sought": "A strategy discussion.",
+        "theme": "threshold",
+    }
+
+
 FORMS = [
     pytest.param(
         Role.BUSINESS_TEAM,
@@ -103,6 +115,15 @@ FORMS = [
         incident_answers,
         SeriousIncident.objects.filter(summary="Across the county line"),
         id="serious incident",
+    ),
+    pytest.param(
+        Role.PRACTITIONER,
+        "/referrals/escalations/new/",
+        "Which partnership is the disagreement in?",
+        "against_agency",
+        escalation_answers,
+        Escalation.objects.filter(reason="The bruising was not explained to the family."),
+        id="escalation",
     ),
 ]
 
@@ -205,6 +226,7 @@ def test_a_partnership_not_theirs_or_none_is_asked_for_again(
         (BUSINESS, "/audits/rounds/new/"),
         (SCRUTINEER, "/partnerships/scrutiny/new/"),
         (BUSINESS, "/reviews/incidents/new/"),
+        (PRACTITIONER_HEALTH, "/referrals/escalations/new/"),
     ],
 )
 def test_someone_with_one_partnership_is_not_asked(client, demo, persona, url):

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from referrals import services
 from referrals.models import Escalation, Referral
 from safeguarding.models import AccessLogEntry, Notification
+from tests.partnerships.factories import MembershipFactory
 from tests.personas import (
     ANONYMOUS,
     BUSINESS,
@@ -287,6 +288,70 @@ def test_an_escalation_about_a_referral_against_an_agency_outside_its_partnershi
 
     assert response.status_code == 400
     assert "against_agency" in response.json()
+    assert not Escalation.objects.exists()
+
+
+def disagreement(against, **named):
+    return {
+        "against_agency": against.pk,
+        "decision_disputed": "No further action.",
+        "reason": "The injuries were not explained.",
+        "outcome_sought": "A strategy discussion.",
+        **named,
+    }
+
+
+def test_an_escalation_between_agencies_in_two_partnerships_says_which(api, demo):
+    probation = demo.agency("Midshire Probation Service")  # in Riverside; now Northgate too
+    MembershipFactory(partnership=demo.northgate, agency=probation)
+    sign_in(api, PRACTITIONER_POLICE)  # Midshire Police is in Riverside and Northgate
+
+    unsaid = api.post("/api/v1/escalations/", disagreement(probation), format="json")
+    said = api.post(
+        "/api/v1/escalations/",
+        disagreement(probation, partnership=demo.northgate.pk),
+        format="json",
+    )
+
+    assert unsaid.status_code == 400
+    assert unsaid.json() == {
+        "partnership": [
+            f"Midshire Probation Service works with your agency in {demo.northgate.name} and "
+            f"{demo.riverside.name}: say which partnership the disagreement is in."
+        ]
+    }
+    assert said.status_code == 201, said.json()
+    assert said.json()["partnership"] == demo.northgate.pk
+    assert Escalation.objects.get().partnership == demo.northgate
+    # Shared in one partnership only, it is raised there without being named.
+    sign_in(api, PRACTITIONER_HEALTH)
+    one = api.post("/api/v1/escalations/", disagreement(probation), format="json")
+    assert (one.status_code, one.json()["partnership"]) == (201, demo.riverside.pk)
+
+
+def test_an_escalation_cannot_be_raised_in_a_partnership_not_yours_or_not_the_referrals(api, demo):
+    sign_in(api, PRACTITIONER_HEALTH)  # a Riverside trust
+    elsewhere = api.post(
+        "/api/v1/escalations/",
+        disagreement(demo.agency("Midshire Police"), partnership=demo.northgate.pk),
+        format="json",
+    )
+    referral = referral_shared_with_the_police(demo)  # a Riverside referral
+    sign_in(api, PRACTITIONER_POLICE)
+    not_the_referrals = api.post(
+        "/api/v1/escalations/",
+        disagreement(
+            demo.agency("Hillford Council"), referral=referral.pk, partnership=demo.northgate.pk
+        ),
+        format="json",
+    )
+
+    assert elsewhere.status_code == 400
+    assert "does not exist" in elsewhere.json()["partnership"][0]
+    assert not_the_referrals.status_code == 400
+    assert not_the_referrals.json()["partnership"] == [
+        f"A disagreement about a referral is raised in its partnership, {demo.riverside.name}."
+    ]
     assert not Escalation.objects.exists()
 
 

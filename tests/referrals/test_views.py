@@ -749,7 +749,31 @@ def test_the_escalation_form_for_a_referral_offers_only_its_partnerships_agencie
     assert "Hillford Council" in form and "Northgate Council" not in form
     assert refused.status_code == 200 and "There is a problem" in refused.content.decode()
     assert not referral.escalations.exists()
-    assert "Northgate Council" in client.get("/referrals/escalations/new/").content.decode()
+    about_none = client.get("/referrals/escalations/new/", {"partnership": demo.northgate.pk})
+    assert "Northgate Council" in about_none.content.decode()
+
+
+def test_a_disagreement_about_a_referral_is_raised_in_its_partnership_without_asking(client, demo):
+    referral = referral_shared_with_the_police(demo)  # a Riverside referral
+    sign_in(client, PRACTITIONER_POLICE)  # Midshire Police is in Riverside and Northgate
+    url = f"/referrals/escalations/new/?referral={referral.pk}"
+
+    form = client.get(url).content.decode()
+    raised = client.post(
+        url,
+        {
+            "against_agency": demo.agency("Hillford Council").pk,
+            "decision_disputed": "No further action.",
+            "reason": "Not explained.",
+            "outcome_sought": "A strategy discussion.",
+            "theme": "threshold",
+        },
+    )
+
+    assert "Which partnership" not in form and "Choose another partnership" not in form
+    assert f'<span class="govuk-caption-l">{demo.riverside.name}</span>' in form
+    assert raised.status_code == 302
+    assert referral.escalations.get().partnership == demo.riverside
 
 
 def test_the_raisers_agency_safeguarding_lead_is_offered_resolve_and_escalate(client, demo):
@@ -1066,8 +1090,13 @@ def test_every_escalation_page_answers_each_persona(client, demo):
     check_access(
         client,
         "/referrals/escalations/new/",
-        {PRACTITIONER_HEALTH: 200, BUSINESS: 200, SCRUTINEER: 200, ANONYMOUS: 302},
+        {PRACTITIONER_HEALTH: 200, BUSINESS: 200, SCRUTINEER: 403, ADMIN: 403, ANONYMOUS: 302},
     )
+    # Only staff of an agency raise disagreements: the others are not offered the button.
+    for persona, offered in ((PRACTITIONER_HEALTH, True), (SCRUTINEER, False), (ADMIN, False)):
+        sign_in(client, persona)
+        listed = client.get("/referrals/escalations/").content.decode()
+        assert ('href="/referrals/escalations/new/"' in listed) is offered, persona
     check_access(
         client,
         "/referrals/escalations/",
