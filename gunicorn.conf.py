@@ -13,37 +13,17 @@ import gc
 COLLECT_AFTER_NEW_OBJECTS = 5_000
 
 
-# CPython 3.11 keeps the frames of Python calls in 16 KiB chunks of memory, mapping a new chunk
-# when a call does not fit in the current one and unmapping it as soon as that call returns
-# (python/cpython#142183, mended only in later versions). Where a page's loop makes its calls
-# just across the end of a chunk, every call maps and unmaps memory: a referrer's referral list
-# took 1,173 page faults and 8 ms of system time a request, and a form listing the largest
-# partnership's agencies 11,400 faults and 79 ms, on some starts of a worker and not others, as
-# the depth a worker starts at varies. A worker that runs its loop from a frame reserving this
-# many stack slots has CPython start a 512 KiB chunk for it that lasts the worker's life, and
-# every request's calls fit in the room after it. The reserved slots are never written, so only
-# the room the calls use is ever touched.
-RESERVED_STACK_SLOTS = 32 * 1024
-
-
-def run_with_reserved_stack(run):
-    return run()
-
-
-run_with_reserved_stack.__code__ = run_with_reserved_stack.__code__.replace(
-    co_stacksize=RESERVED_STACK_SLOTS
-)
-
-
 def post_worker_init(worker):
     """Keep the objects a worker holds for its whole life out of the collector's full scans, and
-    run its loop with a reserved stack (above).
+    run its loop with a reserved stack (safeguarding.reserved_stack).
 
     Without this, a full collection walks every model, URL pattern, form and template the worker
     has loaded: about 200,000 objects and up to 300 ms, during which the request being served
     waits. Freezing them once loaded leaves only what requests leave behind to be scanned.
     """
     from django.urls import get_resolver
+
+    from safeguarding.reserved_stack import run_with_reserved_stack
 
     get_resolver().url_patterns  # noqa: B018 - imports every view, form and serializer now
     gc.collect()

@@ -2,12 +2,12 @@
 
 import gc
 import importlib.util
-import resource
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from tests.support.frames import UNMAPS_EACH_CHUNK, faults_calling_down_to_each_depth
 
 CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
@@ -34,22 +34,6 @@ def test_a_started_worker_keeps_what_it_has_loaded_out_of_the_collectors_scans(g
     assert gc.get_threshold()[0] == gunicorn_config.COLLECT_AFTER_NEW_OBJECTS == 5_000
 
 
-def descend(depth: int) -> int:
-    return 0 if depth == 0 else descend(depth - 1)
-
-
-def faults_calling_down_to_each_depth(deepest: int = 400, times: int = 50) -> int:
-    """Minor page faults while calls go down to each depth up to `deepest`, `times` times each.
-
-    Where CPython maps a fresh chunk for the frames past some depth and unmaps it as the calls
-    return, each of those calls touches memory the process has not touched before."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for depth in range(deepest):
-        for _ in range(times):
-            descend(depth)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-
-
 def test_a_worker_serves_from_a_stack_its_calls_never_map_memory_for(gunicorn_config):
     served = {}
     worker = SimpleNamespace(run=lambda: served.update(faults=faults_calling_down_to_each_depth()))
@@ -58,7 +42,5 @@ def test_a_worker_serves_from_a_stack_its_calls_never_map_memory_for(gunicorn_co
     worker.run()
 
     assert served["faults"] < 50
-    if sys.version_info < (3, 13):
-        # The interpreter the machines run unmaps a chunk as soon as its calls return: outside
-        # the reserved frame the same calls fault thousands of times.
+    if UNMAPS_EACH_CHUNK:
         assert faults_calling_down_to_each_depth() > 2_000
