@@ -2,7 +2,13 @@ from collections import defaultdict
 
 from django import forms
 
-from safeguarding.forms import GovukDateField, date_boxes, has_boxes, iso_dates_in_boxes
+from safeguarding.forms import (
+    GovukDateField,
+    LongSelect,
+    date_boxes,
+    has_boxes,
+    iso_dates_in_boxes,
+)
 
 from .choices import (
     LOWER_IS_BETTER,
@@ -41,6 +47,7 @@ class AgenciesBySector(forms.models.ModelChoiceIterator):
 
 class AgencyChoiceField(forms.ModelChoiceField):
     iterator = AgenciesBySector
+    widget = LongSelect
 
     def __init__(self, *, queryset=None, empty_label="Choose an agency", **kwargs):
         super().__init__(queryset=queryset, empty_label=empty_label, **kwargs)

@@ -1,9 +1,13 @@
 from datetime import date
+from html import escape
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.widgets import DateInputWidget
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.safestring import SafeString, mark_safe
+
+from .govuk import escaped
 
 DATE_HINT = "For example, 27 3 2026"
 
@@ -14,6 +18,52 @@ class AnyYesNoSelect(forms.NullBooleanSelect):
     def __init__(self, attrs=None):
         super().__init__(attrs)
         self.choices = (("unknown", "Any"), ("true", "Yes"), ("false", "No"))
+
+
+class LongSelect(forms.Select):
+    """A select drawn as one string, the same as Django's: for the hundreds of agencies a large
+    partnership has.
+
+    Django builds a dictionary of attributes for each option and draws it through a template:
+    the largest partnership's 839 member agencies took 20 ms to draw on every disagreement's
+    page (its good practice form) and on the forms that name one agency.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        chosen = self.format_value(value)
+        drawn = [
+            f'<select name="{escape(name)}"{_attributes(self.build_attrs(self.attrs, attrs))}>'
+        ]
+        has_selected = False
+        for group_value, group_label in self.choices:
+            grouped = isinstance(group_label, (list, tuple))
+            if grouped:
+                drawn.append(f'\n  <optgroup label="{escaped(group_value)}">')
+            for option_value, option_label in (
+                group_label if grouped else [(group_value, group_label)]
+            ):
+                option_value = "" if option_value is None else str(option_value)
+                # One option is chosen, the first that matches, as Django's Select chooses.
+                selected = not has_selected and option_value in chosen
+                has_selected |= selected
+                drawn.append(
+                    f'\n  <option value="{escape(option_value)}"{" selected" if selected else ""}>'
+                    f"{escaped(option_label)}</option>"
+                )
+            if grouped:
+                drawn.append("\n  </optgroup>")
+        drawn.append("\n</select>")
+        return mark_safe("".join(drawn))
+
+
+def _attributes(attrs: dict) -> str:
+    """An element's attributes as Django's widget templates write them: a True value by its name
+    alone, a False one left out."""
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{escaped(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
 
 
 def add_service_errors(form, error: ValidationError) -> None:

@@ -18,6 +18,8 @@ from itertools import count
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from safeguarding.govuk import escaped
+
 register = template.Library()
 
 # A group with more inputs than this folds away; it opens when one of its inputs is filled in.
@@ -38,11 +40,6 @@ ERROR = (
     '<p class="govuk-error-message" id="{}-error">'
     '<span class="govuk-visually-hidden">Error:</span> {}</p>'
 )
-
-
-def _escaped(value) -> str:
-    """`conditional_escape` without its lazy-text wrapper: what is marked safe is kept."""
-    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
 
 
 @dataclass
@@ -76,7 +73,7 @@ def checkbox_groups(field) -> list[FieldGroup]:
                 checked = CHECKED
                 ticked_here += 1
             boxes.append(
-                CHECKBOX.format(box_id, name, escape(value), checked, box_id, _escaped(text))
+                CHECKBOX.format(box_id, name, escape(value), checked, box_id, escaped(text))
             )
         groups.append(
             FieldGroup(
@@ -119,8 +116,8 @@ def number_input(field, label=None, inputmode="numeric") -> SafeString:
         NUMBER.format(
             " govuk-form-group--error" if errors else "",
             field_id,
-            _escaped(field.label if label is None else label),
-            "".join(ERROR.format(field_id, _escaped(error)) for error in errors),
+            escaped(field.label if label is None else label),
+            "".join(ERROR.format(field_id, escaped(error)) for error in errors),
             " govuk-input--error" if errors else "",
             field_id,
             escape(field.html_name),

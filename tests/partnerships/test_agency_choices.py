@@ -3,6 +3,10 @@
 import html
 import re
 
+from django import forms
+from django.test.html import parse_html
+
+from referrals.forms import EscalationForm
 from tests.partnerships.factories import MembershipFactory, SchoolFactory
 from tests.personas import BUSINESS, PRACTITIONER_HEALTH, sign_in
 from tests.referrals.factories import DecidedReferralFactory
@@ -115,3 +119,29 @@ def test_agency_names_and_typed_numbers_are_drawn_as_text_not_markup(client, dem
     box = re.search(rf'<input [^>]*name="attending_{school.pk}"[^>]*>', typed).group()
     assert 'value="&quot;&gt;&lt;b&gt;12"' in box
     assert "<b>12" not in typed
+
+
+def test_a_chosen_agency_is_kept_through_a_mistake_and_drawn_as_djangos_select_draws_it(
+    client, demo
+):
+    school = SchoolFactory(name='St <Mary> & "All" Saints')
+    MembershipFactory(partnership=demo.riverside, agency=school)
+    sign_in(client, PRACTITIONER_HEALTH)
+
+    sent = client.post(
+        "/referrals/escalations/new/", {"against_agency": school.pk, "theme": "threshold"}
+    ).content.decode()
+
+    select = re.search(r'<select name="against_agency".*?</select>', sent, re.S).group()
+    assert re.findall(r'<option value="(\d*)" selected>', select) == [str(school.pk)]
+    assert "St &lt;Mary&gt; &amp; &quot;All&quot; Saints</option>" in select
+    assert "<Mary>" not in sent
+    field = EscalationForm({"against_agency": school.pk}, partnership=demo.riverside)[
+        "against_agency"
+    ]
+    widget = field.field.widget
+    for value in (school.pk, None, "not an agency"):
+        attrs = {"id": "id_x", "class": "govuk-select", "required": True, "disabled": False}
+        drawn = widget.render("against_agency", value, attrs)
+        by_django = forms.Select.render(widget, "against_agency", value, attrs)
+        assert parse_html(drawn) == parse_html(by_django)
