@@ -56,6 +56,11 @@ class LongSelect(forms.Select):
         return mark_safe("".join(drawn))
 
 
+# crispy-forms-gds gives a widget its GOV.UK classes (govuk-select, and its error class) by the
+# name of the widget's class.
+LongSelect.__name__ = "Select"
+
+
 def _attributes(attrs: dict) -> str:
     """An element's attributes as Django's widget templates write them: a True value by its name
     alone, a False one left out."""

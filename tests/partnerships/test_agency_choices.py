@@ -133,6 +133,7 @@ def test_a_chosen_agency_is_kept_through_a_mistake_and_drawn_as_djangos_select_d
     ).content.decode()
 
     select = re.search(r'<select name="against_agency".*?</select>', sent, re.S).group()
+    assert '<select name="against_agency" class="govuk-select"' in select  # GOV.UK styled
     assert re.findall(r'<option value="(\d*)" selected>', select) == [str(school.pk)]
     assert "St &lt;Mary&gt; &amp; &quot;All&quot; Saints</option>" in select
     assert "<Mary>" not in sent
