@@ -70,6 +70,8 @@ class PartnershipFirstMixin(LoginRequiredMixin):
     """
 
     choice_heading = "Which partnership is this for?"
+    # Said (403) to someone offered no partnership at all.
+    no_partnership_reason = "You have no partnership this form is for."
 
     def partnerships_offered(self):
         return Partnership.objects.filter(
@@ -98,6 +100,8 @@ class PartnershipFirstMixin(LoginRequiredMixin):
         return form.cleaned_data["partnership"] if form.is_valid() else None
 
     def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.choices:
+            raise PermissionDenied(self.no_partnership_reason)
         if request.user.is_authenticated and self.partnership is None:
             return render(
                 request,

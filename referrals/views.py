@@ -694,6 +694,7 @@ class EscalationCreateView(PartnershipFirstMixin, FormView):
     form_class = EscalationForm
     template_name = "referrals/form_page.html"
     choice_heading = "Which partnership is the disagreement in?"
+    no_partnership_reason = "Disagreements are raised by staff of a partnership's agency."
 
     @cached_property
     def referral(self):
@@ -704,11 +705,6 @@ class EscalationCreateView(PartnershipFirstMixin, FormView):
         return permissions.get_visible_or_404(
             REFERRALS.exclude(status=ReferralStatus.DRAFT), self.request.user, pk=pk
         )
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not self.choices:
-            raise PermissionDenied("Disagreements are raised by staff of a partnership's agency.")
-        return super().dispatch(request, *args, **kwargs)
 
     def partnerships_offered(self):
         return selectors.escalation_partnerships(self.request.user, self.referral)

@@ -3,7 +3,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -74,13 +74,7 @@ class SeriousIncidentCreateView(PartnershipFirstMixin, FormView):
     form_class = SeriousIncidentForm
     template_name = "reviews/incident_form.html"
     choice_heading = "Which partnership is the incident for?"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not self.choices:
-            raise PermissionDenied(
-                "Only the business team or the local authority records incidents."
-            )
-        return super().dispatch(request, *args, **kwargs)
+    no_partnership_reason = "Only the business team or the local authority records incidents."
 
     def partnerships_offered(self):
         return _recordable_partnerships(self.request.user)
